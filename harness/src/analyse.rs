@@ -1,0 +1,314 @@
+//! Builds a [`ProtocolAnalysis`] from trials: the one place where rates are computed.
+//! Definitions follow DESIGN.md section 4; one global threshold is applied to every group.
+
+use crate::analysis::*;
+use crate::benchmark::ProtocolKind;
+use crate::metrics::counting::{CalibratedThreshold, GroupedScores, calibrate};
+use crate::metrics::eer::equal_error_rate;
+use crate::metrics::identification::{mate_score_within_rank, search_columns};
+use crate::population::{GroupCodes, Grouping, Population};
+use crate::rate::Rate;
+use crate::thresholds::OperatingPoint;
+use crate::trials::{SearchTrials, TemplateOutcomes, VerificationTrials};
+use crate::vendor::{DeclaredThreshold, Role};
+
+/// The configured groupings, with the whole population (`all`) always first.
+fn groupings_with_all(config: &AnalysisConfig) -> Vec<Grouping> {
+    let mut out = vec![Grouping::all()];
+    out.extend(config.groupings.iter().filter(|g| !g.attributes.is_empty()).cloned());
+    out
+}
+
+fn row(
+    config: &AnalysisConfig,
+    metric: Metric,
+    use_: Option<&ThresholdUse>,
+    codes: &GroupCodes,
+    group: usize,
+    rate: Rate,
+) -> RateRow {
+    RateRow {
+        metric,
+        gallery_size: None,
+        rank: None,
+        threshold: use_.map(|u| u.threshold),
+        operating_point: use_.map(|u| u.operating_point.label()).unwrap_or_else(|| "none".to_string()),
+        grouping: codes.grouping.name(),
+        group: codes.labels[group].clone(),
+        rate,
+        interval: if metric.is_proportion() { rate.wilson(config.confidence) } else { None },
+    }
+}
+
+fn base_thresholds(config: &AnalysisConfig, declared: &[DeclaredThreshold]) -> Vec<ThresholdUse> {
+    let mut uses: Vec<ThresholdUse> =
+        config.thresholds.iter().map(|&t| ThresholdUse { threshold: t, operating_point: OperatingPoint::Grid }).collect();
+    uses.extend(declared.iter().map(|d| ThresholdUse {
+        threshold: d.value,
+        operating_point: OperatingPoint::Declared { label: d.label.clone() },
+    }));
+    uses
+}
+
+/// Calibrate to each target over `sorted` whole-population scores; push the usable
+/// thresholds onto `uses` and return one row per target.
+fn calibrations(
+    sorted: &[f64],
+    metric: Metric,
+    targets: &[f64],
+    gallery_size: Option<u64>,
+    uses: &mut Vec<ThresholdUse>,
+) -> Vec<Calibration> {
+    let n = sorted.len() as u64;
+    targets
+        .iter()
+        .map(|&target| {
+            let mut c = Calibration { metric, target, gallery_size, threshold: None, achieved: None, note: None };
+            match calibrate(sorted, target) {
+                CalibratedThreshold::Threshold { threshold, count } => {
+                    c.threshold = Some(threshold);
+                    c.achieved = Some(Rate::new(count, n));
+                    uses.push(ThresholdUse {
+                        threshold,
+                        operating_point: OperatingPoint::Calibrated {
+                            metric: metric.name().to_string(),
+                            target,
+                            gallery_size,
+                        },
+                    });
+                }
+                CalibratedThreshold::TooFewTrials => {
+                    c.note = Some(format!(
+                        "not estimable: {n} trials cannot resolve a rate of {target:e}; at least {} are needed",
+                        (1.0 / target).ceil()
+                    ))
+                }
+                CalibratedThreshold::AnyThreshold => {
+                    c.note = Some("every threshold meets the target: too many trials failed to produce a score".into())
+                }
+                CalibratedThreshold::NoTrials => c.note = Some("no trials".into()),
+            }
+            c
+        })
+        .collect()
+}
+
+/// 1:1 verification: FMR and FNMR per group at every threshold, EER per group, and the
+/// cross-group non-mated FMR. A non-mated pair counts in a group's FMR only when both
+/// subjects are in that group (DESIGN.md section 3); `all` counts every pair.
+pub fn analyse_verification(
+    protocol: &str,
+    trials: &VerificationTrials,
+    population: &Population,
+    config: &AnalysisConfig,
+    declared: &[DeclaredThreshold],
+) -> Result<ProtocolAnalysis, AnalysisError> {
+    let n = trials.len();
+    let mated: Vec<bool> = (0..n).map(|i| trials.probe_subject[i] == trials.reference_subject[i]).collect();
+    let non_mated_all: Vec<f64> = {
+        let mut v: Vec<f64> = (0..n).filter(|&i| !mated[i]).map(|i| trials.score[i]).collect();
+        v.sort_unstable_by(f64::total_cmp);
+        v
+    };
+    let mut uses = base_thresholds(config, declared);
+    let calibrations = calibrations(&non_mated_all, Metric::Fmr, &config.fmr_targets, None, &mut uses);
+
+    let mut out = ProtocolAnalysis {
+        protocol: protocol.to_string(),
+        kind: ProtocolKind::Verification,
+        thresholds: uses.clone(),
+        calibrations,
+        rates: Vec::new(),
+        eer: Vec::new(),
+        cross_group_fmr: Vec::new(),
+    };
+    for grouping in groupings_with_all(config) {
+        let codes = population.group_codes(&grouping)?;
+        let g = codes.n_groups();
+        let (mut m_scores, mut m_groups, mut nm_scores, mut nm_cells) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for i in 0..n {
+            let p = codes.of_subject[trials.probe_subject[i] as usize];
+            if mated[i] {
+                m_scores.push(trials.score[i]);
+                m_groups.push(p);
+            } else {
+                let r = codes.of_subject[trials.reference_subject[i] as usize];
+                nm_scores.push(trials.score[i]);
+                nm_cells.push(p * g as u32 + r);
+            }
+        }
+        let m = GroupedScores::new(&m_scores, &m_groups, g);
+        let nm = GroupedScores::new(&nm_scores, &nm_cells, g * g);
+        for u in &uses {
+            for gi in 0..g {
+                let same = gi * g + gi;
+                let fmr = Rate::new(nm.at_least(same, u.threshold), nm.total(same));
+                let fnmr = Rate::new(m.total(gi) - m.at_least(gi, u.threshold), m.total(gi));
+                out.rates.push(row(config, Metric::Fmr, Some(u), &codes, gi, fmr));
+                out.rates.push(row(config, Metric::Fnmr, Some(u), &codes, gi, fnmr));
+            }
+            if g > 1 {
+                for p in 0..g {
+                    for r in 0..g {
+                        let cell = p * g + r;
+                        out.cross_group_fmr.push(CrossGroupCell {
+                            grouping: codes.grouping.name(),
+                            probe_group: codes.labels[p].clone(),
+                            reference_group: codes.labels[r].clone(),
+                            threshold: u.threshold,
+                            operating_point: u.operating_point.label(),
+                            rate: Rate::new(nm.at_least(cell, u.threshold), nm.total(cell)),
+                        });
+                    }
+                }
+            }
+        }
+        for gi in 0..g {
+            let same = gi * g + gi;
+            let crossing = equal_error_rate(m.group(gi), nm.group(same));
+            out.eer.push(EerRow {
+                grouping: codes.grouping.name(),
+                group: codes.labels[gi].clone(),
+                eer: crossing.map(|c| c.0),
+                threshold: crossing.map(|c| c.1),
+                mated: m.total(gi),
+                non_mated: nm.total(same),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// 1:N identification or a watchlist, one [`SearchTrials`] per gallery size.
+/// Identification reports FNIR/TPIR at the configured ranks and at L; a watchlist at L
+/// only (an alert for the right subject anywhere in the list).
+pub fn analyse_search(
+    protocol: &str,
+    kind: ProtocolKind,
+    searches: &[SearchTrials],
+    population: &Population,
+    config: &AnalysisConfig,
+    declared: &[DeclaredThreshold],
+) -> Result<ProtocolAnalysis, AnalysisError> {
+    let columns: Vec<_> = searches.iter().map(search_columns).collect();
+    let mut uses = base_thresholds(config, declared);
+    let mut cals = Vec::new();
+    for (t, c) in searches.iter().zip(&columns) {
+        let mut tops: Vec<f64> = (0..t.len()).filter(|&i| !t.mated[i]).map(|i| c.top_score[i]).collect();
+        tops.sort_unstable_by(f64::total_cmp);
+        cals.extend(calibrations(&tops, Metric::Fpir, &config.fpir_targets, Some(t.gallery_size as u64), &mut uses));
+    }
+    let mut out = ProtocolAnalysis {
+        protocol: protocol.to_string(),
+        kind,
+        thresholds: uses.clone(),
+        calibrations: cals,
+        rates: Vec::new(),
+        eer: Vec::new(),
+        cross_group_fmr: Vec::new(),
+    };
+    for grouping in groupings_with_all(config) {
+        let codes = population.group_codes(&grouping)?;
+        let g = codes.n_groups();
+        for (t, c) in searches.iter().zip(&columns) {
+            let size = Some(t.gallery_size as u64);
+            let l = t.candidates as u32;
+            let mut ranks: Vec<u32> = match kind {
+                ProtocolKind::Watchlist => vec![l],
+                _ => config.ranks.iter().copied().filter(|&r| r <= l).chain([l]).collect(),
+            };
+            ranks.sort_unstable();
+            ranks.dedup();
+            let mated: Vec<usize> = (0..t.len()).filter(|&i| t.mated[i]).collect();
+            let non_mated: Vec<usize> = (0..t.len()).filter(|&i| !t.mated[i]).collect();
+            let m_groups: Vec<u32> = mated.iter().map(|&i| codes.of_subject[t.subject[i] as usize]).collect();
+            let nm_groups: Vec<u32> = non_mated.iter().map(|&i| codes.of_subject[t.subject[i] as usize]).collect();
+            let nm_totals: Vec<u64> = (0..g).map(|gi| nm_groups.iter().filter(|&&x| x as usize == gi).count() as u64).collect();
+
+            let top = GroupedScores::new(&non_mated.iter().map(|&i| c.top_score[i]).collect::<Vec<_>>(), &nm_groups, g);
+            // Every non-mated candidate, grouped by its searcher's group, for SEL.
+            let (mut cand_scores, mut cand_groups) = (Vec::new(), Vec::new());
+            for (k, &i) in non_mated.iter().enumerate() {
+                let (_, scores) = t.candidates_of(i);
+                cand_scores.extend_from_slice(scores);
+                cand_groups.extend(std::iter::repeat_n(nm_groups[k], scores.len()));
+            }
+            let cand = GroupedScores::new(&cand_scores, &cand_groups, g);
+            let within: Vec<(u32, GroupedScores)> = ranks
+                .iter()
+                .map(|&r| {
+                    let s = mate_score_within_rank(&c, r);
+                    (r, GroupedScores::new(&mated.iter().map(|&i| s[i]).collect::<Vec<_>>(), &m_groups, g))
+                })
+                .collect();
+            for u in &uses {
+                for gi in 0..g {
+                    for (r, hits) in &within {
+                        let found = hits.at_least(gi, u.threshold);
+                        let total = hits.total(gi);
+                        for (metric, rate) in [(Metric::Fnir, Rate::new(total - found, total)), (Metric::Tpir, Rate::new(found, total))] {
+                            let mut rr = row(config, metric, Some(u), &codes, gi, rate);
+                            rr.gallery_size = size;
+                            rr.rank = Some(*r);
+                            out.rates.push(rr);
+                        }
+                    }
+                    let fpir = Rate::new(top.at_least(gi, u.threshold), top.total(gi));
+                    let sel = Rate::new(cand.at_least(gi, u.threshold), nm_totals[gi]);
+                    for (metric, rate) in [(Metric::Fpir, fpir), (Metric::Sel, sel)] {
+                        let mut rr = row(config, metric, Some(u), &codes, gi, rate);
+                        rr.gallery_size = size;
+                        out.rates.push(rr);
+                    }
+                }
+            }
+            // CMC(R): mate at rank <= R, no threshold.
+            let mut by_rank = vec![vec![0u64; l as usize + 1]; g];
+            for (k, &i) in mated.iter().enumerate() {
+                let r = c.mate_rank[i];
+                if r >= 1 && r <= l {
+                    by_rank[m_groups[k] as usize][r as usize] += 1;
+                }
+            }
+            for (gi, counts) in by_rank.iter().enumerate() {
+                let total = m_groups.iter().filter(|&&x| x as usize == gi).count() as u64;
+                let mut cumulative = 0;
+                for r in 1..=l {
+                    cumulative += counts[r as usize];
+                    let mut rr = row(config, Metric::Cmc, None, &codes, gi, Rate::new(cumulative, total));
+                    rr.gallery_size = size;
+                    rr.rank = Some(r);
+                    out.rates.push(rr);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// FTE (enrolment templates) and FTA (verification and search templates) per group.
+pub fn template_rates(
+    outcomes: &TemplateOutcomes,
+    population: &Population,
+    config: &AnalysisConfig,
+) -> Result<Vec<RateRow>, AnalysisError> {
+    let mut rows = Vec::new();
+    for grouping in groupings_with_all(config) {
+        let codes = population.group_codes(&grouping)?;
+        let g = codes.n_groups();
+        // [group][0: enrol, 1: acquire] -> (failed, attempted)
+        let mut counts = vec![[(0u64, 0u64); 2]; g];
+        for i in 0..outcomes.subject.len() {
+            let gi = codes.of_subject[outcomes.subject[i] as usize] as usize;
+            let k = usize::from(outcomes.role[i] != Role::Enrol);
+            counts[gi][k].0 += u64::from(outcomes.failed[i]);
+            counts[gi][k].1 += 1;
+        }
+        for (gi, c) in counts.iter().enumerate() {
+            for (k, metric) in [(0, Metric::Fte), (1, Metric::Fta)] {
+                rows.push(row(config, metric, None, &codes, gi, Rate::new(c[k].0, c[k].1)));
+            }
+        }
+    }
+    Ok(rows)
+}

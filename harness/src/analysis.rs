@@ -1,0 +1,166 @@
+//! The analysis of one vendor on one protocol: built once from the trials, then read
+//! many ways (per-group tables, operating points, EER, cross-group FMR). Every rate
+//! carries its numerator, denominator and interval. Definitions: DESIGN.md section 4.
+
+use crate::benchmark::ProtocolKind;
+use crate::rate::{Interval, Rate};
+use crate::thresholds::OperatingPoint;
+use crate::population::Grouping;
+use serde::Serialize;
+
+/// Metric names follow ISO/IEC 19795-1 and NISTIR 8271.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Metric {
+    /// False match rate: non-mated comparisons with score >= T / non-mated comparisons.
+    Fmr,
+    /// False non-match rate: mated comparisons with score < T or failed / mated comparisons.
+    Fnmr,
+    /// True positive identification rate, 1 - FNIR.
+    Tpir,
+    /// False negative identification rate at rank R and threshold T.
+    Fnir,
+    /// False positive identification rate: non-mated searches with any candidate >= T.
+    Fpir,
+    /// Selectivity: non-mated candidates with score >= T per non-mated search (not a proportion).
+    Sel,
+    /// Cumulative match characteristic: mated searches with the mate at rank <= R, no threshold.
+    Cmc,
+    /// Failure to enrol: enrolment templates that could not be made.
+    Fte,
+    /// Failure to acquire: verification/search templates that could not be made.
+    Fta,
+}
+
+impl Metric {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Metric::Fmr => "fmr",
+            Metric::Fnmr => "fnmr",
+            Metric::Tpir => "tpir",
+            Metric::Fnir => "fnir",
+            Metric::Fpir => "fpir",
+            Metric::Sel => "sel",
+            Metric::Cmc => "cmc",
+            Metric::Fte => "fte",
+            Metric::Fta => "fta",
+        }
+    }
+    /// Whether the rate is a proportion (and so has a binomial interval).
+    pub fn is_proportion(&self) -> bool {
+        !matches!(self, Metric::Sel)
+    }
+}
+
+/// One rate of one group at one operating point: a row of the tidy `rates` table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RateRow {
+    pub metric: Metric,
+    /// 1:N only: the number of enrolled subjects.
+    pub gallery_size: Option<u64>,
+    /// FNIR/TPIR/CMC only: the rank R.
+    pub rank: Option<u32>,
+    /// `None` for rates without a threshold (CMC, FTE, FTA).
+    pub threshold: Option<f64>,
+    /// Why this threshold is here: `grid`, `declared:LABEL`, `calibrated:fpir=1e-3`.
+    pub operating_point: String,
+    pub grouping: String,
+    pub group: String,
+    pub rate: Rate,
+    /// Wilson interval at the configured confidence; `None` when undefined or not a proportion.
+    pub interval: Option<Interval>,
+}
+
+/// A threshold the analysis evaluated, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ThresholdUse {
+    pub threshold: f64,
+    pub operating_point: OperatingPoint,
+}
+
+/// A threshold calibrated on the whole test population to a target rate.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Calibration {
+    /// `fmr` (verification) or `fpir` (identification, watchlist).
+    pub metric: Metric,
+    pub target: f64,
+    pub gallery_size: Option<u64>,
+    /// The smallest threshold T with rate(T) <= target; `None` when not estimable.
+    pub threshold: Option<f64>,
+    /// The whole-population rate at that threshold.
+    pub achieved: Option<Rate>,
+    /// Why a calibration is missing or weak, in words.
+    pub note: Option<String>,
+}
+
+/// Equal error rate of one group (verification).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EerRow {
+    pub grouping: String,
+    pub group: String,
+    /// `None` when the group has no mated or no non-mated trials.
+    pub eer: Option<f64>,
+    /// The score threshold at the crossing, interpolated as `eer` is.
+    pub threshold: Option<f64>,
+    pub mated: u64,
+    pub non_mated: u64,
+}
+
+/// Non-mated FMR between a probe group and a reference group (the NISTIR 8280 heatmap).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CrossGroupCell {
+    pub grouping: String,
+    pub probe_group: String,
+    pub reference_group: String,
+    pub threshold: f64,
+    pub operating_point: String,
+    pub rate: Rate,
+}
+
+/// Everything computed for one vendor on one protocol.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProtocolAnalysis {
+    pub protocol: String,
+    pub kind: ProtocolKind,
+    pub thresholds: Vec<ThresholdUse>,
+    pub calibrations: Vec<Calibration>,
+    pub rates: Vec<RateRow>,
+    pub eer: Vec<EerRow>,
+    pub cross_group_fmr: Vec<CrossGroupCell>,
+}
+
+/// What to compute. Every default is recorded in the results, never silent.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AnalysisConfig {
+    /// The user's threshold grid.
+    pub thresholds: Vec<f64>,
+    /// Targets for thresholds calibrated on the whole population: FMR (1:1), which are
+    /// also the FNMR-at-FMR points, default 1e-2..1e-6.
+    pub fmr_targets: Vec<f64>,
+    /// FPIR targets for 1:N and watchlist calibration, default 1e-2, 1e-3, 1e-4.
+    pub fpir_targets: Vec<f64>,
+    /// Ranks R at which FNIR/TPIR are reported for identification (watchlist uses L).
+    pub ranks: Vec<u32>,
+    pub groupings: Vec<Grouping>,
+    /// Confidence level of intervals.
+    pub confidence: f64,
+}
+
+impl AnalysisConfig {
+    pub fn with_thresholds(thresholds: Vec<f64>, groupings: Vec<Grouping>) -> Self {
+        AnalysisConfig {
+            thresholds,
+            fmr_targets: vec![1e-2, 1e-3, 1e-4, 1e-5, 1e-6],
+            fpir_targets: vec![1e-2, 1e-3, 1e-4],
+            ranks: vec![1],
+            groupings,
+            confidence: 0.95,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AnalysisError {
+    #[error(transparent)]
+    Grouping(#[from] crate::population::GroupingError),
+}

@@ -1,0 +1,127 @@
+//! The benchmark data model as the engine sees it: subjects, samples and protocols by
+//! index. Loading it from files is the `datasets` crate's job; the engine knows no
+//! file format.
+
+use crate::population::Population;
+use std::path::PathBuf;
+
+/// Where a sample's media comes from. The runner turns each into bytes for the vendor.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MediaSource {
+    /// A file (absolute path, resolved by the loader against the benchmark folder).
+    File(PathBuf),
+    /// Media carried in the samples table itself (synthetic faces use this).
+    Inline(Vec<u8>),
+    /// A precomputed embedding, for score-level benchmarks without images.
+    Embedding(Vec<f32>),
+}
+
+impl MediaSource {
+    /// The bytes a vendor receives. Embeddings are little-endian f32.
+    pub fn bytes(&self) -> std::io::Result<std::borrow::Cow<'_, [u8]>> {
+        use std::borrow::Cow;
+        match self {
+            MediaSource::File(path) => std::fs::read(path).map(Cow::Owned),
+            MediaSource::Inline(bytes) => Ok(Cow::Borrowed(bytes)),
+            MediaSource::Embedding(values) => Ok(Cow::Owned(values.iter().flat_map(|x| x.to_le_bytes()).collect())),
+        }
+    }
+}
+
+/// All samples, as columns: index `i` is one sample.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Samples {
+    pub ids: Vec<String>,
+    /// Index into `Population::subjects`.
+    pub subject: Vec<u32>,
+    pub media: Vec<MediaSource>,
+}
+
+impl Samples {
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+}
+
+/// 1:1 verification: explicit (probe, reference) sample pairs. A pair is mated when
+/// both samples belong to the same subject.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerificationProtocol {
+    pub name: String,
+    pub probe: Vec<u32>,
+    pub reference: Vec<u32>,
+}
+
+/// 1:N open-set identification (NISTIR 8271), also used for NPL-style watchlists.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchProtocol {
+    pub name: String,
+    /// Enrolment samples, in gallery order. A subject may have several; the gallery of
+    /// size N holds the first N distinct subjects in this order (nested galleries).
+    pub gallery: Vec<u32>,
+    /// Searches whose subject is enrolled (watchlist: passes of watchlist subjects).
+    pub mated: Vec<u32>,
+    /// Searches whose subject is not enrolled (watchlist: the crowd).
+    pub non_mated: Vec<u32>,
+    /// Candidate list length L.
+    pub candidates: usize,
+    /// Gallery sizes to evaluate, in subjects, ascending; the last is the whole gallery.
+    pub gallery_sizes: Vec<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProtocolKind {
+    Verification,
+    Identification,
+    Watchlist,
+}
+
+impl ProtocolKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            ProtocolKind::Verification => "verification",
+            ProtocolKind::Identification => "identification",
+            ProtocolKind::Watchlist => "watchlist",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Protocol {
+    Verification(VerificationProtocol),
+    Identification(SearchProtocol),
+    Watchlist(SearchProtocol),
+}
+
+impl Protocol {
+    pub fn name(&self) -> &str {
+        match self {
+            Protocol::Verification(p) => &p.name,
+            Protocol::Identification(p) | Protocol::Watchlist(p) => &p.name,
+        }
+    }
+    pub fn kind(&self) -> ProtocolKind {
+        match self {
+            Protocol::Verification(_) => ProtocolKind::Verification,
+            Protocol::Identification(_) => ProtocolKind::Identification,
+            Protocol::Watchlist(_) => ProtocolKind::Watchlist,
+        }
+    }
+}
+
+/// A loaded, validated benchmark.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Benchmark {
+    pub name: String,
+    pub version: String,
+    pub licence: String,
+    /// SHA-256 over the benchmark's files (manifest, tables, protocol files), hex.
+    pub content_hash: String,
+    pub population: Population,
+    pub samples: Samples,
+    pub protocols: Vec<Protocol>,
+}

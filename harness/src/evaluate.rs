@@ -1,0 +1,64 @@
+//! From a vendor's run to its entry in the results: every protocol analysed with the
+//! same configuration, plus FTE/FTA and timing.
+
+use crate::analyse::{analyse_search, analyse_verification, template_rates};
+use crate::analysis::{AnalysisConfig, AnalysisError};
+use crate::benchmark::{Benchmark, Protocol};
+use crate::results::{BenchmarkInfo, FailureCount, VendorResults};
+use crate::runner::{ProtocolTrials, VendorRun};
+use std::collections::BTreeMap;
+
+pub fn evaluate(bench: &Benchmark, run: &VendorRun, config: &AnalysisConfig) -> Result<VendorResults, AnalysisError> {
+    let population = &bench.population;
+    let declared = &run.description.thresholds;
+    let protocols = bench
+        .protocols
+        .iter()
+        .zip(&run.protocols)
+        .map(|(p, trials)| match (p, trials) {
+            (Protocol::Verification(_), ProtocolTrials::Verification(t)) => {
+                analyse_verification(p.name(), t, population, config, declared)
+            }
+            (Protocol::Identification(_) | Protocol::Watchlist(_), ProtocolTrials::Search(t)) => {
+                analyse_search(p.name(), p.kind(), t, population, config, declared)
+            }
+            _ => unreachable!("the runner produces trials of the protocol's own kind"),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut failures: BTreeMap<_, u64> = BTreeMap::new();
+    for f in &run.failures {
+        *failures.entry((f.role, f.failure.code)).or_default() += 1;
+    }
+    Ok(VendorResults {
+        vendor: run.description.clone(),
+        fingerprint: run.fingerprint.clone(),
+        template_rates: template_rates(&run.outcomes, population, config)?,
+        failures: failures.into_iter().map(|((role, code), count)| FailureCount { role, code, count }).collect(),
+        timing: run.timing.clone(),
+        protocols,
+    })
+}
+
+impl BenchmarkInfo {
+    /// Counts and label provenance of a benchmark.
+    pub fn of(bench: &Benchmark) -> Self {
+        let p = &bench.population;
+        let mut subjects_per_group: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+        for (a, name) in p.attributes.iter().enumerate() {
+            let groups = subjects_per_group.entry(name.clone()).or_default();
+            for s in &p.subjects {
+                *groups.entry(s.attributes[a].clone()).or_default() += 1;
+            }
+        }
+        BenchmarkInfo {
+            name: bench.name.clone(),
+            version: bench.version.clone(),
+            licence: bench.licence.clone(),
+            content_hash: bench.content_hash.clone(),
+            subjects: p.subjects.len() as u64,
+            samples: bench.samples.len() as u64,
+            label_provenance: p.provenance.clone(),
+            subjects_per_group,
+        }
+    }
+}

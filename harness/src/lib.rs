@@ -1,0 +1,22 @@
+//! The engine of verity: core types, the vendor contract, protocols, the runner, and
+//! the metric kernels.
+//!
+//! It must never depend on `datasets`, `vendors`, `reports` or the command line, and it
+//! knows no file format: kernels take slices and return plain structs.
+
+pub mod analysis;
+pub mod benchmark;
+pub mod metrics;
+pub mod population;
+pub mod rate;
+pub mod results;
+pub mod synthetic_face;
+pub mod thresholds;
+pub mod trials;
+pub mod vendor;
+pub mod analyse;
+pub mod plan;
+pub mod progress;
+pub mod runner;
+pub mod search;
+pub mod evaluate;

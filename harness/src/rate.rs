@@ -1,0 +1,100 @@
+//! A rate always travels with its numerator, its denominator and its interval.
+
+use serde::Serialize;
+
+/// Counts behind a rate. A rate with a zero denominator is undefined, never 0 or NaN.
+/// For a proportion `numerator <= denominator`; SEL (candidates per search) may exceed 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Rate {
+    pub numerator: u64,
+    pub denominator: u64,
+}
+
+impl Rate {
+    pub fn new(numerator: u64, denominator: u64) -> Self {
+        Rate { numerator, denominator }
+    }
+
+    /// `None` when the denominator is zero: the rate is undefined.
+    pub fn value(&self) -> Option<f64> {
+        (self.denominator > 0).then(|| self.numerator as f64 / self.denominator as f64)
+    }
+
+    /// Complement, e.g. TPIR = 1 - FNIR over the same trials.
+    pub fn complement(&self) -> Rate {
+        Rate::new(self.denominator - self.numerator, self.denominator)
+    }
+
+    /// Two-sided Wilson score interval at `confidence` (Wilson 1927; the default
+    /// interval of DESIGN.md section 4). `None` when the rate is undefined.
+    pub fn wilson(&self, confidence: f64) -> Option<Interval> {
+        if self.denominator == 0 {
+            return None;
+        }
+        let z = normal_quantile(1.0 - (1.0 - confidence) / 2.0);
+        let n = self.denominator as f64;
+        let p = self.numerator as f64 / n;
+        let z2 = z * z;
+        let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
+        let half = z / (1.0 + z2 / n) * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
+        // At 0 and n errors the bound is exactly 0 or 1; avoid rounding residue.
+        let low = if self.numerator == 0 { 0.0 } else { (centre - half).max(0.0) };
+        let high = if self.numerator == self.denominator { 1.0 } else { (centre + half).min(1.0) };
+        Some(Interval { low, high, method: IntervalMethod::Wilson, confidence })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IntervalMethod {
+    Wilson,
+}
+
+impl IntervalMethod {
+    pub fn name(&self) -> &'static str {
+        match self {
+            IntervalMethod::Wilson => "wilson",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Interval {
+    pub low: f64,
+    pub high: f64,
+    pub method: IntervalMethod,
+    pub confidence: f64,
+}
+
+/// Standard normal quantile function.
+pub fn normal_quantile(p: f64) -> f64 {
+    use statrs::distribution::{ContinuousCDF, Normal};
+    Normal::standard().inverse_cdf(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_denominator_is_undefined() {
+        let r = Rate::new(0, 0);
+        assert_eq!(r.value(), None);
+        assert!(r.wilson(0.95).is_none());
+    }
+
+    #[test]
+    fn wilson_matches_statsmodels() {
+        // statsmodels.stats.proportion.proportion_confint(7, 41000, method="wilson")
+        let i = Rate::new(7, 41_000).wilson(0.95).unwrap();
+        assert!((i.low - 8.270_637_205_585_348e-05).abs() < 1e-12, "{}", i.low);
+        assert!((i.high - 3.524_103_922_749_210_4e-04).abs() < 1e-12, "{}", i.high);
+        // proportion_confint(0, 10, method="wilson") -> (0, 0.27753279986288926); (7, 41000) -> (8.2706e-05, 3.5241e-04)
+        let i = Rate::new(0, 10).wilson(0.95).unwrap();
+        assert_eq!(i.low, 0.0);
+        assert!((i.high - 0.277_532_799_862_889_26).abs() < 1e-12);
+        let i = Rate::new(10, 10).wilson(0.95).unwrap();
+        assert_eq!(i.high, 1.0);
+        assert!((i.low - (1.0 - 0.277_532_799_862_889_26)).abs() < 1e-12);
+    }
+}

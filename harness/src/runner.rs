@@ -1,0 +1,259 @@
+//! The runner: templates (in parallel), then comparisons and searches, for one vendor on
+//! every protocol of a benchmark. A vendor that panics or returns garbage costs the
+//! template or trial concerned, counted as a failure, never the run.
+
+use crate::benchmark::{Benchmark, Protocol, SearchProtocol};
+use crate::plan::{gallery_subjects, templates_needed};
+use crate::progress::Progress;
+use crate::results::Timing;
+use crate::search::{EmbeddingGallery, normalise, search, top_l};
+use crate::trials::{SearchTrials, TemplateOutcomes, VerificationTrials};
+use crate::vendor::{FailureCode, Role, Template, TemplateFailure, TemplateFormat, Vendor, VendorDescription};
+use rayon::prelude::*;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Instant;
+
+/// A template that could not be made, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FailureEvent {
+    pub sample: u32,
+    pub role: Role,
+    pub failure: TemplateFailure,
+}
+
+/// What a vendor produced on one protocol.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProtocolTrials {
+    Verification(VerificationTrials),
+    /// One entry per gallery size, ascending.
+    Search(Vec<SearchTrials>),
+}
+
+/// Everything one vendor produced on a benchmark.
+#[derive(Debug, Clone)]
+pub struct VendorRun {
+    pub description: VendorDescription,
+    pub fingerprint: String,
+    pub outcomes: TemplateOutcomes,
+    pub failures: Vec<FailureEvent>,
+    pub timing: Timing,
+    /// In the benchmark's protocol order.
+    pub protocols: Vec<ProtocolTrials>,
+}
+
+/// A made template, decoded once.
+enum Made {
+    Embedding(Vec<f32>),
+    Opaque(Template),
+}
+
+fn guarded<T>(what: &str, f: impl FnOnce() -> Result<T, TemplateFailure>) -> Result<T, TemplateFailure> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(panic) => {
+            let detail = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            Err(TemplateFailure { code: FailureCode::VendorError, message: format!("vendor panicked in {what}: {detail}") })
+        }
+    }
+}
+
+/// Run `vendor` on every protocol of `bench`.
+pub fn run_vendor(bench: &Benchmark, vendor: &dyn Vendor, progress: &dyn Progress) -> VendorRun {
+    let description = vendor.describe();
+    let dim = match description.template {
+        TemplateFormat::Embedding { dim } => Some(dim),
+        TemplateFormat::Opaque => None,
+    };
+    let needed = templates_needed(&bench.protocols);
+
+    let stage = progress.stage(&format!("{}: templates", description.name), needed.len() as u64);
+    let made: Vec<(Result<Made, TemplateFailure>, f64, usize)> = needed
+        .par_iter()
+        .map(|&(sample, role)| {
+            let start = Instant::now();
+            let result = bench.samples.media[sample as usize]
+                .bytes()
+                .map_err(|e| TemplateFailure { code: FailureCode::MediaReadError, message: e.to_string() })
+                .and_then(|media| guarded("create_template", || vendor.create_template(&media, role)));
+            let seconds = start.elapsed().as_secs_f64();
+            let size = result.as_ref().map(|t| t.0.len()).unwrap_or(0);
+            let decoded = result.and_then(|t| match dim {
+                Some(d) => t.embedding(d).map(|mut v| {
+                    normalise(&mut v);
+                    Made::Embedding(v)
+                }),
+                None => Ok(Made::Opaque(t)),
+            });
+            stage.advance(1);
+            (decoded, seconds, size)
+        })
+        .collect();
+    stage.finish();
+
+    let mut outcomes = TemplateOutcomes::default();
+    let mut failures = Vec::new();
+    let mut timing = Timing::default();
+    let mut bytes = 0usize;
+    for (&(sample, role), (result, seconds, size)) in needed.iter().zip(&made) {
+        outcomes.subject.push(bench.samples.subject[sample as usize]);
+        outcomes.role.push(role);
+        outcomes.failed.push(result.is_err());
+        timing.templates += 1;
+        timing.template_seconds_total += seconds;
+        bytes += size;
+        if let Err(f) = result {
+            failures.push(FailureEvent { sample, role, failure: f.clone() });
+        }
+    }
+    let made_ok = needed.len() - failures.len();
+    timing.template_bytes_mean = if made_ok > 0 { bytes as f64 / made_ok as f64 } else { 0.0 };
+
+    let lookup = |sample: u32, role: Role| -> Option<&Made> {
+        let i = needed.binary_search(&(sample, role)).expect("every template was planned");
+        made[i].0.as_ref().ok()
+    };
+
+    let mut protocols = Vec::new();
+    for protocol in &bench.protocols {
+        match protocol {
+            Protocol::Verification(p) => {
+                let stage = progress.stage(&format!("{}: {} comparisons", description.name, p.name), p.probe.len() as u64);
+                let start = Instant::now();
+                let scores: Vec<Option<f64>> = p
+                    .probe
+                    .par_iter()
+                    .zip(&p.reference)
+                    .map(|(&a, &b)| {
+                        let score = match (lookup(a, Role::Verify), lookup(b, Role::Enrol)) {
+                            (Some(Made::Embedding(x)), Some(Made::Embedding(y))) => Some(dot(x, y)),
+                            (Some(Made::Opaque(x)), Some(Made::Opaque(y))) => {
+                                guarded("compare", || vendor.compare(x, y)).ok().filter(|s| s.is_finite())
+                            }
+                            _ => None,
+                        };
+                        stage.advance(1);
+                        score
+                    })
+                    .collect();
+                stage.finish();
+                timing.comparison_seconds_total += start.elapsed().as_secs_f64();
+                let mut trials = VerificationTrials::default();
+                for ((&a, &b), s) in p.probe.iter().zip(&p.reference).zip(scores) {
+                    trials.push(bench.samples.subject[a as usize], bench.samples.subject[b as usize], s);
+                }
+                protocols.push(ProtocolTrials::Verification(trials));
+            }
+            Protocol::Identification(p) | Protocol::Watchlist(p) => {
+                let start = Instant::now();
+                let trials = run_search(bench, p, &description.name, dim, &lookup, vendor, progress);
+                timing.search_seconds_total += start.elapsed().as_secs_f64();
+                protocols.push(ProtocolTrials::Search(trials));
+            }
+        }
+    }
+    VendorRun { description, fingerprint: vendor.fingerprint(), outcomes, failures, timing, protocols }
+}
+
+fn dot(a: &[f32], b: &[f32]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| *x as f64 * *y as f64).sum()
+}
+
+fn run_search<'a>(
+    bench: &Benchmark,
+    p: &SearchProtocol,
+    vendor_name: &str,
+    dim: Option<usize>,
+    lookup: &(dyn Fn(u32, Role) -> Option<&'a Made> + Sync),
+    vendor: &dyn Vendor,
+    progress: &dyn Progress,
+) -> Vec<SearchTrials> {
+    let subjects = gallery_subjects(bench, p);
+    let mut position = vec![u32::MAX; bench.population.subjects.len()];
+    for (i, &s) in subjects.iter().enumerate() {
+        position[s as usize] = i as u32;
+    }
+    let sizes = &p.gallery_sizes;
+    let searches: Vec<u32> = p.mated.iter().chain(&p.non_mated).copied().collect();
+    let enrolled: Vec<(u32, &Made)> = p
+        .gallery
+        .iter()
+        .filter_map(|&s| lookup(s, Role::Enrol).map(|m| (position[bench.samples.subject[s as usize] as usize], m)))
+        .collect();
+    let queries: Vec<Option<&Made>> = searches.iter().map(|&s| lookup(s, Role::Search)).collect();
+
+    let stage = progress.stage(&format!("{vendor_name}: {} searches", p.name), searches.len() as u64);
+    // lists[q][k]: candidates of search q in gallery size sizes[k], as (position, score).
+    let lists: Vec<Option<Vec<Vec<(u32, f64)>>>> = match dim {
+        Some(dim) => {
+            let gallery = EmbeddingGallery {
+                dim,
+                rows: enrolled.iter().flat_map(|(_, m)| embedding(m).iter().copied()).collect(),
+                subject_position: enrolled.iter().map(|e| e.0).collect(),
+                subjects: subjects.len(),
+            };
+            let ok: Vec<usize> = (0..queries.len()).filter(|&q| queries[q].is_some()).collect();
+            let matrix: Vec<f32> = ok.iter().flat_map(|&q| queries[q].map(embedding).unwrap_or(&[]).iter().copied()).collect();
+            let found = search(&gallery, &matrix, sizes, p.candidates);
+            stage.advance(searches.len() as u64);
+            let mut lists = vec![None; queries.len()];
+            for (q, per_size) in ok.into_iter().zip(found) {
+                lists[q] = Some(per_size.into_iter().map(|c| c.into_iter().map(|(s, v)| (s, v as f64)).collect()).collect());
+            }
+            lists
+        }
+        None => queries
+            .par_iter()
+            .map(|q| {
+                let result = q.map(|q| {
+                    let Made::Opaque(probe) = q else { return vec![Vec::new(); sizes.len()] };
+                    let mut best = vec![f32::NEG_INFINITY; subjects.len()];
+                    for (pos, m) in &enrolled {
+                        if let Made::Opaque(reference) = m
+                            && let Ok(s) = guarded("compare", || vendor.compare(probe, reference))
+                            && s.is_finite()
+                        {
+                            let b = &mut best[*pos as usize];
+                            *b = b.max(s as f32);
+                        }
+                    }
+                    sizes.iter().map(|&n| top_l(&best[..n.min(best.len())], p.candidates).into_iter().map(|(s, v)| (s, v as f64)).collect()).collect()
+                });
+                stage.advance(1);
+                result
+            })
+            .collect(),
+    };
+    stage.finish();
+
+    sizes
+        .iter()
+        .enumerate()
+        .map(|(k, &size)| {
+            let mut t = SearchTrials::new(size, p.candidates);
+            for (q, &sample) in searches.iter().enumerate() {
+                let subject = bench.samples.subject[sample as usize];
+                let mated = q < p.mated.len();
+                // A mated search belongs to gallery size N only when its mate is among the first N.
+                if mated && position[subject as usize] as usize >= size {
+                    continue;
+                }
+                let list: Option<Vec<(u32, f64)>> =
+                    lists[q].as_ref().map(|l| l[k].iter().map(|&(pos, s)| (subjects[pos as usize], s)).collect());
+                t.push(q as u32, subject, mated, list.as_deref());
+            }
+            t
+        })
+        .collect()
+}
+
+fn embedding(m: &Made) -> &[f32] {
+    match m {
+        Made::Embedding(v) => v,
+        Made::Opaque(_) => &[],
+    }
+}
+

@@ -1,0 +1,136 @@
+//! Exhaustive 1:N search of embedding templates: batched matrix products (sgemm) and a
+//! fused top-L selection per nested gallery size.
+
+use rayon::prelude::*;
+
+/// Queries are scored in blocks of this many rows (bounds the score buffer).
+const BLOCK: usize = 256;
+
+/// A gallery of L2-normalised embeddings, one row per enrolment template.
+pub struct EmbeddingGallery {
+    pub dim: usize,
+    /// `rows.len() / dim` rows, each of unit length (zero rows stay zero).
+    pub rows: Vec<f32>,
+    /// For each row, its subject's position in gallery order (0 = first enrolled subject).
+    pub subject_position: Vec<u32>,
+    /// Number of distinct gallery subjects.
+    pub subjects: usize,
+}
+
+/// Scale `v` to unit length in place (a zero vector stays zero).
+pub fn normalise(v: &mut [f32]) {
+    let norm = v.iter().map(|x| (*x as f64) * (*x as f64)).sum::<f64>().sqrt();
+    if norm > 0.0 {
+        v.iter_mut().for_each(|x| *x = (*x as f64 / norm) as f32);
+    }
+}
+
+/// A candidate: (subject position in gallery order, score).
+pub type Candidate = (u32, f32);
+
+/// Search every query (rows of `queries`, unit length) against the gallery. For each
+/// query and each gallery size N in `sizes`, returns the best `l` subjects among the
+/// first N, best first; ties are broken by gallery order. A subject's score is the best
+/// of its templates.
+pub fn search(gallery: &EmbeddingGallery, queries: &[f32], sizes: &[usize], l: usize) -> Vec<Vec<Vec<Candidate>>> {
+    let dim = gallery.dim;
+    let n = gallery.subject_position.len();
+    // One row per subject, in gallery order: row scores are subject scores.
+    let direct = n == gallery.subjects && is_identity(&gallery.subject_position);
+    queries
+        .par_chunks(BLOCK * dim)
+        .flat_map_iter(|block| {
+            let m = block.len() / dim;
+            let mut scores = vec![0f32; m * n];
+            if n > 0 && m > 0 {
+                // SAFETY: the slices hold m*dim, n*dim and m*n values, matching the
+                // dimensions and strides given (row-major A, B read as its transpose).
+                unsafe {
+                    matrixmultiply::sgemm(
+                        m, dim, n, 1.0,
+                        block.as_ptr(), dim as isize, 1,
+                        gallery.rows.as_ptr(), 1, dim as isize,
+                        0.0, scores.as_mut_ptr(), n as isize, 1,
+                    );
+                }
+            }
+            let mut best = vec![f32::NEG_INFINITY; gallery.subjects];
+            (0..m)
+                .map(|q| {
+                    let row = &scores[q * n..(q + 1) * n];
+                    let by_subject: &[f32] = if direct {
+                        row
+                    } else {
+                        best.iter_mut().for_each(|b| *b = f32::NEG_INFINITY);
+                        for (j, &s) in row.iter().enumerate() {
+                            let p = gallery.subject_position[j] as usize;
+                            if s > best[p] {
+                                best[p] = s;
+                            }
+                        }
+                        &best
+                    };
+                    sizes.iter().map(|&size| top_l(&by_subject[..size.min(by_subject.len())], l)).collect()
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+fn is_identity(positions: &[u32]) -> bool {
+    positions.iter().enumerate().all(|(i, &p)| p as usize == i)
+}
+
+/// The `l` highest scores with their positions, best first, ties by lower position.
+/// Subjects whose score is -inf (no usable template) are never candidates.
+pub fn top_l(scores: &[f32], l: usize) -> Vec<Candidate> {
+    let mut top: Vec<Candidate> = Vec::with_capacity(l + 1);
+    if l == 0 {
+        return top;
+    }
+    for (i, &s) in scores.iter().enumerate() {
+        if s == f32::NEG_INFINITY || (top.len() == l && s <= top[l - 1].1) {
+            continue;
+        }
+        // Insert after every entry with a score >= s (earlier positions win ties).
+        let at = top.partition_point(|&(_, t)| t >= s);
+        top.insert(at, (i as u32, s));
+        if top.len() > l {
+            top.pop();
+        }
+    }
+    top
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn top_l_orders_and_breaks_ties_by_position() {
+        let s = [0.1, 0.9, 0.5, 0.9, f32::NEG_INFINITY, 0.7];
+        assert_eq!(top_l(&s, 3), vec![(1, 0.9), (3, 0.9), (5, 0.7)]);
+        assert_eq!(top_l(&s, 10).len(), 5);
+        assert!(top_l(&s, 0).is_empty());
+    }
+
+    #[test]
+    fn search_matches_brute_force_with_nested_sizes() {
+        // 5 gallery rows for 4 subjects (subject 1 has two templates), dim 3.
+        let mut rows = vec![1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.6, 0.8, 0.0, 0.0, 0.0, 1.0, 0.6, 0.0, 0.8];
+        for r in rows.chunks_mut(3) {
+            normalise(r);
+        }
+        let gallery = EmbeddingGallery { dim: 3, rows, subject_position: vec![0, 1, 1, 2, 3], subjects: 4 };
+        let mut q = vec![0.0f32, 0.6, 0.8];
+        normalise(&mut q);
+        let out = search(&gallery, &q, &[2, 4], 2);
+        // scores: s0 0, s1 max(0.6, 0.48) = 0.6, s2 0.8, s3 0.64
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0][0].iter().map(|c| c.0).collect::<Vec<_>>(), vec![1, 0]);
+        assert_eq!(out[0][1].iter().map(|c| c.0).collect::<Vec<_>>(), vec![2, 3]);
+        assert!((out[0][1][0].1 - 0.8).abs() < 1e-6);
+        assert!((out[0][1][1].1 - 0.64).abs() < 1e-6);
+        assert!((out[0][0][0].1 - 0.6).abs() < 1e-6);
+    }
+}

@@ -1,0 +1,146 @@
+//! The vendor contract, modelled on the NIST FRTE API: describe, create a template
+//! from opaque media bytes, compare two templates. Adapters see media bytes only, never
+//! subject ids, file names or demographic labels.
+
+use serde::Serialize;
+
+/// What a template is made for (FRTE's template roles).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    Enrol,
+    Verify,
+    Search,
+}
+
+impl Role {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Role::Enrol => "enrol",
+            Role::Verify => "verify",
+            Role::Search => "search",
+        }
+    }
+}
+
+/// How templates are laid out, which decides how verity compares them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum TemplateFormat {
+    /// Opaque bytes compared only by the vendor's `compare`.
+    Opaque,
+    /// `dim` little-endian f32 values; the score is their cosine similarity, so verity
+    /// may compare and search with batched matrix products instead of calling `compare`.
+    Embedding { dim: usize },
+}
+
+/// A threshold the vendor declares for an operating mode.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeclaredThreshold {
+    pub label: String,
+    pub value: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VendorDescription {
+    pub name: String,
+    pub version: String,
+    /// Lowest and highest score the vendor can return. A failed template takes part in
+    /// comparisons with the lowest score (NIST FRTE rule).
+    pub score_min: f64,
+    pub score_max: f64,
+    /// What a score means, in words (e.g. "cosine similarity of embeddings").
+    pub score_meaning: String,
+    pub thresholds: Vec<DeclaredThreshold>,
+    pub template: TemplateFormat,
+}
+
+/// Return codes for a failed template, after the NIST FRTE `ReturnCode` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailureCode {
+    /// No face found (failure to acquire).
+    FaceDetectionError,
+    /// A face was found but no template could be made (failure to extract).
+    FeatureExtractionError,
+    /// The media could not be decoded.
+    ParseError,
+    /// The media file could not be read.
+    MediaReadError,
+    /// The vendor's template was malformed (wrong length, not finite).
+    TemplateFormatError,
+    /// Any other vendor error.
+    VendorError,
+}
+
+impl FailureCode {
+    pub fn name(&self) -> &'static str {
+        match self {
+            FailureCode::FaceDetectionError => "face-detection-error",
+            FailureCode::FeatureExtractionError => "feature-extraction-error",
+            FailureCode::ParseError => "parse-error",
+            FailureCode::MediaReadError => "media-read-error",
+            FailureCode::TemplateFormatError => "template-format-error",
+            FailureCode::VendorError => "vendor-error",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TemplateFailure {
+    pub code: FailureCode,
+    pub message: String,
+}
+
+/// Opaque template bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template(pub Vec<u8>);
+
+impl Template {
+    /// Read an embedding template: `dim` little-endian f32 values, all finite.
+    pub fn embedding(&self, dim: usize) -> Result<Vec<f32>, TemplateFailure> {
+        if self.0.len() != dim * 4 {
+            return Err(TemplateFailure {
+                code: FailureCode::TemplateFormatError,
+                message: format!("template has {} bytes, expected {} ({} f32 values)", self.0.len(), dim * 4, dim),
+            });
+        }
+        let v: Vec<f32> = self.0.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+        if let Some(i) = v.iter().position(|x| !x.is_finite()) {
+            return Err(TemplateFailure {
+                code: FailureCode::TemplateFormatError,
+                message: format!("template value {i} is {}", v[i]),
+            });
+        }
+        Ok(v)
+    }
+
+    pub fn from_embedding(values: &[f32]) -> Template {
+        Template(values.iter().flat_map(|x| x.to_le_bytes()).collect())
+    }
+}
+
+/// A face-recognition algorithm under test. Keep this small: the FRTE contract.
+pub trait Vendor: Send + Sync {
+    fn describe(&self) -> VendorDescription;
+
+    /// Make a template from media bytes. The bytes are all the vendor is given.
+    fn create_template(&self, media: &[u8], role: Role) -> Result<Template, TemplateFailure>;
+
+    /// Similarity of two templates made by this vendor; higher means more alike.
+    fn compare(&self, probe: &Template, reference: &Template) -> Result<f64, TemplateFailure>;
+
+    /// A fingerprint of the vendor's configuration and model, for provenance and caching.
+    fn fingerprint(&self) -> String;
+}
+
+/// Cosine similarity of two embeddings (0 when either has zero length).
+pub fn cosine(a: &[f32], b: &[f32]) -> f64 {
+    let (mut ab, mut aa, mut bb) = (0f64, 0f64, 0f64);
+    for (x, y) in a.iter().zip(b) {
+        ab += *x as f64 * *y as f64;
+        aa += *x as f64 * *x as f64;
+        bb += *y as f64 * *y as f64;
+    }
+    if aa == 0.0 || bb == 0.0 { 0.0 } else { ab / (aa.sqrt() * bb.sqrt()) }
+}

@@ -1,0 +1,150 @@
+//! The runner on a toy vendor: templates, failures, panics, comparisons, nested searches.
+
+use harness::benchmark::*;
+use harness::plan::trial_list;
+use harness::population::{Population, Subject};
+use harness::progress::Silent;
+use harness::runner::{ProtocolTrials, run_vendor};
+use harness::vendor::*;
+
+/// Media is text: "x y" -> a 2-d embedding; "panic" panics; "fail" fails to extract;
+/// "short" returns a template of the wrong length.
+struct Toy {
+    opaque: bool,
+}
+
+impl Vendor for Toy {
+    fn describe(&self) -> VendorDescription {
+        VendorDescription {
+            name: "toy".into(),
+            version: "1".into(),
+            score_min: -1.0,
+            score_max: 1.0,
+            score_meaning: "cosine".into(),
+            thresholds: vec![],
+            template: if self.opaque { TemplateFormat::Opaque } else { TemplateFormat::Embedding { dim: 2 } },
+        }
+    }
+    fn create_template(&self, media: &[u8], _role: Role) -> Result<Template, TemplateFailure> {
+        let text = std::str::from_utf8(media).unwrap();
+        match text {
+            "panic" => panic!("toy vendor crashed"),
+            "fail" => Err(TemplateFailure { code: FailureCode::FeatureExtractionError, message: "no face".into() }),
+            "short" => Ok(Template(vec![1, 2, 3])),
+            _ => {
+                let v: Vec<f32> = text.split(' ').map(|x| x.parse().unwrap()).collect();
+                Ok(Template::from_embedding(&v))
+            }
+        }
+    }
+    fn compare(&self, a: &Template, b: &Template) -> Result<f64, TemplateFailure> {
+        let (a, b) = (a.embedding(2)?, b.embedding(2)?);
+        Ok(cosine(&a, &b))
+    }
+    fn fingerprint(&self) -> String {
+        "toy".into()
+    }
+}
+
+fn bench() -> Benchmark {
+    let subjects: Vec<Subject> =
+        (0..4).map(|i| Subject { id: format!("s{i}"), attributes: vec![if i < 2 { "F" } else { "M" }.into()] }).collect();
+    // samples: (subject, media)
+    let samples = [
+        (0, "1 0"), (0, "0.9 0.1"), // s0
+        (1, "0 1"), (1, "panic"),   // s1: second capture crashes the vendor
+        (2, "1 1"), (2, "fail"),    // s2: second capture fails
+        (3, "-1 0"), (3, "-1 0.1"), // s3, never enrolled
+    ];
+    Benchmark {
+        name: "toy".into(),
+        version: "1".into(),
+        licence: "CC0".into(),
+        content_hash: "0".into(),
+        population: Population { attributes: vec!["sex".into()], subjects, provenance: Default::default() },
+        samples: Samples {
+            ids: (0..samples.len()).map(|i| format!("x{i}")).collect(),
+            subject: samples.iter().map(|s| s.0).collect(),
+            media: samples.iter().map(|s| MediaSource::Inline(s.1.as_bytes().to_vec())).collect(),
+        },
+        protocols: vec![
+            Protocol::Verification(VerificationProtocol {
+                name: "v".into(),
+                probe: vec![1, 3, 5, 1],
+                reference: vec![0, 2, 4, 2],
+            }),
+            Protocol::Identification(SearchProtocol {
+                name: "i".into(),
+                gallery: vec![0, 2, 4],
+                mated: vec![1, 3, 5],
+                non_mated: vec![6, 7],
+                candidates: 2,
+                gallery_sizes: vec![1, 3],
+            }),
+        ],
+    }
+}
+
+fn check(opaque: bool) {
+    let b = bench();
+    let run = run_vendor(&b, &Toy { opaque }, &Silent);
+    // Every failure is counted with its reason; the panic cost one template.
+    let mut reasons: Vec<(u32, FailureCode)> = run.failures.iter().map(|f| (f.sample, f.failure.code)).collect();
+    reasons.sort();
+    assert_eq!(reasons, vec![(3, FailureCode::VendorError), (3, FailureCode::VendorError), (5, FailureCode::FeatureExtractionError), (5, FailureCode::FeatureExtractionError)]);
+    assert!(run.failures.iter().any(|f| f.failure.message.contains("toy vendor crashed")));
+    let ProtocolTrials::Verification(v) = &run.protocols[0] else { panic!() };
+    assert_eq!(v.failed, vec![false, true, true, false]);
+    assert!((v.score[0] - cosine(&[0.9, 0.1], &[1.0, 0.0])).abs() < 1e-6);
+    assert_eq!(v.score[1], f64::NEG_INFINITY);
+    assert!((v.score[3] - cosine(&[0.9, 0.1], &[0.0, 1.0])).abs() < 1e-6);
+
+    let ProtocolTrials::Search(s) = &run.protocols[1] else { panic!() };
+    assert_eq!(s.len(), 2);
+    // Gallery size 1 holds s0 only: mated searches of s1 and s2 are left out.
+    assert_eq!(s[0].gallery_size, 1);
+    assert_eq!(s[0].subject, vec![0, 3, 3]);
+    assert_eq!(s[0].mated, vec![true, false, false]);
+    let (cands, scores) = s[0].candidates_of(0);
+    assert_eq!(cands, &[0]);
+    assert!((scores[0] - cosine(&[0.9, 0.1], &[1.0, 0.0])).abs() < 1e-6);
+    // Gallery size 3: all mated searches; the crashed and the failed search have no list.
+    assert_eq!(s[1].subject, vec![0, 1, 2, 3, 3]);
+    assert_eq!(s[1].failed, vec![false, true, true, false, false]);
+    let (cands, _) = s[1].candidates_of(0);
+    assert_eq!(cands, &[0, 2]); // "0.9 0.1" is nearer "1 0" than "1 1"
+    assert_eq!(s[1].search, vec![0, 1, 2, 3, 4]);
+    // verify: 1 3 5; enrol: 0 2 4; search: 1 3 5 6 7.
+    assert_eq!(run.timing.templates, 11);
+}
+
+#[test]
+fn embedding_path() {
+    check(false);
+}
+
+#[test]
+fn opaque_path_gives_the_same_trials() {
+    check(true);
+}
+
+#[test]
+fn malformed_template_is_a_failure() {
+    let mut b = bench();
+    b.samples.media[0] = MediaSource::Inline(b"short".to_vec());
+    let run = run_vendor(&b, &Toy { opaque: false }, &Silent);
+    assert!(run.failures.iter().any(|f| f.sample == 0 && f.failure.code == FailureCode::TemplateFormatError));
+}
+
+#[test]
+fn trial_list_hash_is_stable_and_sensitive() {
+    let b = bench();
+    let h = trial_list(&b, &b.protocols[0]);
+    assert_eq!(h.hash, trial_list(&b, &b.protocols[0]).hash);
+    assert_eq!((h.mated, h.non_mated), (3, 1));
+    let mut c = bench();
+    if let Protocol::Verification(v) = &mut c.protocols[0] {
+        v.reference.swap(0, 1);
+    }
+    assert_ne!(h.hash, trial_list(&c, &c.protocols[0]).hash);
+}
