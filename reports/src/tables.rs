@@ -1,0 +1,305 @@
+//! The tidy tables researchers load: one row per rate, calibration, EER or cross-group
+//! cell, with every column a plain value (docs/results.md lists them).
+//!
+//! The rates table has one row per (vendor, protocol, metric, gallery_size, rank,
+//! threshold, operating_point, grouping, group), in the order the engine produced them.
+//! A vendor's FTE/FTA rows come first for that vendor, with empty `protocol` and `kind`.
+
+use crate::ReportError;
+use crate::table::{Cell, Kind, Table};
+use harness::analysis::RateRow;
+use harness::results::Results;
+
+/// Columns of `rates.csv` / `rates.parquet`, in order.
+pub const RATES_COLUMNS: [(&str, Kind); 16] = [
+    ("vendor", Kind::Str),
+    ("protocol", Kind::Str),
+    ("kind", Kind::Str),
+    ("metric", Kind::Str),
+    ("gallery_size", Kind::U64),
+    ("rank", Kind::U32),
+    ("threshold", Kind::F64),
+    ("operating_point", Kind::Str),
+    ("grouping", Kind::Str),
+    ("group", Kind::Str),
+    ("numerator", Kind::U64),
+    ("denominator", Kind::U64),
+    ("rate", Kind::F64),
+    ("ci_low", Kind::F64),
+    ("ci_high", Kind::F64),
+    ("ci_method", Kind::Str),
+];
+
+fn rate_cells(
+    vendor: &str,
+    protocol: Option<&str>,
+    kind: Option<&str>,
+    row: &RateRow,
+) -> Vec<Cell> {
+    vec![
+        vendor.into(),
+        protocol.map(str::to_string).into(),
+        kind.map(str::to_string).into(),
+        row.metric.name().into(),
+        row.gallery_size.into(),
+        row.rank.into(),
+        row.threshold.into(),
+        row.operating_point.clone().into(),
+        row.grouping.clone().into(),
+        row.group.clone().into(),
+        row.rate.numerator.into(),
+        row.rate.denominator.into(),
+        // Undefined (denominator 0) stays missing: never 0, never NaN.
+        row.rate.value().into(),
+        row.interval.map(|i| i.low).into(),
+        row.interval.map(|i| i.high).into(),
+        row.interval.map(|i| i.method.name().to_string()).into(),
+    ]
+}
+
+/// The tidy long rates table of every vendor.
+pub fn rates_table(results: &Results) -> Result<Table, ReportError> {
+    let mut table = Table::new(&RATES_COLUMNS);
+    for v in &results.vendors {
+        let vendor = v.vendor.name.as_str();
+        for row in &v.template_rates {
+            table.push(rate_cells(vendor, None, None, row))?;
+        }
+        for p in &v.protocols {
+            for row in &p.rates {
+                table.push(rate_cells(
+                    vendor,
+                    Some(&p.protocol),
+                    Some(p.kind.name()),
+                    row,
+                ))?;
+            }
+        }
+    }
+    Ok(table)
+}
+
+/// Columns of `calibrations.csv`.
+pub const CALIBRATION_COLUMNS: [(&str, Kind); 11] = [
+    ("vendor", Kind::Str),
+    ("protocol", Kind::Str),
+    ("kind", Kind::Str),
+    ("metric", Kind::Str),
+    ("target", Kind::F64),
+    ("gallery_size", Kind::U64),
+    ("threshold", Kind::F64),
+    ("numerator", Kind::U64),
+    ("denominator", Kind::U64),
+    ("achieved", Kind::F64),
+    ("note", Kind::Str),
+];
+
+/// Thresholds calibrated on the whole test population, and the rate each achieved.
+pub fn calibrations_table(results: &Results) -> Result<Table, ReportError> {
+    let mut table = Table::new(&CALIBRATION_COLUMNS);
+    for v in &results.vendors {
+        for p in &v.protocols {
+            for c in &p.calibrations {
+                table.push(vec![
+                    v.vendor.name.clone().into(),
+                    p.protocol.clone().into(),
+                    p.kind.name().into(),
+                    c.metric.name().into(),
+                    c.target.into(),
+                    c.gallery_size.into(),
+                    c.threshold.into(),
+                    c.achieved.map(|r| r.numerator).into(),
+                    c.achieved.map(|r| r.denominator).into(),
+                    c.achieved.and_then(|r| r.value()).into(),
+                    c.note.clone().into(),
+                ])?;
+            }
+        }
+    }
+    Ok(table)
+}
+
+/// Columns of `eer.csv`.
+pub const EER_COLUMNS: [(&str, Kind); 8] = [
+    ("vendor", Kind::Str),
+    ("protocol", Kind::Str),
+    ("grouping", Kind::Str),
+    ("group", Kind::Str),
+    ("eer", Kind::F64),
+    ("threshold", Kind::F64),
+    ("mated", Kind::U64),
+    ("non_mated", Kind::U64),
+];
+
+/// Equal error rate per group (verification protocols).
+pub fn eer_table(results: &Results) -> Result<Table, ReportError> {
+    let mut table = Table::new(&EER_COLUMNS);
+    for v in &results.vendors {
+        for p in &v.protocols {
+            for e in &p.eer {
+                table.push(vec![
+                    v.vendor.name.clone().into(),
+                    p.protocol.clone().into(),
+                    e.grouping.clone().into(),
+                    e.group.clone().into(),
+                    e.eer.into(),
+                    e.threshold.into(),
+                    e.mated.into(),
+                    e.non_mated.into(),
+                ])?;
+            }
+        }
+    }
+    Ok(table)
+}
+
+/// Columns of `cross_group_fmr.csv`.
+pub const CROSS_GROUP_COLUMNS: [(&str, Kind); 10] = [
+    ("vendor", Kind::Str),
+    ("protocol", Kind::Str),
+    ("grouping", Kind::Str),
+    ("probe_group", Kind::Str),
+    ("reference_group", Kind::Str),
+    ("threshold", Kind::F64),
+    ("operating_point", Kind::Str),
+    ("numerator", Kind::U64),
+    ("denominator", Kind::U64),
+    ("rate", Kind::F64),
+];
+
+/// Non-mated FMR between each probe group and each reference group.
+pub fn cross_group_table(results: &Results) -> Result<Table, ReportError> {
+    let mut table = Table::new(&CROSS_GROUP_COLUMNS);
+    for v in &results.vendors {
+        for p in &v.protocols {
+            for c in &p.cross_group_fmr {
+                table.push(vec![
+                    v.vendor.name.clone().into(),
+                    p.protocol.clone().into(),
+                    c.grouping.clone().into(),
+                    c.probe_group.clone().into(),
+                    c.reference_group.clone().into(),
+                    c.threshold.into(),
+                    c.operating_point.clone().into(),
+                    c.rate.numerator.into(),
+                    c.rate.denominator.into(),
+                    c.rate.value().into(),
+                ])?;
+            }
+        }
+    }
+    Ok(table)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixture;
+    use polars::prelude::*;
+
+    fn csv_lines(table: &Table) -> Vec<String> {
+        String::from_utf8(table.to_csv().unwrap())
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn rates_csv_line_by_line() {
+        // Interval bounds agree to 1e-15 with an independent Wilson computation in
+        // Python (statistics.NormalDist); the last digits are the harness's rounding.
+        let lines = csv_lines(&rates_table(&fixture::results()).unwrap());
+        let expected = [
+            "vendor,protocol,kind,metric,gallery_size,rank,threshold,operating_point,grouping,group,numerator,denominator,rate,ci_low,ci_high,ci_method",
+            "acme,,,fte,,,,,sex,female,1,200,0.005,0.0008831687156009779,0.027773704397892927,wilson",
+            "acme,,,fte,,,,,sex,male,0,0,,,,",
+            "acme,watch,watchlist,tpir,1000,5,0.6,declared:operational,sex,female,891,1000,0.891,0.8701675082488096,0.9088399666154863,wilson",
+            "acme,watch,watchlist,tpir,1000,5,0.6,declared:operational,sex,male,0,0,,,,",
+            "acme,watch,watchlist,fpir,1000,,0.6,declared:operational,sex,female,7,41000,0.00017073170731707316,0.00008270637205585348,0.00035241039227492093,wilson",
+            "acme,watch,watchlist,fpir,1000,,0.6,declared:operational,sex,male,0,20000,0,0,0.00019203605610462548,wilson",
+            "acme,watch,watchlist,sel,1000,,0.6,declared:operational,sex,female,9,41000,0.00021951219512195122,,,",
+            "acme,watch,watchlist,tpir,1000,5,0.58,grid,sex,female,900,1000,0.9,0.8798480368046516,0.9170905564069044,wilson",
+            "acme,one-to-one,verification,fmr,,,0.6,grid,all,all,3,10000,0.0003,0.00010203219941781017,0.0008817357722363795,wilson",
+            "acme,one-to-one,verification,fnmr,,,0.6,grid,all,all,25,1000,0.025,0.016990131293434067,0.0366452892678433,wilson",
+        ];
+        assert_eq!(lines, expected);
+    }
+
+    #[test]
+    fn other_tables_line_by_line() {
+        let results = fixture::results();
+        assert_eq!(
+            csv_lines(&calibrations_table(&results).unwrap()),
+            [
+                "vendor,protocol,kind,metric,target,gallery_size,threshold,numerator,denominator,achieved,note",
+                "acme,watch,watchlist,fpir,0.001,1000,0.55,40,61000,0.0006557377049180328,",
+                "acme,watch,watchlist,fpir,0.0001,1000,,,,,too few non-mated searches",
+            ]
+        );
+        assert_eq!(
+            csv_lines(&eer_table(&results).unwrap()),
+            [
+                "vendor,protocol,grouping,group,eer,threshold,mated,non_mated",
+                "acme,one-to-one,all,all,0.0125,0.4375,1000,10000",
+                "acme,one-to-one,sex,male,,,0,10",
+            ]
+        );
+        assert_eq!(
+            csv_lines(&cross_group_table(&results).unwrap()),
+            [
+                "vendor,protocol,grouping,probe_group,reference_group,threshold,operating_point,numerator,denominator,rate",
+                "acme,one-to-one,sex,female,male,0.6,grid,2,5000,0.0004",
+                "acme,one-to-one,sex,male,female,0.6,grid,0,0,",
+            ]
+        );
+    }
+
+    #[test]
+    fn rates_parquet_reads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rates.parquet");
+        rates_table(&fixture::results())
+            .unwrap()
+            .write_parquet(&path)
+            .unwrap();
+        let df = ParquetReader::new(std::fs::File::open(&path).unwrap())
+            .finish()
+            .unwrap();
+        let names: Vec<&str> = df
+            .get_column_names()
+            .into_iter()
+            .map(|s| s.as_str())
+            .collect();
+        assert_eq!(names, RATES_COLUMNS.map(|c| c.0));
+        assert_eq!(df.height(), 10);
+        assert_eq!(df.column("numerator").unwrap().dtype(), &DataType::UInt64);
+        assert_eq!(df.column("rank").unwrap().dtype(), &DataType::UInt32);
+        let rate = df.column("rate").unwrap().f64().unwrap();
+        assert_eq!(rate.get(2), Some(0.891));
+        assert_eq!(rate.get(1), None, "undefined FTE is null");
+        assert_eq!(rate.get(3), None, "undefined TPIR is null");
+        let protocol = df.column("protocol").unwrap().str().unwrap();
+        assert_eq!(protocol.get(0), None);
+        assert_eq!(protocol.get(2), Some("watch"));
+        assert_eq!(
+            df.column("denominator").unwrap().u64().unwrap().get(4),
+            Some(41_000)
+        );
+        assert_eq!(
+            df.column("ci_method").unwrap().str().unwrap().get(6),
+            None,
+            "SEL has no interval"
+        );
+    }
+
+    #[test]
+    fn non_finite_threshold_is_an_error() {
+        let mut results = fixture::results();
+        results.vendors[0].protocols[0].rates[0].threshold = Some(f64::NAN);
+        assert!(matches!(
+            rates_table(&results),
+            Err(ReportError::NonFinite { .. })
+        ));
+    }
+}
