@@ -4,10 +4,23 @@ use serde::Serialize;
 
 /// Counts behind a rate. A rate with a zero denominator is undefined, never 0 or NaN.
 /// For a proportion `numerator <= denominator`; SEL (candidates per search) may exceed 1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rate {
     pub numerator: u64,
     pub denominator: u64,
+}
+
+/// Serialised with its value, so every route to JSON shows the same shape:
+/// `{"numerator": 0, "denominator": 0, "rate": null}`.
+impl Serialize for Rate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Rate", 3)?;
+        st.serialize_field("numerator", &self.numerator)?;
+        st.serialize_field("denominator", &self.denominator)?;
+        st.serialize_field("rate", &self.value())?;
+        st.end()
+    }
 }
 
 impl Rate {

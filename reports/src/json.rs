@@ -5,10 +5,9 @@
 //! and `schema_version` is the first key. Floats are written with the shortest text
 //! that parses back to the same `f64`.
 //!
-//! Every rate object carries its value next to its counts:
-//! `{"numerator": 7, "denominator": 41000, "rate": 0.00017073170731707318}`, and an
-//! undefined rate (denominator 0) is `{"numerator": 0, "denominator": 0, "rate": null}`.
-//! The engine's `Rate` serializes its counts only; the value is added here.
+//! Every rate object carries its value next to its counts (the engine's `Rate`
+//! serialises so): `{"numerator": 7, "denominator": 41000, "rate": 0.00017073170731707318}`,
+//! and an undefined rate (denominator 0) is `{"numerator": 0, "denominator": 0, "rate": null}`.
 //!
 //! `null` means "undefined or not applicable", never "not a number": NaN and
 //! infinities are refused with an error naming the field ([`crate::finite`]), because
@@ -16,78 +15,32 @@
 
 use crate::{ReportError, atomic, finite};
 use harness::results::Results;
-use serde_json::{Map, Value};
 use std::io::Write;
 use std::path::Path;
 
 /// The text of `results.json` (pretty, two-space indent, ending in a newline).
 pub fn to_json_string(results: &Results) -> Result<String, ReportError> {
-    let value = to_json_value(results, Path::new("results.json"))?;
-    let mut text = serde_json::to_string_pretty(&value).map_err(|source| ReportError::Json {
-        path: "results.json".into(),
-        source,
-    })?;
+    finite::check(results)?;
+    let mut text = serde_json::to_string_pretty(results)
+        .map_err(|source| ReportError::Json { path: "results.json".into(), source })?;
     text.push('\n');
     Ok(text)
 }
 
-fn to_json_value(results: &Results, path: &Path) -> Result<Value, ReportError> {
-    finite::check(results)?;
-    let mut value = serde_json::to_value(results).map_err(|source| ReportError::Json {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    add_rate_values(&mut value);
-    Ok(value)
-}
-
 /// Write `results.json` atomically.
 pub fn write_results(path: &Path, results: &Results) -> Result<(), ReportError> {
-    let value = to_json_value(results, path)?;
+    finite::check(results)?;
     atomic::write_file(path, |w| {
-        serde_json::to_writer_pretty(&mut *w, &value).map_err(|source| ReportError::Json {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        w.write_all(b"\n").map_err(|source| ReportError::Io {
-            path: path.to_path_buf(),
-            source,
-        })
+        serde_json::to_writer_pretty(&mut *w, results)
+            .map_err(|source| ReportError::Json { path: path.to_path_buf(), source })?;
+        w.write_all(b"\n").map_err(|source| ReportError::Io { path: path.to_path_buf(), source })
     })
-}
-
-/// A rate is the only object in the schema made of exactly `numerator` and
-/// `denominator`; give each its value (or `null` when undefined).
-fn add_rate_values(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            if is_rate(map) {
-                let n = map["numerator"].as_u64().unwrap_or(0);
-                let d = map["denominator"].as_u64().unwrap_or(0);
-                let rate = harness::rate::Rate::new(n, d).value();
-                // Finite by construction: d > 0 and both are counts.
-                let rate = rate
-                    .and_then(serde_json::Number::from_f64)
-                    .map_or(Value::Null, Value::Number);
-                map.insert("rate".to_string(), rate);
-            } else {
-                map.values_mut().for_each(add_rate_values);
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(add_rate_values),
-        _ => {}
-    }
-}
-
-fn is_rate(map: &Map<String, Value>) -> bool {
-    map.len() == 2
-        && map.get("numerator").is_some_and(Value::is_u64)
-        && map.get("denominator").is_some_and(Value::is_u64)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
     use crate::fixture;
 
     #[test]
