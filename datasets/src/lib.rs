@@ -1,0 +1,24 @@
+//! Benchmarks as folders: the benchmark format (`docs/benchmark-format.md`), its
+//! validation, loading into the engine's [`harness::benchmark::Benchmark`], writing one
+//! back, and synthetic benchmarks.
+//!
+//! This crate sits between files and the engine. It depends on `harness` only, and must
+//! never depend on `vendors`, `reports` or the command line: a benchmark means the same
+//! whichever vendor runs on it and however it is reported.
+
+mod error;
+mod load;
+mod manifest;
+mod protocols;
+pub mod scores;
+pub mod synthetic;
+mod table;
+mod write;
+
+#[cfg(test)]
+mod testing;
+
+pub use error::{DatasetError, Problem, Problems};
+pub use load::{INLINE_PREFIX, load};
+pub use manifest::PROVENANCES;
+pub use write::{WRITTEN_BY_VERITY, write_benchmark};

@@ -1,0 +1,430 @@
+//! Loading a benchmark folder into the engine's [`Benchmark`]: ids become indices,
+//! media is resolved, every rule of `docs/benchmark-format.md` is checked and every
+//! problem collected, and the content hash is computed.
+
+use crate::error::{Problem, Problems};
+use crate::manifest::{self, Attribute, MANIFEST, Manifest};
+use crate::protocols;
+use crate::table::{self, Cell, Table};
+use harness::benchmark::{Benchmark, MediaSource, Samples};
+use harness::population::{Population, Subject};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+
+/// Prefix of a `media` value that carries the media itself as text.
+pub const INLINE_PREFIX: &str = "inline:";
+
+/// Subject index of a sample whose subject could not be resolved (already reported);
+/// the protocol rules that need a subject skip it. Never in a loaded benchmark.
+pub(crate) const UNKNOWN_SUBJECT: u32 = u32::MAX;
+
+/// Load and validate the benchmark in `dir`. Nothing is written. On failure, every
+/// problem found is returned, not only the first.
+pub fn load(dir: &Path) -> Result<Benchmark, Problems> {
+    let mut problems = Problems::default();
+    let bytes = match std::fs::read(dir.join(MANIFEST)) {
+        Ok(b) => b,
+        Err(e) => {
+            let msg = if e.kind() == std::io::ErrorKind::NotFound { "file not found".to_string() } else { format!("cannot read: {e}") };
+            problems.push(Problem::new(MANIFEST, msg));
+            return Err(problems);
+        }
+    };
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let valid = String::from_utf8_lossy(bytes.get(..e.valid_up_to()).unwrap_or_default()).into_owned();
+            let (line, column) = manifest::line_col(&valid, valid.len());
+            problems.push(Problem::new(MANIFEST, format!("text is not valid UTF-8 (at column {column})")).line(line));
+            return Err(problems);
+        }
+    };
+    let manifest = manifest::parse(text, &mut problems);
+    let mut missing = HashSet::new();
+    for f in manifest.files() {
+        if !dir.join(&f.path).is_file() {
+            problems.push(Problem::new(MANIFEST, "file not found").line(f.line).column(&f.key).value(&f.path));
+            missing.insert(f.path.clone());
+        }
+    }
+    let present = |f: &Option<manifest::FileRef>| f.as_ref().filter(|f| !missing.contains(&f.path)).map(|f| f.path.clone());
+    let population = present(&manifest.subjects)
+        .and_then(|file| table::read(dir, &file, &mut problems))
+        .and_then(|t| read_subjects(&t, &manifest.attributes, &mut problems));
+    let samples = present(&manifest.samples)
+        .and_then(|file| table::read(dir, &file, &mut problems))
+        .and_then(|t| read_samples(dir, &t, population.as_ref(), &mut problems));
+    let index = samples.as_ref().map(protocols::SampleIndex::new);
+    let mut built = Vec::new();
+    for spec in &manifest.protocols {
+        if let Some(p) = protocols::build(dir, spec, &missing, index.as_ref(), &mut problems) {
+            built.push(p);
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let content_hash = content_hash(dir, &manifest).map_err(|p| Problems(vec![p]))?;
+    match (population, samples) {
+        (Some(population), Some(samples)) => Ok(Benchmark {
+            name: manifest.name,
+            version: manifest.version,
+            licence: manifest.licence,
+            content_hash,
+            population,
+            samples,
+            protocols: built,
+        }),
+        // Unreachable in practice: a table that failed to load always reports a problem.
+        _ => Err(Problems(vec![Problem::new(MANIFEST, "the subjects or samples table could not be read")])),
+    }
+}
+
+/// SHA-256 over `len(name) ‖ name ‖ SHA-256(file)` for the manifest and then every
+/// file it names, in manifest order: renaming a file changes the hash, and files are
+/// streamed, never held whole.
+fn content_hash(dir: &Path, manifest: &Manifest) -> Result<String, Problem> {
+    let mut outer = Sha256::new();
+    let names = std::iter::once(MANIFEST).chain(manifest.files().into_iter().map(|f| f.path.as_str()));
+    for name in names {
+        let mut file = std::fs::File::open(dir.join(name)).map_err(|e| Problem::new(name, format!("cannot read: {e}")))?;
+        let mut inner = Sha256::new();
+        std::io::copy(&mut file, &mut inner).map_err(|e| Problem::new(name, format!("cannot read: {e}")))?;
+        outer.update((name.len() as u64).to_le_bytes());
+        outer.update(name.as_bytes());
+        outer.update(inner.finalize());
+    }
+    Ok(hex::encode(outer.finalize()))
+}
+
+fn read_subjects(t: &Table, declared: &[Attribute], problems: &mut Problems) -> Option<Population> {
+    let id_col = t.require(&["subject_id"], problems)?.first().copied()?;
+    let mut attributes = Vec::new();
+    let mut columns = Vec::new();
+    for (i, name) in t.header.iter().enumerate() {
+        if i == id_col || name.is_empty() {
+            continue;
+        }
+        if declared.iter().any(|a| &a.name == name) {
+            attributes.push(name.clone());
+            columns.push(i);
+        } else {
+            let msg = format!("column is not a declared attribute; declare [attributes.{name}] with its provenance in benchmark.toml");
+            problems.push(Problem::new(&t.file, msg).line(1).column(name.as_str()));
+        }
+    }
+    for a in declared {
+        if t.column(&a.name).is_none() {
+            problems.push(Problem::new(&t.file, "missing column (declared attribute)").line(1).column(a.name.as_str()));
+        }
+    }
+    let mut subjects = Vec::with_capacity(t.rows.len());
+    let mut lines = Vec::with_capacity(t.rows.len());
+    let mut first_line: HashMap<&str, u64> = HashMap::new();
+    for row in &t.rows {
+        let values: Vec<String> =
+            columns.iter().map(|&c| t.text(row, c, "empty attribute value", problems).unwrap_or_default().to_string()).collect();
+        let Some(id) = t.text(row, id_col, "empty subject_id", problems) else { continue };
+        if let Some(first) = first_line.get(id) {
+            let msg = format!("duplicate subject_id (first at line {first})");
+            problems.push(Problem::new(&t.file, msg).line(row.line).column("subject_id").value(id));
+            continue;
+        }
+        first_line.insert(id, row.line);
+        subjects.push(Subject { id: id.to_string(), attributes: values });
+        lines.push(row.line);
+    }
+    if t.rows.is_empty() {
+        problems.push(Problem::new(&t.file, "no subjects"));
+    }
+    // A group of one cannot carry a rate, and would identify its member in a report.
+    for (a, name) in attributes.iter().enumerate() {
+        let mut size: HashMap<&str, usize> = HashMap::new();
+        for s in &subjects {
+            *size.entry(s.attributes[a].as_str()).or_default() += 1;
+        }
+        for (s, line) in subjects.iter().zip(&lines) {
+            let value = s.attributes[a].as_str();
+            if !value.is_empty() && size.get(value) == Some(&1) {
+                let msg = "single-member group: a group needs at least two subjects";
+                problems.push(Problem::new(&t.file, msg).line(*line).column(name.as_str()).value(value));
+            }
+        }
+    }
+    let provenance: BTreeMap<String, String> = declared
+        .iter()
+        .filter(|a| attributes.contains(&a.name))
+        .map(|a| (a.name.clone(), a.provenance.clone()))
+        .collect();
+    Some(Population { attributes, subjects, provenance })
+}
+
+fn read_samples(dir: &Path, t: &Table, population: Option<&Population>, problems: &mut Problems) -> Option<Samples> {
+    let cols = t.require(&["sample_id", "subject_id"], problems);
+    let media_col = t.column("media");
+    let template_col = t.column("template");
+    let media = match (media_col, template_col) {
+        (Some(m), None) => Media::Path(m),
+        (None, Some(c)) => Media::Template(c),
+        (Some(_), Some(_)) => {
+            problems.push(Problem::new(&t.file, "a samples table has exactly one of the columns media and template").line(1));
+            return None;
+        }
+        (None, None) => {
+            problems.push(Problem::new(&t.file, "missing column").line(1).column("media or template"));
+            return None;
+        }
+    };
+    let cols = cols?;
+    let (id_col, subject_col) = (cols[0], cols[1]);
+    let subject_index: Option<HashMap<&str, u32>> =
+        population.map(|p| p.subjects.iter().enumerate().map(|(i, s)| (s.id.as_str(), i as u32)).collect());
+    let mut samples = Samples::default();
+    let mut first_line: HashMap<&str, u64> = HashMap::new();
+    // The first template's length and line, against which all others are checked.
+    let mut width: Option<(usize, u64)> = None;
+    for row in &t.rows {
+        let id = t.text(row, id_col, "empty sample_id", problems);
+        let subject = t.text(row, subject_col, "empty subject_id", problems).and_then(|s| {
+            let found = subject_index.as_ref()?.get(s).copied();
+            if found.is_none() {
+                problems.push(Problem::new(&t.file, "unknown subject").line(row.line).column("subject_id").value(s));
+            }
+            found
+        });
+        let source = match media {
+            Media::Path(c) => t.text(row, c, "empty media", problems).and_then(|m| media_source(dir, t, row.line, m, problems)),
+            Media::Template(c) => template(t, row, c, &mut width, problems),
+        };
+        let Some(id) = id else { continue };
+        if let Some(first) = first_line.get(id) {
+            let msg = format!("duplicate sample_id (first at line {first})");
+            problems.push(Problem::new(&t.file, msg).line(row.line).column("sample_id").value(id));
+            continue;
+        }
+        first_line.insert(id, row.line);
+        // A sample with a reported problem is still indexed, so that the protocols naming
+        // it do not add "unknown sample" to the list; its subject is then unknown.
+        samples.ids.push(id.to_string());
+        samples.subject.push(subject.unwrap_or(UNKNOWN_SUBJECT));
+        samples.media.push(source.unwrap_or(MediaSource::Inline(Vec::new())));
+    }
+    if t.rows.is_empty() {
+        problems.push(Problem::new(&t.file, "no samples"));
+    }
+    Some(samples)
+}
+
+#[derive(Clone, Copy)]
+enum Media {
+    Path(usize),
+    Template(usize),
+}
+
+fn media_source(dir: &Path, t: &Table, line: u64, value: &str, problems: &mut Problems) -> Option<MediaSource> {
+    if let Some(text) = value.strip_prefix(INLINE_PREFIX) {
+        return Some(MediaSource::Inline(text.as_bytes().to_vec()));
+    }
+    let problem = |msg: &str| Problem::new(&t.file, msg).line(line).column("media").value(value);
+    if !manifest::is_relative_inside(value) {
+        problems.push(problem("media path must be relative and inside the benchmark folder"));
+        return None;
+    }
+    let path = dir.join(value);
+    if !path.is_file() {
+        problems.push(problem("media file not found"));
+        return None;
+    }
+    match std::path::absolute(&path) {
+        Ok(p) => Some(MediaSource::File(p)),
+        Err(e) => {
+            problems.push(problem(&format!("cannot resolve the media path: {e}")));
+            None
+        }
+    }
+}
+
+fn template(t: &Table, row: &table::Row, col: usize, width: &mut Option<(usize, u64)>, problems: &mut Problems) -> Option<MediaSource> {
+    let problem = |msg: String, value: String| Problem::new(&t.file, msg).line(row.line).column("template").value(value);
+    let values: Vec<f32> = match row.cells.get(col) {
+        Some(Cell::Text(s)) => {
+            let mut out = Vec::new();
+            for token in s.split_whitespace() {
+                match token.parse::<f32>() {
+                    Ok(v) if v.is_finite() => out.push(v),
+                    Ok(_) => {
+                        problems.push(problem("template value is not finite (NaN or infinite)".into(), token.into()));
+                        return None;
+                    }
+                    Err(_) => {
+                        problems.push(problem("template value is not a number".into(), token.into()));
+                        return None;
+                    }
+                }
+            }
+            out
+        }
+        Some(Cell::Floats(v)) => {
+            // f64 values beyond f32's range become infinite here and are caught below.
+            let out: Vec<f32> = v.iter().map(|&x| x as f32).collect();
+            if let Some(bad) = out.iter().position(|x| !x.is_finite()) {
+                let msg = format!("template value {} is not finite (NaN, infinite or null)", bad + 1);
+                problems.push(problem(msg, v[bad].to_string()));
+                return None;
+            }
+            out
+        }
+        Some(Cell::Invalid) => return None,
+        Some(Cell::Null) | None => Vec::new(),
+    };
+    if values.is_empty() {
+        problems.push(problem("empty template".into(), String::new()));
+        return None;
+    }
+    match *width {
+        None => *width = Some((values.len(), row.line)),
+        Some((n, first)) if n != values.len() => {
+            let msg = format!("ragged templates: this one has {} values, the first (line {first}) has {n}", values.len());
+            problems.push(Problem::new(&t.file, msg).line(row.line).column("template"));
+            return None;
+        }
+        Some(_) => {}
+    }
+    Some(MediaSource::Embedding(values))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{Fixture, TINY_MANIFEST};
+
+    #[test]
+    fn loads_the_tiny_fixture() {
+        let f = Fixture::tiny();
+        let b = load(f.dir()).unwrap();
+        assert_eq!((b.name.as_str(), b.version.as_str()), ("tiny", "1"));
+        assert_eq!(b.population.attributes, ["sex", "ethnicity"]);
+        assert_eq!(b.population.provenance.get("sex").map(String::as_str), Some("self-declared"));
+        assert_eq!(b.population.subjects.len(), 4);
+        assert_eq!(b.samples.len(), 8);
+        assert_eq!(b.samples.subject[3], 1);
+        assert_eq!(b.samples.media[0], MediaSource::Embedding(vec![1.0, 0.0, 0.5]));
+        assert_eq!(b.protocols.len(), 3);
+        assert_eq!(b.content_hash.len(), 64);
+    }
+
+    #[test]
+    fn hash_changes_with_content_and_with_names() {
+        let f = Fixture::tiny();
+        let before = load(f.dir()).unwrap().content_hash;
+        assert_eq!(load(f.dir()).unwrap().content_hash, before, "hash is deterministic");
+        f.write("samples.csv", &f.read("samples.csv").replace("1 0 0.5", "1 0 0.25"));
+        let edited = load(f.dir()).unwrap().content_hash;
+        assert_ne!(edited, before);
+        std::fs::rename(f.dir().join("samples.csv"), f.dir().join("samples2.csv")).unwrap();
+        f.write(MANIFEST, &TINY_MANIFEST.replace("\"samples.csv\"", "\"samples2.csv\""));
+        assert_ne!(load(f.dir()).unwrap().content_hash, edited);
+    }
+
+    fn problems_of(f: &Fixture) -> String {
+        load(f.dir()).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn missing_manifest_and_files() {
+        let f = Fixture::tiny();
+        std::fs::remove_file(f.dir().join("subjects.csv")).unwrap();
+        let all = problems_of(&f);
+        assert!(all.contains(r#"benchmark.toml:7: key tables.subjects: value "subjects.csv": file not found"#), "{all}");
+        // Nothing that depends on the subjects is reported as a problem of its own.
+        assert!(all.starts_with("1 problem\n"), "{all}");
+        std::fs::remove_file(f.dir().join(MANIFEST)).unwrap();
+        assert_eq!(problems_of(&f), "1 problem\nbenchmark.toml: file not found");
+    }
+
+    #[test]
+    fn non_utf8_manifest_names_the_line() {
+        let f = Fixture::tiny();
+        let mut bytes = TINY_MANIFEST.as_bytes().to_vec();
+        bytes.splice(30..30, [0xff]);
+        std::fs::write(f.dir().join(MANIFEST), bytes).unwrap();
+        assert!(problems_of(&f).contains("benchmark.toml:3: text is not valid UTF-8"), "{}", problems_of(&f));
+    }
+
+    #[test]
+    fn subject_rules() {
+        let f = Fixture::tiny();
+        f.write("subjects.csv", "subject_id,sex,ethnicity,age\na,F,x,1\nb,F,,1\na,M,y,1\nc,M,y,1\nd,G,y,1\n");
+        let all = problems_of(&f);
+        for want in [
+            "subjects.csv:1: column age: column is not a declared attribute",
+            r#"subjects.csv:3: column ethnicity: value "": empty attribute value"#,
+            r#"subjects.csv:4: column subject_id: value "a": duplicate subject_id (first at line 2)"#,
+            r#"subjects.csv:2: column ethnicity: value "x": single-member group"#,
+            r#"subjects.csv:6: column sex: value "G": single-member group"#,
+        ] {
+            assert!(all.contains(want), "{want} not in {all}");
+        }
+        f.write("subjects.csv", "subject_id,sex\na,F\nb,F\n");
+        assert!(problems_of(&f).contains("subjects.csv:1: column ethnicity: missing column (declared attribute)"));
+    }
+
+    #[test]
+    fn sample_rules() {
+        let f = Fixture::tiny();
+        f.write(
+            "samples.csv",
+            "sample_id,subject_id,template\na1,a,1 0 0.5\na1,a,1 0 0.5\nx,s99,1 2 3\nn,a,NaN 1 2\nr,a,1 2\nq,b,1 z 2\ne,b,\n,b,1 2 3\n",
+        );
+        let all = problems_of(&f);
+        for want in [
+            r#"samples.csv:3: column sample_id: value "a1": duplicate sample_id (first at line 2)"#,
+            r#"samples.csv:4: column subject_id: value "s99": unknown subject"#,
+            r#"samples.csv:5: column template: value "NaN": template value is not finite"#,
+            "samples.csv:6: column template: ragged templates: this one has 2 values, the first (line 2) has 3",
+            r#"samples.csv:7: column template: value "z": template value is not a number"#,
+            r#"samples.csv:8: column template: value "": empty template"#,
+            r#"samples.csv:9: column sample_id: value "": empty sample_id"#,
+        ] {
+            assert!(all.contains(want), "{want} not in {all}");
+        }
+    }
+
+    #[test]
+    fn media_column_rules() {
+        let f = Fixture::tiny();
+        std::fs::create_dir(f.dir().join("media")).unwrap();
+        std::fs::write(f.dir().join("media/a.png"), b"png").unwrap();
+        let rows = ["a1,a,media/a.png", "a2,a,inline:hello face", "b1,b,media/none.png", "b2,b,/etc/passwd", "c1,c,../x.png"];
+        f.write("samples.csv", &format!("sample_id,subject_id,media\n{}\nc2,c,inline:x\nd1,d,inline:y\nd2,d,inline:z\n", rows.join("\n")));
+        let all = problems_of(&f);
+        assert!(all.contains(r#"samples.csv:4: column media: value "media/none.png": media file not found"#), "{all}");
+        assert!(all.contains(r#"samples.csv:5: column media: value "/etc/passwd": media path must be relative"#), "{all}");
+        assert!(all.contains(r#"samples.csv:6: column media: value "../x.png": media path must be relative"#), "{all}");
+        f.write("samples.csv", "sample_id,subject_id,media\na1,a,media/a.png\na2,a,inline:hello face\nb1,b,inline:b\nc1,c,inline:c\nd1,d,inline:d\n");
+        // The protocols name samples that no longer exist; check only the media here.
+        let all = problems_of(&f);
+        assert!(!all.contains("column media"), "{all}");
+        f.write("samples.csv", "sample_id,subject_id,media,template\na1,a,x,1\n");
+        assert!(problems_of(&f).contains("exactly one of the columns media and template"));
+    }
+
+    #[test]
+    fn media_resolves_to_absolute_files_and_inline_bytes() {
+        let f = Fixture::tiny();
+        std::fs::create_dir(f.dir().join("media")).unwrap();
+        std::fs::write(f.dir().join("media/a.png"), b"png").unwrap();
+        let text = f.read("samples.csv");
+        let mut lines: Vec<String> = text.lines().map(|l| l.rsplit_once(',').map_or(l.to_string(), |(a, _)| a.to_string())).collect();
+        lines[0].push_str(",media");
+        lines[1].push_str(",media/a.png");
+        for l in lines.iter_mut().skip(2) {
+            l.push_str(",\"inline:x,y\"");
+        }
+        f.write("samples.csv", &(lines.join("\n") + "\n"));
+        let b = load(f.dir()).unwrap();
+        assert_eq!(b.samples.media[0], MediaSource::File(std::path::absolute(f.dir().join("media/a.png")).unwrap()));
+        assert_eq!(b.samples.media[1], MediaSource::Inline(b"x,y".to_vec()));
+    }
+}

@@ -1,0 +1,471 @@
+//! `benchmark.toml`: what the benchmark is, which files hold it, and its protocols.
+//!
+//! Parsed through toml's spanned document tree rather than serde structs, so that every
+//! missing or wrong key is reported (serde stops at the first) with its line.
+
+use crate::error::{Problem, Problems};
+use std::ops::Range;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+pub(crate) const MANIFEST: &str = "benchmark.toml";
+
+/// The label provenances a `[attributes.X]` table may declare. `synthetic` is for
+/// simulated populations whose labels are assigned by construction.
+pub const PROVENANCES: [&str; 4] = ["self-declared", "annotated", "estimated", "synthetic"];
+
+/// A file named in the manifest, with where it was named (for "file not found").
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct FileRef {
+    pub path: String,
+    pub key: String,
+    pub line: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Attribute {
+    pub name: String,
+    pub provenance: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Verification,
+    Identification,
+    Watchlist,
+}
+
+/// What a protocol table holds. Watchlists use the identification roles under their own
+/// key names (watchlist = gallery, passes = mated, crowd = non-mated).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    Pairs,
+    Gallery,
+    Mated,
+    NonMated,
+}
+
+impl Kind {
+    /// The manifest keys naming this kind's files, in hashing order.
+    pub(crate) fn file_keys(self) -> &'static [(&'static str, Role)] {
+        match self {
+            Kind::Verification => &[("pairs", Role::Pairs)],
+            Kind::Identification => &[("gallery", Role::Gallery), ("mated", Role::Mated), ("non_mated", Role::NonMated)],
+            Kind::Watchlist => &[("watchlist", Role::Gallery), ("passes", Role::Mated), ("crowd", Role::NonMated)],
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ProtocolSpec {
+    pub name: String,
+    pub kind: Kind,
+    /// Key prefix for problems, e.g. `protocols[2]`.
+    pub key: String,
+    pub line: u64,
+    pub files: Vec<(Role, FileRef)>,
+    pub candidates: Option<(usize, u64)>,
+    pub gallery_sizes: Option<(Vec<usize>, u64)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Manifest {
+    pub name: String,
+    pub version: String,
+    pub licence: String,
+    pub subjects: Option<FileRef>,
+    pub samples: Option<FileRef>,
+    pub attributes: Vec<Attribute>,
+    pub protocols: Vec<ProtocolSpec>,
+}
+
+impl Manifest {
+    /// Every file the manifest names, in the order they are hashed.
+    pub(crate) fn files(&self) -> Vec<&FileRef> {
+        let mut out: Vec<&FileRef> = self.subjects.iter().chain(self.samples.iter()).collect();
+        for p in &self.protocols {
+            out.extend(p.files.iter().map(|(_, f)| f));
+        }
+        out
+    }
+}
+
+/// 1-based line and column of a byte offset.
+pub(crate) fn line_col(text: &str, offset: usize) -> (u64, u64) {
+    let before = text.get(..offset.min(text.len())).unwrap_or(text);
+    let line = before.matches('\n').count() as u64 + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u64 + 1;
+    (line, column)
+}
+
+struct Reader<'t, 'p> {
+    text: &'t str,
+    problems: &'p mut Problems,
+}
+
+type Table<'i> = DeTable<'i>;
+
+fn get<'a, 'i>(table: &'a Table<'i>, key: &str) -> Option<&'a Spanned<DeValue<'i>>> {
+    table.iter().find(|(k, _)| &**k.get_ref() == key).map(|(_, v)| v)
+}
+
+impl Reader<'_, '_> {
+    fn line(&self, span: Range<usize>) -> u64 {
+        line_col(self.text, span.start).0
+    }
+
+    fn problem(&mut self, line: u64, key: &str, value: Option<String>, message: impl Into<String>) {
+        let mut p = Problem::new(MANIFEST, message).line(line).column(key);
+        p.value = value;
+        self.problems.push(p);
+    }
+
+    /// Report keys a table may not hold: a misspelt key would otherwise be ignored silently.
+    fn only(&mut self, table: &Table<'_>, allowed: &[&str], prefix: &str) {
+        for (k, _) in table.iter() {
+            let name: &str = k.get_ref();
+            if !allowed.contains(&name) {
+                let line = self.line(k.span());
+                let expected = allowed.join(", ");
+                self.problem(line, &join(prefix, name), None, format!("unknown key; expected one of: {expected}"));
+            }
+        }
+    }
+
+    fn table<'a, 'i>(&mut self, parent: &'a Table<'i>, key: &str, prefix: &str, at: u64) -> Option<(&'a Table<'i>, u64)> {
+        match get(parent, key) {
+            None => {
+                self.problem(at, &join(prefix, key), None, "missing table");
+                None
+            }
+            Some(v) => match v.get_ref() {
+                DeValue::Table(t) => Some((t, self.line(v.span()))),
+                other => {
+                    let line = self.line(v.span());
+                    self.problem(line, &join(prefix, key), None, format!("expected a table, found {}", other.type_str()));
+                    None
+                }
+            },
+        }
+    }
+
+    fn string(&mut self, table: &Table<'_>, key: &str, prefix: &str, at: u64) -> Option<(String, u64)> {
+        let path = join(prefix, key);
+        match get(table, key) {
+            None => {
+                self.problem(at, &path, None, "missing key");
+                None
+            }
+            Some(v) => {
+                let line = self.line(v.span());
+                match v.get_ref() {
+                    DeValue::String(s) if s.trim().is_empty() => {
+                        self.problem(line, &path, Some(s.to_string()), "empty value");
+                        None
+                    }
+                    DeValue::String(s) => Some((s.to_string(), line)),
+                    other => {
+                        self.problem(line, &path, None, format!("expected a string, found {}", other.type_str()));
+                        None
+                    }
+                }
+            }
+        }
+    }
+
+    fn file(&mut self, table: &Table<'_>, key: &str, prefix: &str, at: u64) -> Option<FileRef> {
+        let (path, line) = self.string(table, key, prefix, at)?;
+        let key = join(prefix, key);
+        // Files outside the folder would escape the content hash and break relocation.
+        if !is_relative_inside(&path) {
+            self.problem(line, &key, Some(path), "must be a relative path inside the benchmark folder");
+            return None;
+        }
+        Some(FileRef { path, key, line })
+    }
+
+    fn count(&mut self, value: &Spanned<DeValue<'_>>, path: &str) -> Option<usize> {
+        let line = self.line(value.span());
+        let parsed = match value.get_ref() {
+            DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix()).ok(),
+            _ => None,
+        };
+        match parsed {
+            Some(n) if n >= 1 => usize::try_from(n).ok(),
+            _ => {
+                let shown = match value.get_ref() {
+                    DeValue::Integer(i) => i.as_str().to_string(),
+                    other => other.type_str().to_string(),
+                };
+                self.problem(line, path, Some(shown), "expected a whole number >= 1");
+                None
+            }
+        }
+    }
+
+    fn protocol(&mut self, index: usize, value: &Spanned<DeValue<'_>>) -> Option<ProtocolSpec> {
+        let key = format!("protocols[{}]", index + 1);
+        let line = self.line(value.span());
+        let DeValue::Table(t) = value.get_ref() else {
+            self.problem(line, &key, None, "expected a table ([[protocols]])");
+            return None;
+        };
+        let name = self.string(t, "name", &key, line).map(|(s, _)| s);
+        let (kind_text, kind_line) = self.string(t, "kind", &key, line)?;
+        let kind = match kind_text.as_str() {
+            "verification" => Kind::Verification,
+            "identification" => Kind::Identification,
+            "watchlist" => Kind::Watchlist,
+            _ => {
+                self.problem(
+                    kind_line,
+                    &join(&key, "kind"),
+                    Some(kind_text),
+                    "unknown protocol kind; expected verification, identification or watchlist",
+                );
+                return None;
+            }
+        };
+        let mut allowed: Vec<&str> = vec!["name", "kind"];
+        allowed.extend(kind.file_keys().iter().map(|(k, _)| *k));
+        match kind {
+            Kind::Verification => {}
+            Kind::Identification => allowed.extend(["candidates", "gallery_sizes"]),
+            Kind::Watchlist => allowed.push("candidates"),
+        }
+        self.only(t, &allowed, &key);
+        let files: Vec<Option<(Role, FileRef)>> =
+            kind.file_keys().iter().map(|&(k, role)| self.file(t, k, &key, line).map(|f| (role, f))).collect();
+        let mut candidates = None;
+        if kind != Kind::Verification {
+            // Required: a default L would silently change FPIR and SEL.
+            match get(t, "candidates") {
+                None => self.problem(line, &join(&key, "candidates"), None, "missing key (candidate list length L)"),
+                Some(v) => candidates = self.count(v, &join(&key, "candidates")).map(|n| (n, self.line(v.span()))),
+            }
+        }
+        let mut gallery_sizes = None;
+        let mut sizes_ok = true;
+        if let (Kind::Identification, Some(v)) = (kind, get(t, "gallery_sizes")) {
+            let path = join(&key, "gallery_sizes");
+            let sizes_line = self.line(v.span());
+            match v.get_ref() {
+                DeValue::Array(items) if !items.is_empty() => {
+                    let sizes: Vec<Option<usize>> = items.iter().map(|i| self.count(i, &path)).collect();
+                    if sizes.iter().all(Option::is_some) {
+                        gallery_sizes = Some((sizes.into_iter().flatten().collect(), sizes_line));
+                    } else {
+                        sizes_ok = false;
+                    }
+                }
+                _ => {
+                    self.problem(sizes_line, &path, None, "expected a non-empty array of whole numbers");
+                    sizes_ok = false;
+                }
+            }
+        }
+        let name = name?;
+        if !sizes_ok || files.iter().any(Option::is_none) {
+            return None;
+        }
+        Some(ProtocolSpec { name, kind, key, line, files: files.into_iter().flatten().collect(), candidates, gallery_sizes })
+    }
+}
+
+pub(crate) fn join(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() { key.to_string() } else { format!("{prefix}.{key}") }
+}
+
+/// Relative, and no `..`: the path stays inside the benchmark folder.
+pub(crate) fn is_relative_inside(path: &str) -> bool {
+    let p = std::path::Path::new(path);
+    !path.is_empty()
+        && p.components().all(|c| matches!(c, std::path::Component::Normal(_) | std::path::Component::CurDir))
+}
+
+/// Parse the manifest text, reporting every problem. Returns what could be read; the
+/// caller decides whether that is enough to go on.
+pub(crate) fn parse(text: &str, problems: &mut Problems) -> Manifest {
+    let mut manifest = Manifest::default();
+    let (doc, errors) = DeTable::parse_recoverable(text);
+    if !errors.is_empty() {
+        for e in errors {
+            let mut p = Problem::new(MANIFEST, format!("invalid TOML: {}", e.message().trim()));
+            if let Some(span) = e.span() {
+                let (line, column) = line_col(text, span.start);
+                p = p.line(line);
+                p.message = format!("invalid TOML at column {column}: {}", e.message().trim());
+            }
+            problems.push(p);
+        }
+        return manifest;
+    }
+    let root = doc.get_ref();
+    let mut r = Reader { text, problems };
+    r.only(root, &["benchmark", "tables", "attributes", "protocols"], "");
+    if let Some((b, line)) = r.table(root, "benchmark", "", 1) {
+        r.only(b, &["name", "version", "licence", "description"], "benchmark");
+        manifest.name = r.string(b, "name", "benchmark", line).map(|s| s.0).unwrap_or_default();
+        manifest.version = r.string(b, "version", "benchmark", line).map(|s| s.0).unwrap_or_default();
+        manifest.licence = r.string(b, "licence", "benchmark", line).map(|s| s.0).unwrap_or_default();
+        if let Some(v) = get(b, "description")
+            && !matches!(v.get_ref(), DeValue::String(_))
+        {
+            let line = r.line(v.span());
+            r.problem(line, "benchmark.description", None, "expected a string");
+        }
+    }
+    if let Some((t, line)) = r.table(root, "tables", "", 1) {
+        r.only(t, &["subjects", "samples"], "tables");
+        manifest.subjects = r.file(t, "subjects", "tables", line);
+        manifest.samples = r.file(t, "samples", "tables", line);
+    }
+    if let Some((attrs, _)) = r.table(root, "attributes", "", 1) {
+        for (k, v) in attrs.iter() {
+            let name = k.get_ref().to_string();
+            let prefix = format!("attributes.{name}");
+            let line = r.line(v.span());
+            let DeValue::Table(a) = v.get_ref() else {
+                r.problem(line, &prefix, None, "expected a table with a provenance key");
+                continue;
+            };
+            r.only(a, &["provenance"], &prefix);
+            if let Some((provenance, pline)) = r.string(a, "provenance", &prefix, line) {
+                if !PROVENANCES.contains(&provenance.as_str()) {
+                    let expected = PROVENANCES.join(", ");
+                    r.problem(pline, &join(&prefix, "provenance"), Some(provenance), format!("unknown provenance; expected one of: {expected}"));
+                } else {
+                    manifest.attributes.push(Attribute { name, provenance });
+                }
+            }
+        }
+    }
+    match get(root, "protocols") {
+        None => r.problem(1, "protocols", None, "missing: at least one [[protocols]] table"),
+        Some(v) => match v.get_ref() {
+            DeValue::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    if let Some(spec) = r.protocol(i, item) {
+                        if let Some(first) = manifest.protocols.iter().find(|p| p.name == spec.name) {
+                            let msg = format!("duplicate protocol name (first at line {})", first.line);
+                            r.problem(spec.line, &join(&spec.key, "name"), Some(spec.name.clone()), msg);
+                        } else {
+                            manifest.protocols.push(spec);
+                        }
+                    }
+                }
+            }
+            other => {
+                let line = r.line(v.span());
+                r.problem(line, "protocols", None, format!("expected [[protocols]] tables, found {}", other.type_str()));
+            }
+        },
+    }
+    manifest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+[benchmark]
+name = "tiny"
+version = "1"
+licence = "CC0-1.0"
+
+[tables]
+subjects = "subjects.csv"
+samples = "samples.csv"
+
+[attributes.sex]
+provenance = "self-declared"
+
+[[protocols]]
+name = "v"
+kind = "verification"
+pairs = "protocols/pairs.csv"
+
+[[protocols]]
+name = "i"
+kind = "identification"
+gallery = "g.csv"
+mated = "m.csv"
+non_mated = "n.csv"
+candidates = 5
+gallery_sizes = [2, 4]
+"#;
+
+    fn parse_text(text: &str) -> (Manifest, Problems) {
+        let mut problems = Problems::default();
+        let m = parse(text, &mut problems);
+        (m, problems)
+    }
+
+    #[test]
+    fn reads_a_good_manifest() {
+        let (m, problems) = parse_text(GOOD);
+        assert!(problems.is_empty(), "{problems}");
+        assert_eq!(m.name, "tiny");
+        assert_eq!(m.attributes, vec![Attribute { name: "sex".into(), provenance: "self-declared".into() }]);
+        assert_eq!(m.protocols.len(), 2);
+        assert_eq!(m.protocols[1].candidates, Some((5, 25)));
+        assert_eq!(m.protocols[1].gallery_sizes.as_ref().map(|g| g.0.clone()), Some(vec![2, 4]));
+        let files: Vec<&str> = m.files().iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(files, ["subjects.csv", "samples.csv", "protocols/pairs.csv", "g.csv", "m.csv", "n.csv"]);
+    }
+
+    #[test]
+    fn syntax_error_has_line_and_column() {
+        let (_, problems) = parse_text("[benchmark]\nname = \"x\nversion = 1\n");
+        assert!(!problems.is_empty());
+        let p = &problems.0[0];
+        assert_eq!(p.line, Some(2));
+        assert!(p.message.contains("invalid TOML at column"), "{p}");
+    }
+
+    #[test]
+    fn every_missing_key_is_reported() {
+        let (_, problems) = parse_text("[benchmark]\nname = \"x\"\n[tables]\n[attributes]\n[[protocols]]\nname = \"p\"\nkind = \"watchlist\"\n");
+        let text = problems.to_string();
+        for key in ["benchmark.version", "benchmark.licence", "tables.subjects", "tables.samples", "protocols[1].watchlist", "protocols[1].crowd", "protocols[1].candidates"] {
+            assert!(text.contains(&format!("key {key}: missing key")), "{key} not in {text}");
+        }
+    }
+
+    #[test]
+    fn unknown_kind_keys_and_provenance() {
+        let text = GOOD.replace("kind = \"verification\"", "kind = \"linking\"").replace("self-declared", "guessed").replace("non_mated =", "non-mated =");
+        let (_, problems) = parse_text(&text);
+        let all = problems.to_string();
+        assert!(all.contains(r#"benchmark.toml:16: key protocols[1].kind: value "linking": unknown protocol kind"#), "{all}");
+        assert!(all.contains(r#"key attributes.sex.provenance: value "guessed": unknown provenance"#), "{all}");
+        assert!(all.contains("key protocols[2].non-mated: unknown key"), "{all}");
+        assert!(all.contains("key protocols[2].non_mated: missing key"), "{all}");
+    }
+
+    #[test]
+    fn bad_counts_and_paths() {
+        let text = GOOD.replace("candidates = 5", "candidates = 0").replace("[2, 4]", "[2, \"x\"]").replace("\"g.csv\"", "\"../g.csv\"");
+        let (m, problems) = parse_text(&text);
+        let all = problems.to_string();
+        assert!(all.contains(r#"key protocols[2].candidates: value "0": expected a whole number >= 1"#), "{all}");
+        assert!(all.contains("key protocols[2].gallery_sizes"), "{all}");
+        assert!(all.contains(r#"value "../g.csv": must be a relative path"#), "{all}");
+        assert_eq!(m.protocols.len(), 1);
+    }
+
+    #[test]
+    fn duplicate_protocol_names() {
+        let text = GOOD.replace("name = \"i\"", "name = \"v\"");
+        let (_, problems) = parse_text(&text);
+        assert!(problems.to_string().contains("duplicate protocol name"), "{problems}");
+    }
+
+    #[test]
+    fn line_col_counts_from_one() {
+        assert_eq!(line_col("ab\ncd", 0), (1, 1));
+        assert_eq!(line_col("ab\ncd", 4), (2, 2));
+        assert_eq!(line_col("ab", 99), (1, 3));
+    }
+}

@@ -1,0 +1,127 @@
+//! `verity validate` on the committed corpus: the tiny fixture passes, every case under
+//! tests/broken fails with exit status 2 and names its problem, and nothing is written.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn tests_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests")
+}
+
+fn validate(dir: &Path, json: bool) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_verity"));
+    cmd.arg("validate").arg(dir);
+    if json {
+        cmd.arg("--json");
+    }
+    cmd.output().expect("run verity")
+}
+
+/// Every file under `dir` with its bytes, to prove a run wrote nothing.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("read folder") {
+            let path = entry.expect("folder entry").path();
+            if path.is_dir() {
+                out.insert(path.clone(), Vec::new());
+                stack.push(path);
+            } else {
+                out.insert(path.clone(), std::fs::read(&path).expect("read file"));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn tiny_fixture_validates() {
+    let dir = tests_dir().join("fixtures/tiny");
+    let before = snapshot(&dir);
+    let out = validate(&dir, false);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "stdout: {stdout}\nstderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.starts_with("ok: tiny v1, 8 subjects, 24 samples, 3 protocols, hash "), "{stdout}");
+    let hash = stdout.trim().rsplit(' ').next().unwrap_or_default();
+    assert_eq!(hash.len(), 64, "{stdout}");
+    assert_eq!(snapshot(&dir), before, "validate wrote into the benchmark folder");
+}
+
+#[test]
+fn tiny_fixture_json() {
+    let out = validate(&tests_dir().join("fixtures/tiny"), true);
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["subjects"], 8);
+    assert_eq!(v["samples"], 24);
+    assert_eq!(v["protocols"], 3);
+}
+
+#[test]
+fn every_broken_case_fails_with_its_problems() {
+    let broken = tests_dir().join("broken");
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&broken)
+        .expect("tests/broken")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.is_dir())
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 12, "only {} broken cases", cases.len());
+    let mut failures = Vec::new();
+    for case in &cases {
+        let name = case.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let expected = std::fs::read_to_string(case.join("expected.txt")).expect("expected.txt");
+        let before = snapshot(case);
+        let out = validate(case, false);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if out.status.code() != Some(2) {
+            failures.push(format!("{name}: exit status {:?}, stderr:\n{stderr}", out.status.code()));
+        }
+        for want in expected.lines().filter(|l| !l.trim().is_empty()) {
+            if !stderr.contains(want) {
+                failures.push(format!("{name}: missing {want:?} in:\n{stderr}"));
+            }
+        }
+        if !out.stdout.is_empty() {
+            failures.push(format!("{name}: printed on stdout: {}", String::from_utf8_lossy(&out.stdout)));
+        }
+        if snapshot(case) != before {
+            failures.push(format!("{name}: the case folder changed"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn problems_are_one_a_line_after_a_count() {
+    let out = validate(&tests_dir().join("broken/many-problems"), false);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert!(lines[0].starts_with("error: 3 problems in "), "{stderr}");
+    assert_eq!(lines.len(), 4, "{stderr}");
+}
+
+#[test]
+fn broken_json_lists_every_problem() {
+    let out = validate(&tests_dir().join("broken/many-problems"), true);
+    assert_eq!(out.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(v["ok"], false);
+    let problems = v["problems"].as_array().expect("problems array");
+    assert_eq!(problems.len(), 3);
+    assert_eq!(problems[0]["file"], "subjects.csv");
+    assert_eq!(problems[0]["line"], 4);
+    assert_eq!(problems[0]["column"], "ethnicity");
+    assert_eq!(problems[0]["value"], "");
+}
+
+#[test]
+fn a_missing_folder_is_bad_input() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let out = validate(&dir.path().join("nowhere"), false);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("benchmark.toml: file not found"));
+}
