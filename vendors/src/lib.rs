@@ -1,0 +1,59 @@
+//! Vendor adapters: implementations of the engine's [`harness::vendor::Vendor`]
+//! contract (DESIGN.md section 5), each configured by a TOML file whose `kind` names the
+//! adapter.
+//!
+//! - [`simulated`]: a seeded statistical vendor with per-group parameters, reading
+//!   synthetic face media; it plants known differentials for the demo, tests and planner.
+//! - [`embedded`]: a passthrough for score-level benchmarks whose samples carry their
+//!   embeddings.
+//!
+//! This crate depends on `harness` only. It must never depend on `datasets`, `reports`
+//! or the command line: an adapter sees media bytes and returns templates, and knows
+//! nothing of benchmark files, subjects or labels (blinding).
+
+pub mod config;
+pub mod embedded;
+pub mod simulated;
+
+use harness::vendor::Vendor;
+use std::path::{Path, PathBuf};
+
+pub use embedded::EmbeddedVendor;
+pub use simulated::SimulatedVendor;
+
+/// The adapter kinds `load_vendor` knows.
+pub const KINDS: &[&str] = &["simulated", "embedded"];
+
+#[derive(Debug, thiserror::Error)]
+pub enum VendorError {
+    #[error("cannot read vendor config {}: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    /// A bad config: where, which key, and what is wrong.
+    #[error("vendor config {}, line {line}, column {column}, key `{key}`: {message}", path.display())]
+    Config { path: PathBuf, line: usize, column: usize, key: String, message: String },
+}
+
+#[derive(serde::Deserialize)]
+struct KindOnly {
+    kind: Option<String>,
+}
+
+/// Load a vendor from its config file, dispatching on the `kind` key.
+pub fn load_vendor(path: &Path) -> Result<Box<dyn Vendor>, VendorError> {
+    let text = config::read(path)?;
+    vendor_from_toml(&text, path)
+}
+
+/// Build a vendor from config text; `path` is only used in error messages.
+pub fn vendor_from_toml(text: &str, path: &Path) -> Result<Box<dyn Vendor>, VendorError> {
+    let file = config::ConfigText::new(path, text);
+    let kind = file.parse::<KindOnly>()?.kind;
+    match kind.as_deref() {
+        Some("simulated") => Ok(Box::new(SimulatedVendor::from_toml(text, path)?)),
+        Some("embedded") => Ok(Box::new(EmbeddedVendor::from_toml(text, path)?)),
+        Some(other) => {
+            Err(file.error_at_key(&["kind"], format!("unknown vendor kind `{other}`; known kinds: {}", KINDS.join(", "))))
+        }
+        None => Err(file.error(None, "kind", format!("missing key `kind` (one of: {})", KINDS.join(", ")))),
+    }
+}
