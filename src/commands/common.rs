@@ -1,0 +1,207 @@
+//! What `run`, `demo` and `analyse` share: analysis options, provenance, and the step
+//! from vendor runs to the output folder.
+
+use crate::error::CliError;
+use harness::analysis::AnalysisConfig;
+use harness::benchmark::{Benchmark, Protocol};
+use harness::population::{Grouping, Population};
+use harness::results::{BenchmarkInfo, Provenance, RESULTS_SCHEMA_VERSION, Results};
+use harness::runner::{ProtocolTrials, VendorRun};
+use harness::thresholds::parse_thresholds;
+use reports::raw::FailureRecord;
+use reports::{RawProtocolOutputs, RawVendorOutputs};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Options of the analysis, shared by every command that computes rates. Each default
+/// is written into `results.json` (`config`), so none is silent.
+#[derive(clap::Args, Debug, Clone)]
+pub struct AnalysisOptions {
+    /// Threshold grid START:STOP:STEP (both ends included) or a comma-separated list.
+    #[arg(long, default_value = "0.56:0.64:0.02")]
+    pub thresholds: String,
+    /// A grouping: an attribute (`sex`) or an intersection (`sex,ethnicity`); repeat the
+    /// option for several. Default: each attribute alone and the intersection of all.
+    #[arg(long = "group")]
+    pub groups: Vec<String>,
+    /// FMR targets for thresholds calibrated on the whole population (1:1); FNMR is
+    /// reported at each (FNMR at FMR).
+    #[arg(long, value_delimiter = ',', default_value = "1e-2,1e-3,1e-4,1e-5,1e-6")]
+    pub fmr_targets: Vec<f64>,
+    /// FPIR targets for thresholds calibrated on the whole population (1:N, watchlist).
+    #[arg(long, value_delimiter = ',', default_value = "1e-2,1e-3,1e-4")]
+    pub fpir_targets: Vec<f64>,
+    /// Ranks R at which identification FNIR/TPIR are reported (the list length L always is).
+    #[arg(long, value_delimiter = ',', default_value = "1")]
+    pub ranks: Vec<u32>,
+    /// Confidence level of the intervals.
+    #[arg(long, default_value_t = 0.95)]
+    pub confidence: f64,
+}
+
+impl AnalysisOptions {
+    pub fn config(&self, population: &Population) -> Result<AnalysisConfig, CliError> {
+        let bad = |m: String| CliError::BadInput(m);
+        let thresholds = parse_thresholds(&self.thresholds).map_err(|e| bad(format!("--thresholds: {e}")))?;
+        let groupings = if self.groups.is_empty() {
+            population.default_groupings().into_iter().filter(|g| !g.attributes.is_empty()).collect()
+        } else {
+            let mut out = Vec::new();
+            for text in &self.groups {
+                let g = Grouping::parse(text).map_err(|e| bad(format!("--group `{text}`: {e}")))?;
+                population.group_codes(&g).map_err(|e| bad(format!("--group `{text}`: {e}")))?;
+                out.push(g);
+            }
+            out
+        };
+        for (name, targets) in [("--fmr-targets", &self.fmr_targets), ("--fpir-targets", &self.fpir_targets)] {
+            if let Some(t) = targets.iter().find(|t| !(**t > 0.0 && **t < 1.0)) {
+                return Err(bad(format!("{name}: value `{t}` is not a rate strictly between 0 and 1")));
+            }
+        }
+        if let Some(r) = self.ranks.iter().find(|r| **r == 0) {
+            return Err(bad(format!("--ranks: value `{r}` is not a rank (ranks start at 1)")));
+        }
+        if !(self.confidence > 0.0 && self.confidence < 1.0) {
+            return Err(bad(format!("--confidence: value `{}` is not strictly between 0 and 1", self.confidence)));
+        }
+        let mut config = AnalysisConfig::with_thresholds(thresholds, groupings);
+        config.fmr_targets = self.fmr_targets.clone();
+        config.fpir_targets = self.fpir_targets.clone();
+        config.ranks = self.ranks.clone();
+        config.confidence = self.confidence;
+        Ok(config)
+    }
+}
+
+/// The command line as typed, quoted so that it can be pasted back into a shell.
+pub fn command_line() -> String {
+    std::env::args()
+        .map(|a| {
+            if !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=,@+".contains(c)) {
+                a
+            } else {
+                format!("'{}'", a.replace('\'', r"'\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+pub fn sha256_file(path: &Path) -> Result<String, CliError> {
+    let bytes = std::fs::read(path).map_err(|e| CliError::BadInput(format!("{}: {e}", path.display())))?;
+    Ok(hex::encode(Sha256::digest(&bytes)))
+}
+
+pub fn provenance(inputs: BTreeMap<String, String>, seeds: BTreeMap<String, u64>) -> Provenance {
+    Provenance {
+        verity_version: env!("CARGO_PKG_VERSION").to_string(),
+        command: command_line(),
+        seeds,
+        inputs,
+    }
+}
+
+/// Analyse every vendor run, assemble the results, and write the output folder.
+pub fn write_run(
+    bench: &Benchmark,
+    runs: &[VendorRun],
+    config: AnalysisConfig,
+    provenance: Provenance,
+    out: &Path,
+) -> Result<Results, CliError> {
+    let mut vendors = Vec::new();
+    for run in runs {
+        vendors.push(
+            harness::evaluate::evaluate(bench, run, &config).map_err(|e| CliError::BadInput(e.to_string()))?,
+        );
+    }
+    let results = Results {
+        schema_version: RESULTS_SCHEMA_VERSION.to_string(),
+        benchmark: BenchmarkInfo::of(bench),
+        config,
+        trial_lists: bench.protocols.iter().map(|p| harness::plan::trial_list(bench, p)).collect(),
+        vendors,
+        provenance,
+    };
+
+    let ids = &bench.samples.ids;
+    let subject_ids: Vec<String> = bench.population.subjects.iter().map(|s| s.id.clone()).collect();
+    // Sample ids per protocol, shared by every vendor.
+    let protocol_ids: Vec<(Vec<String>, Vec<String>)> = bench
+        .protocols
+        .iter()
+        .map(|p| match p {
+            Protocol::Verification(v) => (
+                v.probe.iter().map(|&s| ids[s as usize].clone()).collect(),
+                v.reference.iter().map(|&s| ids[s as usize].clone()).collect(),
+            ),
+            Protocol::Identification(s) | Protocol::Watchlist(s) => {
+                (s.mated.iter().chain(&s.non_mated).map(|&x| ids[x as usize].clone()).collect(), Vec::new())
+            }
+        })
+        .collect();
+    let raw_protocols: Vec<Vec<RawProtocolOutputs>> = runs
+        .iter()
+        .map(|run| {
+            bench
+                .protocols
+                .iter()
+                .zip(&run.protocols)
+                .zip(&protocol_ids)
+                .map(|((p, trials), (first, second))| match trials {
+                    ProtocolTrials::Verification(t) => RawProtocolOutputs::Verification {
+                        protocol: p.name(),
+                        trials: t,
+                        probe_ids: first,
+                        reference_ids: second,
+                    },
+                    ProtocolTrials::Search(t) => {
+                        RawProtocolOutputs::Search { protocol: p.name(), searches: t, search_ids: first }
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let failures: Vec<Vec<FailureRecord>> = runs
+        .iter()
+        .map(|run| {
+            run.failures
+                .iter()
+                .map(|f| FailureRecord {
+                    sample: ids[f.sample as usize].clone(),
+                    role: f.role,
+                    code: f.failure.code,
+                    message: f.failure.message.clone(),
+                })
+                .collect()
+        })
+        .collect();
+    let raw: Vec<RawVendorOutputs> = runs
+        .iter()
+        .enumerate()
+        .map(|(i, run)| RawVendorOutputs {
+            vendor: &run.description.name,
+            subject_ids: &subject_ids,
+            protocols: &raw_protocols[i],
+            failures: &failures[i],
+        })
+        .collect();
+    reports::write_all(out, &results, &raw).map_err(|e| CliError::Failure(format!("writing {}: {e}", out.display())))?;
+    Ok(results)
+}
+
+/// Refuse two vendors with one name: their outputs would collide.
+pub fn check_vendor_names(runs: &[VendorRun]) -> Result<(), CliError> {
+    let mut seen = std::collections::BTreeSet::new();
+    for r in runs {
+        if !seen.insert(r.description.name.as_str()) {
+            return Err(CliError::BadInput(format!(
+                "two vendors are named `{}`; give each vendor config a distinct name",
+                r.description.name
+            )));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,124 @@
+//! `verity demo`: a synthetic benchmark, three simulated vendors with different
+//! differential profiles, every output, and a per-group table at threshold 0.6.
+//! It needs nothing but the binary: the population and vendor configs are built in
+//! (they are the files under `examples/demo/`).
+
+use super::common::{AnalysisOptions, check_vendor_names, provenance, write_run};
+use crate::error::{CliError, CliResult};
+use crate::progress::Bars;
+use harness::analysis::{Metric, RateRow};
+use harness::results::Results;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+const POPULATION: &str = include_str!("../../examples/demo/population.toml");
+const VENDORS: [(&str, &str); 3] = [
+    ("vendor-a.toml", include_str!("../../examples/demo/vendor-a.toml")),
+    ("vendor-b.toml", include_str!("../../examples/demo/vendor-b.toml")),
+    ("vendor-c.toml", include_str!("../../examples/demo/vendor-c.toml")),
+];
+/// The threshold of the printed table: NPL's operating threshold.
+const HEADLINE: f64 = 0.6;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Output folder: the benchmark, the vendor configs and every result go here.
+    #[arg(long, default_value = "verity-demo")]
+    pub out: PathBuf,
+}
+
+fn write_text(path: &Path, text: &str) -> Result<(), CliError> {
+    reports::atomic::write_bytes(path, text.as_bytes()).map_err(|e| CliError::Failure(e.to_string()))
+}
+
+pub fn execute(args: Args) -> CliResult {
+    let out = &args.out;
+    let failure = |e: String| CliError::Failure(e);
+    std::fs::create_dir_all(out.join("vendors")).map_err(|e| failure(format!("{}: {e}", out.display())))?;
+
+    // The benchmark: generated from the built-in spec, written (replacing the folder an
+    // earlier demo wrote), then loaded back so that the demo runs on exactly what
+    // `verity validate` accepts.
+    let spec_path = out.join("population.toml");
+    write_text(&spec_path, POPULATION)?;
+    let spec = datasets::synthetic::parse_spec(POPULATION, &spec_path).map_err(|e| failure(e.to_string()))?;
+    let bench_dir = out.join("benchmark");
+    let generated = datasets::synthetic::generate(&spec).map_err(|e| failure(e.to_string()))?;
+    datasets::write_benchmark(&generated, &spec.population.description, &bench_dir).map_err(|e| failure(e.to_string()))?;
+    let bench = super::load_benchmark(&bench_dir)?;
+
+    let mut inputs = BTreeMap::new();
+    inputs.insert(format!("benchmark:{}", bench_dir.display()), bench.content_hash.clone());
+    let mut vendor_paths = Vec::new();
+    let mut vendors = Vec::new();
+    for (name, text) in VENDORS {
+        let path = out.join("vendors").join(name);
+        write_text(&path, text)?;
+        vendors.push(vendors::vendor_from_toml(text, &path).map_err(|e| failure(e.to_string()))?);
+        inputs.insert(format!("vendor:{}", path.display()), super::common::sha256_file(&path)?);
+        vendor_paths.push(path);
+    }
+
+    let runs: Vec<_> = vendors.iter().map(|v| harness::runner::run_vendor(&bench, v.as_ref(), &Bars)).collect();
+    check_vendor_names(&runs)?;
+    let options = AnalysisOptions {
+        thresholds: "0.56:0.64:0.02".into(),
+        groups: Vec::new(),
+        fmr_targets: vec![1e-2, 1e-3, 1e-4, 1e-5, 1e-6],
+        fpir_targets: vec![1e-2, 1e-3, 1e-4],
+        ranks: vec![1],
+        confidence: 0.95,
+    };
+    let config = options.config(&bench.population)?;
+    // The command that reproduces these results from the files the demo wrote.
+    let mut reproduce = format!("verity run {}", bench_dir.display());
+    for p in &vendor_paths {
+        reproduce.push_str(&format!(" --vendor {}", p.display()));
+    }
+    reproduce.push_str(&format!(" --out {} --thresholds {}", out.display(), options.thresholds));
+    let mut prov = provenance(inputs, BTreeMap::from([("population".to_string(), spec.population.seed)]));
+    prov.command = reproduce;
+    let results = write_run(&bench, &runs, config, prov, out)?;
+    print!("{}", headline_table(&results));
+    println!("\nEverything is in {}: summary.md, results.json, rates.csv/.parquet, raw/.", out.display());
+    Ok(())
+}
+
+fn find<'a>(rows: &'a [RateRow], metric: Metric, grouping: &str, group: &str) -> Option<&'a RateRow> {
+    rows.iter().find(|r| {
+        r.metric == metric && r.operating_point == "grid" && r.threshold == Some(HEADLINE) && r.grouping == grouping && r.group == group
+    })
+}
+
+fn cell(r: Option<&RateRow>) -> String {
+    match r.and_then(|r| r.rate.value().map(|v| (v, r))) {
+        Some((v, r)) => format!("{:>7.3}% ({}/{})", v * 100.0, r.rate.numerator, r.rate.denominator),
+        None => "undefined".into(),
+    }
+}
+
+/// Watchlist TPIR and FPIR per ethnicity (and overall) at 0.6, per vendor.
+fn headline_table(results: &Results) -> String {
+    let mut s = format!("\nWatchlist at threshold {HEADLINE} (TPIR: passes that alert for the right person; FPIR: crowd faces that raise any alert)\n");
+    let grouping = results.benchmark.subjects_per_group.keys().find(|k| *k == "ethnicity").cloned()
+        .or_else(|| results.benchmark.subjects_per_group.keys().next().cloned())
+        .unwrap_or_default();
+    let mut groups: Vec<(String, String)> = vec![("all".into(), "all".into())];
+    if let Some(g) = results.benchmark.subjects_per_group.get(&grouping) {
+        groups.extend(g.keys().map(|k| (grouping.clone(), k.clone())));
+    }
+    for v in &results.vendors {
+        let Some(p) = v.protocols.iter().find(|p| p.kind == harness::benchmark::ProtocolKind::Watchlist) else { continue };
+        s.push_str(&format!("\n{} ({})\n  {:<10} {:>28} {:>28} {:>12}\n", v.vendor.name, v.vendor.version, "group", "TPIR", "FPIR", "1 in X"));
+        for (grouping, group) in &groups {
+            let fpir = find(&p.rates, Metric::Fpir, grouping, group);
+            let one_in = match fpir.and_then(|r| r.rate.value()) {
+                Some(v) if v > 0.0 => format!("{:.0}", 1.0 / v),
+                Some(_) => "none seen".into(),
+                None => "undefined".into(),
+            };
+            s.push_str(&format!("  {:<10} {:>28} {:>28} {:>12}\n", group, cell(find(&p.rates, Metric::Tpir, grouping, group)), cell(fpir), one_in));
+        }
+    }
+    s
+}

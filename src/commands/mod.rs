@@ -1,0 +1,16 @@
+pub mod analyse;
+pub mod common;
+pub mod demo;
+pub mod run;
+pub mod simulate;
+pub mod validate;
+
+use crate::error::CliError;
+use std::path::Path;
+
+/// Load and validate a benchmark; every problem becomes one line of a bad-input error.
+pub fn load_benchmark(dir: &Path) -> Result<harness::benchmark::Benchmark, CliError> {
+    datasets::load(dir).map_err(|problems| {
+        CliError::BadInput(problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n"))
+    })
+}

@@ -1,0 +1,44 @@
+//! The `verity` command line: parses options and wires them to library calls.
+//! Command bodies stay thin; the work is in `harness`, `datasets`, `vendors`, `reports`.
+
+mod commands;
+mod error;
+mod progress;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "verity", version, about = "Measure face-recognition accuracy and its demographic differentials")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build a synthetic benchmark, run three simulated vendors, write every output.
+    Demo(commands::demo::Args),
+    /// Run vendors on a benchmark and analyse the results.
+    Run(commands::run::Args),
+    /// Analyse score-level input (scores, candidate lists) a vendor or researcher already has.
+    Analyse(commands::analyse::Args),
+    /// Check a benchmark folder and list every problem found.
+    Validate(commands::validate::Args),
+    /// Write a seeded synthetic benchmark.
+    Simulate(commands::simulate::Args),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Demo(a) => commands::demo::execute(a),
+        Command::Run(a) => commands::run::execute(a),
+        Command::Analyse(a) => commands::analyse::execute(a),
+        Command::Validate(a) => commands::validate::execute(a),
+        Command::Simulate(a) => commands::simulate::execute(a),
+    };
+    if let Err(e) = outcome {
+        eprintln!("error: {e}");
+        std::process::exit(e.exit_code());
+    }
+}

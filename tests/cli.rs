@@ -1,0 +1,174 @@
+//! End-to-end tests of the command line: simulate -> validate -> run -> outputs, and
+//! analyse on hand-made score files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn verity(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_verity")).args(args).output().expect("verity runs")
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+fn simulate_small(dir: &Path) -> PathBuf {
+    let bench = dir.join("bench");
+    let spec = fixture("small/population.toml");
+    let o = verity(&["simulate", "--spec", spec.to_str().unwrap(), "--out", bench.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    bench
+}
+
+#[test]
+fn simulate_validate_run_writes_every_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let bench = simulate_small(dir.path());
+    let o = verity(&["validate", bench.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("160 subjects"), "{}", text(&o));
+
+    let out = dir.path().join("out");
+    let vendor = fixture("small/vendor.toml");
+    let args = ["run", bench.to_str().unwrap(), "--vendor", vendor.to_str().unwrap(), "--out", out.to_str().unwrap()];
+    let o = verity(&args);
+    assert!(o.status.success(), "{}", text(&o));
+    for f in ["results.json", "rates.csv", "rates.parquet", "calibrations.csv", "eer.csv", "cross_group_fmr.csv", "summary.md"] {
+        assert!(out.join(f).is_file(), "missing {f}");
+    }
+    for f in ["verification.scores.parquet", "identification.candidates.parquet", "watchlist.candidates.parquet", "failures.parquet"] {
+        assert!(out.join("raw/small-vendor").join(f).is_file(), "missing raw/small-vendor/{f}");
+    }
+    let results: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
+    assert_eq!(results["benchmark"]["subjects"], 160);
+    assert_eq!(results["vendors"][0]["vendor"]["name"], "small-vendor");
+    // The rates table has the documented columns, a row per group at every grid threshold.
+    let rates = std::fs::read_to_string(out.join("rates.csv")).unwrap();
+    let header = rates.lines().next().unwrap();
+    assert!(header.starts_with("vendor,protocol,kind,metric,gallery_size,rank,threshold,operating_point,grouping,group,numerator,denominator,rate"), "{header}");
+    for t in ["0.56", "0.58", "0.6", "0.62", "0.64"] {
+        let needle = format!(",fpir,40,,{t},grid,ethnicity,a,");
+        assert!(rates.contains(&needle), "no FPIR row for ethnicity a at {t}");
+    }
+
+    // The same inputs give a byte-identical results.json.
+    let first = std::fs::read(out.join("results.json")).unwrap();
+    let o = verity(&args);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(first, std::fs::read(out.join("results.json")).unwrap());
+}
+
+#[test]
+fn run_refuses_a_bad_vendor_config_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let bench = simulate_small(dir.path());
+    let vendor = dir.path().join("bad.toml");
+    std::fs::write(&vendor, "kind = \"simulated\"\nname = \"x\"\nversion = \"1\"\ndim = \"many\"\nseed = 1\n").unwrap();
+    let out = dir.path().join("out");
+    let o = verity(&["run", bench.to_str().unwrap(), "--vendor", vendor.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("bad.toml"), "{}", text(&o));
+    assert!(text(&o).contains("dim"), "{}", text(&o));
+    assert!(!out.exists());
+}
+
+#[test]
+fn bad_threshold_grid_is_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let bench = simulate_small(dir.path());
+    let vendor = fixture("small/vendor.toml");
+    let out = dir.path().join("out");
+    let o = verity(&[
+        "run", bench.to_str().unwrap(), "--vendor", vendor.to_str().unwrap(), "--out", out.to_str().unwrap(),
+        "--thresholds", "0.6:0.5:0.01",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--thresholds"), "{}", text(&o));
+    assert!(!out.exists());
+}
+
+fn write(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, body).unwrap();
+    p
+}
+
+fn rate_row<'a>(csv: &'a str, prefix: &str) -> Vec<&'a str> {
+    csv.lines().find(|l| l.starts_with(prefix)).unwrap_or_else(|| panic!("no row {prefix}\n{csv}")).split(',').collect()
+}
+
+#[test]
+fn analyse_hand_computed_scores() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let subjects = write(d, "subjects.csv", "subject_id,sex\na,F\nb,F\nc,M\nd,M\n");
+    // Mated: a 0.7, b 0.6 (tie: match), c failed (empty score), d 0.5.
+    // Non-mated: a-b 0.6 (tie: false match), c-d 0.2, a-c 0.9 (cross-group).
+    let scores = write(
+        d,
+        "scores.csv",
+        "probe_subject,reference_subject,score\na,a,0.7\nb,b,0.6\nc,c,\nd,d,0.5\na,b,0.6\nc,d,0.2\na,c,0.9\n",
+    );
+    let out = d.join("out");
+    let o = verity(&[
+        "analyse", "--subjects", subjects.to_str().unwrap(), "--verification", scores.to_str().unwrap(),
+        "--thresholds", "0.6", "--out", out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let rates = std::fs::read_to_string(out.join("rates.csv")).unwrap();
+    let fmr_all = rate_row(&rates, "scores,verification,verification,fmr,,,0.6,grid,all,all,");
+    assert_eq!(&fmr_all[10..12], &["2", "3"]);
+    let fnmr_m = rate_row(&rates, "scores,verification,verification,fnmr,,,0.6,grid,sex,M,");
+    assert_eq!(&fnmr_m[10..12], &["2", "2"]);
+    let fmr_f = rate_row(&rates, "scores,verification,verification,fmr,,,0.6,grid,sex,F,");
+    assert_eq!(&fmr_f[10..12], &["1", "1"]);
+}
+
+#[test]
+fn analyse_bad_input_names_file_line_column_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let subjects = write(d, "subjects.csv", "subject_id,sex\na,F\nb,M\n");
+    let scores = write(d, "scores.csv", "probe_subject,reference_subject,score\na,a,0.7\nb,zz,0.1\na,b,nan\n");
+    let out = d.join("out");
+    let o = verity(&["analyse", "--subjects", subjects.to_str().unwrap(), "--verification", scores.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains("scores.csv:3: column reference_subject: value \"zz\": unknown subject"), "{t}");
+    assert!(t.contains("scores.csv:4: column score: value \"nan\": score is not a finite number"), "{t}");
+    assert!(!out.exists());
+}
+
+#[test]
+fn analyse_identification_scores() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let subjects = write(d, "subjects.csv", "subject_id,sex\na,F\nb,F\nc,M\nd,M\n");
+    let gallery = write(d, "gallery.csv", "subject_id\na\nc\n");
+    let searches = write(d, "searches.csv", "search_id,search_subject\ns1,a\ns2,c\ns3,b\ns4,d\n");
+    // s1: mate at rank 1 (0.8). s2: mate at rank 2 (0.7) -> a miss at rank 1.
+    // s3, s4 non-mated: s3 tops at 0.65 (an alert at 0.6), s4 at 0.3.
+    let candidates = write(
+        d,
+        "candidates.csv",
+        "search_id,rank,candidate_subject,score\ns1,1,a,0.8\ns1,2,c,0.1\ns2,1,a,0.75\ns2,2,c,0.7\ns3,1,a,0.65\ns4,1,c,0.3\n",
+    );
+    let out = d.join("out");
+    let o = verity(&[
+        "analyse", "--subjects", subjects.to_str().unwrap(), "--searches", searches.to_str().unwrap(),
+        "--gallery", gallery.to_str().unwrap(), "--candidates", candidates.to_str().unwrap(),
+        "--thresholds", "0.6", "--out", out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let rates = std::fs::read_to_string(out.join("rates.csv")).unwrap();
+    let fnir1 = rate_row(&rates, "scores,identification,identification,fnir,2,1,0.6,grid,all,all,");
+    assert_eq!(&fnir1[10..12], &["1", "2"]);
+    let fnir2 = rate_row(&rates, "scores,identification,identification,fnir,2,2,0.6,grid,all,all,");
+    assert_eq!(&fnir2[10..12], &["0", "2"]);
+    let fpir = rate_row(&rates, "scores,identification,identification,fpir,2,,0.6,grid,sex,F,");
+    assert_eq!(&fpir[10..12], &["1", "1"]);
+}
