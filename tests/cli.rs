@@ -37,13 +37,27 @@ fn simulate_validate_run_writes_every_output() {
     let args = ["run", bench.to_str().unwrap(), "--vendor", vendor.to_str().unwrap(), "--out", out.to_str().unwrap()];
     let o = verity(&args);
     assert!(o.status.success(), "{}", text(&o));
-    for f in ["results.json", "rates.csv", "rates.parquet", "calibrations.csv", "eer.csv", "cross_group_fmr.csv", "summary.md"] {
+    for f in [
+        "results.json",
+        "rates.csv",
+        "rates.parquet",
+        "calibrations.csv",
+        "eer.csv",
+        "cross_group_fmr.csv",
+        "summary.md",
+    ] {
         assert!(out.join(f).is_file(), "missing {f}");
     }
-    for f in ["verification.scores.parquet", "identification.candidates.parquet", "watchlist.candidates.parquet", "failures.parquet"] {
+    for f in [
+        "verification.scores.parquet",
+        "identification.candidates.parquet",
+        "watchlist.candidates.parquet",
+        "failures.parquet",
+    ] {
         assert!(out.join("raw/small-vendor").join(f).is_file(), "missing raw/small-vendor/{f}");
     }
-    let results: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
+    let results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
     assert_eq!(results["benchmark"]["subjects"], 160);
     assert_eq!(results["vendors"][0]["vendor"]["name"], "small-vendor");
     // The rates table has the documented columns, a row per group at every grid threshold.
@@ -69,7 +83,8 @@ fn run_refuses_a_bad_vendor_config_and_writes_nothing() {
     let vendor = dir.path().join("bad.toml");
     std::fs::write(&vendor, "kind = \"simulated\"\nname = \"x\"\nversion = \"1\"\ndim = \"many\"\nseed = 1\n").unwrap();
     let out = dir.path().join("out");
-    let o = verity(&["run", bench.to_str().unwrap(), "--vendor", vendor.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let o =
+        verity(&["run", bench.to_str().unwrap(), "--vendor", vendor.to_str().unwrap(), "--out", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("bad.toml"), "{}", text(&o));
     assert!(text(&o).contains("dim"), "{}", text(&o));
@@ -83,8 +98,14 @@ fn bad_threshold_grid_is_bad_input() {
     let vendor = fixture("small/vendor.toml");
     let out = dir.path().join("out");
     let o = verity(&[
-        "run", bench.to_str().unwrap(), "--vendor", vendor.to_str().unwrap(), "--out", out.to_str().unwrap(),
-        "--thresholds", "0.6:0.5:0.01",
+        "run",
+        bench.to_str().unwrap(),
+        "--vendor",
+        vendor.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--thresholds",
+        "0.6:0.5:0.01",
     ]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("--thresholds"), "{}", text(&o));
@@ -115,8 +136,15 @@ fn analyse_hand_computed_scores() {
     );
     let out = d.join("out");
     let o = verity(&[
-        "analyse", "--subjects", subjects.to_str().unwrap(), "--verification", scores.to_str().unwrap(),
-        "--thresholds", "0.6", "--out", out.to_str().unwrap(),
+        "analyse",
+        "--subjects",
+        subjects.to_str().unwrap(),
+        "--verification",
+        scores.to_str().unwrap(),
+        "--thresholds",
+        "0.6",
+        "--out",
+        out.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", text(&o));
     let rates = std::fs::read_to_string(out.join("rates.csv")).unwrap();
@@ -135,7 +163,15 @@ fn analyse_bad_input_names_file_line_column_value() {
     let subjects = write(d, "subjects.csv", "subject_id,sex\na,F\nb,M\n");
     let scores = write(d, "scores.csv", "probe_subject,reference_subject,score\na,a,0.7\nb,zz,0.1\na,b,nan\n");
     let out = d.join("out");
-    let o = verity(&["analyse", "--subjects", subjects.to_str().unwrap(), "--verification", scores.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let o = verity(&[
+        "analyse",
+        "--subjects",
+        subjects.to_str().unwrap(),
+        "--verification",
+        scores.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     let t = text(&o);
     assert!(t.contains("scores.csv:3: column reference_subject: value \"zz\": unknown subject"), "{t}");
@@ -159,9 +195,19 @@ fn analyse_identification_scores() {
     );
     let out = d.join("out");
     let o = verity(&[
-        "analyse", "--subjects", subjects.to_str().unwrap(), "--searches", searches.to_str().unwrap(),
-        "--gallery", gallery.to_str().unwrap(), "--candidates", candidates.to_str().unwrap(),
-        "--thresholds", "0.6", "--out", out.to_str().unwrap(),
+        "analyse",
+        "--subjects",
+        subjects.to_str().unwrap(),
+        "--searches",
+        searches.to_str().unwrap(),
+        "--gallery",
+        gallery.to_str().unwrap(),
+        "--candidates",
+        candidates.to_str().unwrap(),
+        "--thresholds",
+        "0.6",
+        "--out",
+        out.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", text(&o));
     let rates = std::fs::read_to_string(out.join("rates.csv")).unwrap();

@@ -14,7 +14,13 @@ fn fmr(a: &ProtocolAnalysis, grouping: &str, group: &str, t: f64) -> (u64, u64) 
     let r = a
         .rates
         .iter()
-        .find(|r| r.metric == Metric::Fmr && r.operating_point == "grid" && r.threshold == Some(t) && r.grouping == grouping && r.group == group)
+        .find(|r| {
+            r.metric == Metric::Fmr
+                && r.operating_point == "grid"
+                && r.threshold == Some(t)
+                && r.grouping == grouping
+                && r.group == group
+        })
         .expect("row");
     (r.rate.numerator, r.rate.denominator)
 }
@@ -66,7 +72,9 @@ fn shifted_non_mated_scores_are_recovered_within_sampling_error() {
         let row = |g: &str| {
             a.rates
                 .iter()
-                .find(|r| r.metric == Metric::Fmr && r.threshold == Some(t) && r.grouping == "ethnicity" && r.group == g)
+                .find(|r| {
+                    r.metric == Metric::Fmr && r.threshold == Some(t) && r.grouping == "ethnicity" && r.group == g
+                })
                 .and_then(|r| r.interval)
                 .unwrap()
         };
@@ -104,7 +112,13 @@ fn planted_clustering_in_the_simulated_vendor_is_recovered() {
         let interval = |g: &str| {
             v.rates
                 .iter()
-                .find(|r| r.metric == Metric::Fmr && r.operating_point == "grid" && r.threshold == Some(0.3) && r.grouping == "ethnicity" && r.group == g)
+                .find(|r| {
+                    r.metric == Metric::Fmr
+                        && r.operating_point == "grid"
+                        && r.threshold == Some(0.3)
+                        && r.grouping == "ethnicity"
+                        && r.group == g
+                })
                 .and_then(|r| r.interval.map(|i| (r.rate, i)))
                 .unwrap()
         };

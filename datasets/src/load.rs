@@ -26,7 +26,11 @@ pub fn load(dir: &Path) -> Result<Benchmark, Problems> {
     let bytes = match std::fs::read(dir.join(MANIFEST)) {
         Ok(b) => b,
         Err(e) => {
-            let msg = if e.kind() == std::io::ErrorKind::NotFound { "file not found".to_string() } else { format!("cannot read: {e}") };
+            let msg = if e.kind() == std::io::ErrorKind::NotFound {
+                "file not found".to_string()
+            } else {
+                format!("cannot read: {e}")
+            };
             problems.push(Problem::new(MANIFEST, msg));
             return Err(problems);
         }
@@ -48,7 +52,8 @@ pub fn load(dir: &Path) -> Result<Benchmark, Problems> {
             missing.insert(f.path.clone());
         }
     }
-    let present = |f: &Option<manifest::FileRef>| f.as_ref().filter(|f| !missing.contains(&f.path)).map(|f| f.path.clone());
+    let present =
+        |f: &Option<manifest::FileRef>| f.as_ref().filter(|f| !missing.contains(&f.path)).map(|f| f.path.clone());
     let population = present(&manifest.subjects)
         .and_then(|file| table::read(dir, &file, &mut problems))
         .and_then(|t| read_subjects(&t, &manifest.attributes, &mut problems));
@@ -88,7 +93,8 @@ fn content_hash(dir: &Path, manifest: &Manifest) -> Result<String, Problem> {
     let mut outer = Sha256::new();
     let names = std::iter::once(MANIFEST).chain(manifest.files().into_iter().map(|f| f.path.as_str()));
     for name in names {
-        let mut file = std::fs::File::open(dir.join(name)).map_err(|e| Problem::new(name, format!("cannot read: {e}")))?;
+        let mut file =
+            std::fs::File::open(dir.join(name)).map_err(|e| Problem::new(name, format!("cannot read: {e}")))?;
         let mut inner = Sha256::new();
         std::io::copy(&mut file, &mut inner).map_err(|e| Problem::new(name, format!("cannot read: {e}")))?;
         outer.update((name.len() as u64).to_le_bytes());
@@ -110,7 +116,9 @@ fn read_subjects(t: &Table, declared: &[Attribute], problems: &mut Problems) -> 
             attributes.push(name.clone());
             columns.push(i);
         } else {
-            let msg = format!("column is not a declared attribute; declare [attributes.{name}] with its provenance in benchmark.toml");
+            let msg = format!(
+                "column is not a declared attribute; declare [attributes.{name}] with its provenance in benchmark.toml"
+            );
             problems.push(Problem::new(&t.file, msg).line(1).column(name.as_str()));
         }
     }
@@ -123,8 +131,10 @@ fn read_subjects(t: &Table, declared: &[Attribute], problems: &mut Problems) -> 
     let mut lines = Vec::with_capacity(t.rows.len());
     let mut first_line: HashMap<&str, u64> = HashMap::new();
     for row in &t.rows {
-        let values: Vec<String> =
-            columns.iter().map(|&c| t.text(row, c, "empty attribute value", problems).unwrap_or_default().to_string()).collect();
+        let values: Vec<String> = columns
+            .iter()
+            .map(|&c| t.text(row, c, "empty attribute value", problems).unwrap_or_default().to_string())
+            .collect();
         let Some(id) = t.text(row, id_col, "empty subject_id", problems) else { continue };
         if let Some(first) = first_line.get(id) {
             let msg = format!("duplicate subject_id (first at line {first})");
@@ -168,7 +178,9 @@ fn read_samples(dir: &Path, t: &Table, population: Option<&Population>, problems
         (Some(m), None) => Media::Path(m),
         (None, Some(c)) => Media::Template(c),
         (Some(_), Some(_)) => {
-            problems.push(Problem::new(&t.file, "a samples table has exactly one of the columns media and template").line(1));
+            problems.push(
+                Problem::new(&t.file, "a samples table has exactly one of the columns media and template").line(1),
+            );
             return None;
         }
         (None, None) => {
@@ -194,7 +206,9 @@ fn read_samples(dir: &Path, t: &Table, population: Option<&Population>, problems
             found
         });
         let source = match media {
-            Media::Path(c) => t.text(row, c, "empty media", problems).and_then(|m| media_source(dir, t, row.line, m, problems)),
+            Media::Path(c) => {
+                t.text(row, c, "empty media", problems).and_then(|m| media_source(dir, t, row.line, m, problems))
+            }
             Media::Template(c) => template(t, row, c, &mut width, problems),
         };
         let Some(id) = id else { continue };
@@ -245,8 +259,15 @@ fn media_source(dir: &Path, t: &Table, line: u64, value: &str, problems: &mut Pr
     }
 }
 
-fn template(t: &Table, row: &table::Row, col: usize, width: &mut Option<(usize, u64)>, problems: &mut Problems) -> Option<MediaSource> {
-    let problem = |msg: String, value: String| Problem::new(&t.file, msg).line(row.line).column("template").value(value);
+fn template(
+    t: &Table,
+    row: &table::Row,
+    col: usize,
+    width: &mut Option<(usize, u64)>,
+    problems: &mut Problems,
+) -> Option<MediaSource> {
+    let problem =
+        |msg: String, value: String| Problem::new(&t.file, msg).line(row.line).column("template").value(value);
     let values: Vec<f32> = match row.cells.get(col) {
         Some(Cell::Text(s)) => {
             let mut out = Vec::new();
@@ -285,7 +306,8 @@ fn template(t: &Table, row: &table::Row, col: usize, width: &mut Option<(usize, 
     match *width {
         None => *width = Some((values.len(), row.line)),
         Some((n, first)) if n != values.len() => {
-            let msg = format!("ragged templates: this one has {} values, the first (line {first}) has {n}", values.len());
+            let msg =
+                format!("ragged templates: this one has {} values, the first (line {first}) has {n}", values.len());
             problems.push(Problem::new(&t.file, msg).line(row.line).column("template"));
             return None;
         }
@@ -336,7 +358,10 @@ mod tests {
         let f = Fixture::tiny();
         std::fs::remove_file(f.dir().join("subjects.csv")).unwrap();
         let all = problems_of(&f);
-        assert!(all.contains(r#"benchmark.toml:7: key tables.subjects: value "subjects.csv": file not found"#), "{all}");
+        assert!(
+            all.contains(r#"benchmark.toml:7: key tables.subjects: value "subjects.csv": file not found"#),
+            "{all}"
+        );
         // Nothing that depends on the subjects is reported as a problem of its own.
         assert!(all.starts_with("1 problem\n"), "{all}");
         std::fs::remove_file(f.dir().join(MANIFEST)).unwrap();
@@ -396,11 +421,18 @@ mod tests {
         let f = Fixture::tiny();
         std::fs::create_dir(f.dir().join("media")).unwrap();
         std::fs::write(f.dir().join("media/a.png"), b"png").unwrap();
-        let rows = ["a1,a,media/a.png", "a2,a,inline:hello face", "b1,b,media/none.png", "b2,b,/etc/passwd", "c1,c,../x.png"];
-        f.write("samples.csv", &format!("sample_id,subject_id,media\n{}\nc2,c,inline:x\nd1,d,inline:y\nd2,d,inline:z\n", rows.join("\n")));
+        let rows =
+            ["a1,a,media/a.png", "a2,a,inline:hello face", "b1,b,media/none.png", "b2,b,/etc/passwd", "c1,c,../x.png"];
+        f.write(
+            "samples.csv",
+            &format!("sample_id,subject_id,media\n{}\nc2,c,inline:x\nd1,d,inline:y\nd2,d,inline:z\n", rows.join("\n")),
+        );
         let all = problems_of(&f);
         assert!(all.contains(r#"samples.csv:4: column media: value "media/none.png": media file not found"#), "{all}");
-        assert!(all.contains(r#"samples.csv:5: column media: value "/etc/passwd": media path must be relative"#), "{all}");
+        assert!(
+            all.contains(r#"samples.csv:5: column media: value "/etc/passwd": media path must be relative"#),
+            "{all}"
+        );
         assert!(all.contains(r#"samples.csv:6: column media: value "../x.png": media path must be relative"#), "{all}");
         f.write("samples.csv", "sample_id,subject_id,media\na1,a,media/a.png\na2,a,inline:hello face\nb1,b,inline:b\nc1,c,inline:c\nd1,d,inline:d\n");
         // The protocols name samples that no longer exist; check only the media here.
@@ -416,7 +448,8 @@ mod tests {
         std::fs::create_dir(f.dir().join("media")).unwrap();
         std::fs::write(f.dir().join("media/a.png"), b"png").unwrap();
         let text = f.read("samples.csv");
-        let mut lines: Vec<String> = text.lines().map(|l| l.rsplit_once(',').map_or(l.to_string(), |(a, _)| a.to_string())).collect();
+        let mut lines: Vec<String> =
+            text.lines().map(|l| l.rsplit_once(',').map_or(l.to_string(), |(a, _)| a.to_string())).collect();
         lines[0].push_str(",media");
         lines[1].push_str(",media/a.png");
         for l in lines.iter_mut().skip(2) {

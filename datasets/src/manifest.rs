@@ -50,7 +50,9 @@ impl Kind {
     pub(crate) fn file_keys(self) -> &'static [(&'static str, Role)] {
         match self {
             Kind::Verification => &[("pairs", Role::Pairs)],
-            Kind::Identification => &[("gallery", Role::Gallery), ("mated", Role::Mated), ("non_mated", Role::NonMated)],
+            Kind::Identification => {
+                &[("gallery", Role::Gallery), ("mated", Role::Mated), ("non_mated", Role::NonMated)]
+            }
             Kind::Watchlist => &[("watchlist", Role::Gallery), ("passes", Role::Mated), ("crowd", Role::NonMated)],
         }
     }
@@ -132,7 +134,13 @@ impl Reader<'_, '_> {
         }
     }
 
-    fn table<'a, 'i>(&mut self, parent: &'a Table<'i>, key: &str, prefix: &str, at: u64) -> Option<(&'a Table<'i>, u64)> {
+    fn table<'a, 'i>(
+        &mut self,
+        parent: &'a Table<'i>,
+        key: &str,
+        prefix: &str,
+        at: u64,
+    ) -> Option<(&'a Table<'i>, u64)> {
         match get(parent, key) {
             None => {
                 self.problem(at, &join(prefix, key), None, "missing table");
@@ -142,7 +150,12 @@ impl Reader<'_, '_> {
                 DeValue::Table(t) => Some((t, self.line(v.span()))),
                 other => {
                     let line = self.line(v.span());
-                    self.problem(line, &join(prefix, key), None, format!("expected a table, found {}", other.type_str()));
+                    self.problem(
+                        line,
+                        &join(prefix, key),
+                        None,
+                        format!("expected a table, found {}", other.type_str()),
+                    );
                     None
                 }
             },
@@ -268,7 +281,15 @@ impl Reader<'_, '_> {
         if !sizes_ok || files.iter().any(Option::is_none) {
             return None;
         }
-        Some(ProtocolSpec { name, kind, key, line, files: files.into_iter().flatten().collect(), candidates, gallery_sizes })
+        Some(ProtocolSpec {
+            name,
+            kind,
+            key,
+            line,
+            files: files.into_iter().flatten().collect(),
+            candidates,
+            gallery_sizes,
+        })
     }
 }
 
@@ -333,7 +354,12 @@ pub(crate) fn parse(text: &str, problems: &mut Problems) -> Manifest {
             if let Some((provenance, pline)) = r.string(a, "provenance", &prefix, line) {
                 if !PROVENANCES.contains(&provenance.as_str()) {
                     let expected = PROVENANCES.join(", ");
-                    r.problem(pline, &join(&prefix, "provenance"), Some(provenance), format!("unknown provenance; expected one of: {expected}"));
+                    r.problem(
+                        pline,
+                        &join(&prefix, "provenance"),
+                        Some(provenance),
+                        format!("unknown provenance; expected one of: {expected}"),
+                    );
                 } else {
                     manifest.attributes.push(Attribute { name, provenance });
                 }
@@ -357,7 +383,12 @@ pub(crate) fn parse(text: &str, problems: &mut Problems) -> Manifest {
             }
             other => {
                 let line = r.line(v.span());
-                r.problem(line, "protocols", None, format!("expected [[protocols]] tables, found {}", other.type_str()));
+                r.problem(
+                    line,
+                    "protocols",
+                    None,
+                    format!("expected [[protocols]] tables, found {}", other.type_str()),
+                );
             }
         },
     }
@@ -426,19 +457,35 @@ gallery_sizes = [2, 4]
 
     #[test]
     fn every_missing_key_is_reported() {
-        let (_, problems) = parse_text("[benchmark]\nname = \"x\"\n[tables]\n[attributes]\n[[protocols]]\nname = \"p\"\nkind = \"watchlist\"\n");
+        let (_, problems) = parse_text(
+            "[benchmark]\nname = \"x\"\n[tables]\n[attributes]\n[[protocols]]\nname = \"p\"\nkind = \"watchlist\"\n",
+        );
         let text = problems.to_string();
-        for key in ["benchmark.version", "benchmark.licence", "tables.subjects", "tables.samples", "protocols[1].watchlist", "protocols[1].crowd", "protocols[1].candidates"] {
+        for key in [
+            "benchmark.version",
+            "benchmark.licence",
+            "tables.subjects",
+            "tables.samples",
+            "protocols[1].watchlist",
+            "protocols[1].crowd",
+            "protocols[1].candidates",
+        ] {
             assert!(text.contains(&format!("key {key}: missing key")), "{key} not in {text}");
         }
     }
 
     #[test]
     fn unknown_kind_keys_and_provenance() {
-        let text = GOOD.replace("kind = \"verification\"", "kind = \"linking\"").replace("self-declared", "guessed").replace("non_mated =", "non-mated =");
+        let text = GOOD
+            .replace("kind = \"verification\"", "kind = \"linking\"")
+            .replace("self-declared", "guessed")
+            .replace("non_mated =", "non-mated =");
         let (_, problems) = parse_text(&text);
         let all = problems.to_string();
-        assert!(all.contains(r#"benchmark.toml:16: key protocols[1].kind: value "linking": unknown protocol kind"#), "{all}");
+        assert!(
+            all.contains(r#"benchmark.toml:16: key protocols[1].kind: value "linking": unknown protocol kind"#),
+            "{all}"
+        );
         assert!(all.contains(r#"key attributes.sex.provenance: value "guessed": unknown provenance"#), "{all}");
         assert!(all.contains("key protocols[2].non-mated: unknown key"), "{all}");
         assert!(all.contains("key protocols[2].non_mated: missing key"), "{all}");
@@ -446,7 +493,10 @@ gallery_sizes = [2, 4]
 
     #[test]
     fn bad_counts_and_paths() {
-        let text = GOOD.replace("candidates = 5", "candidates = 0").replace("[2, 4]", "[2, \"x\"]").replace("\"g.csv\"", "\"../g.csv\"");
+        let text = GOOD
+            .replace("candidates = 5", "candidates = 0")
+            .replace("[2, 4]", "[2, \"x\"]")
+            .replace("\"g.csv\"", "\"../g.csv\"");
         let (m, problems) = parse_text(&text);
         let all = problems.to_string();
         assert!(all.contains(r#"key protocols[2].candidates: value "0": expected a whole number >= 1"#), "{all}");

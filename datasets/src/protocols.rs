@@ -3,8 +3,8 @@
 //! are checked.
 
 use crate::error::{Problem, Problems};
-use crate::manifest::{Kind, MANIFEST, ProtocolSpec, Role, join as join_key};
 use crate::load::UNKNOWN_SUBJECT;
+use crate::manifest::{Kind, MANIFEST, ProtocolSpec, Role, join as join_key};
 use crate::table::{self, Table};
 use harness::benchmark::{Protocol, Samples, SearchProtocol, VerificationProtocol};
 use std::collections::{HashMap, HashSet};
@@ -34,7 +34,13 @@ struct Entry {
 
 /// Read one protocol table; with no sample index (the samples table failed) only its
 /// shape is checked.
-fn read_entries(dir: &Path, file: &str, role: Role, index: Option<&SampleIndex>, problems: &mut Problems) -> Option<(Table, Vec<Entry>)> {
+fn read_entries(
+    dir: &Path,
+    file: &str,
+    role: Role,
+    index: Option<&SampleIndex>,
+    problems: &mut Problems,
+) -> Option<(Table, Vec<Entry>)> {
     let t = table::read(dir, file, problems)?;
     let names: &[&str] = if role == Role::Pairs { &["probe_sample", "reference_sample"] } else { &["sample_id"] };
     let cols = t.require(names, problems)?;
@@ -46,7 +52,9 @@ fn read_entries(dir: &Path, file: &str, role: Role, index: Option<&SampleIndex>,
             let Some(id) = t.text(row, c, "empty sample id", problems) else { continue };
             match index.map(|i| i.ids.get(id)) {
                 Some(Some(&s)) => samples.push(s),
-                Some(None) => problems.push(Problem::new(file, "unknown sample").line(row.line).column(*name).value(id)),
+                Some(None) => {
+                    problems.push(Problem::new(file, "unknown sample").line(row.line).column(*name).value(id))
+                }
                 None => {}
             }
             ids.push(id.to_string());
@@ -93,7 +101,12 @@ pub(crate) fn build(
     }
 }
 
-fn verification(spec: &ProtocolSpec, file: &str, pairs: &[Entry], problems: &mut Problems) -> Option<VerificationProtocol> {
+fn verification(
+    spec: &ProtocolSpec,
+    file: &str,
+    pairs: &[Entry],
+    problems: &mut Problems,
+) -> Option<VerificationProtocol> {
     let before = problems.len();
     let mut seen: HashMap<(u32, u32), u64> = HashMap::new();
     let mut protocol = VerificationProtocol { name: spec.name.clone(), probe: Vec::new(), reference: Vec::new() };
@@ -159,7 +172,8 @@ fn search(
     }
     for &(s, line, id) in &non_mated {
         if enrolled.contains(&index.subject(s)) {
-            let msg = format!("{} subject used as a {} (sample of an enrolled subject)", terms.gallery, terms.non_mated);
+            let msg =
+                format!("{} subject used as a {} (sample of an enrolled subject)", terms.gallery, terms.non_mated);
             problems.push(Problem::new(non_mated_file, msg).line(line).column("sample_id").value(id));
         }
     }
@@ -210,7 +224,9 @@ fn gallery_sizes(sizes: &[usize], line: u64, n: usize, key: &str, problems: &mut
     let key = join_key(key, "gallery_sizes");
     let mut ok = true;
     if sizes.windows(2).any(|w| w[1] <= w[0]) {
-        problems.push(Problem::new(MANIFEST, "gallery sizes must ascend").line(line).column(key.as_str()).value(shown.as_str()));
+        problems.push(
+            Problem::new(MANIFEST, "gallery sizes must ascend").line(line).column(key.as_str()).value(shown.as_str()),
+        );
         ok = false;
     }
     if let Some(&too_big) = sizes.iter().find(|&&s| s > n) {
@@ -264,7 +280,12 @@ mod tests {
         let f = Fixture::tiny();
         f.write("benchmark.toml", &TINY_MANIFEST.replace("[1, 2]", "[2, 1, 5]"));
         let all = problems_of(&f);
-        assert!(all.contains(r#"benchmark.toml:27: key protocols[2].gallery_sizes: value "[2, 1, 5]": gallery sizes must ascend"#), "{all}");
+        assert!(
+            all.contains(
+                r#"benchmark.toml:27: key protocols[2].gallery_sizes: value "[2, 1, 5]": gallery sizes must ascend"#
+            ),
+            "{all}"
+        );
         assert!(all.contains("gallery size 5 exceeds the 2 subjects in the gallery"), "{all}");
     }
 
@@ -284,8 +305,18 @@ mod tests {
         let f = Fixture::tiny();
         f.write("protocols/pairs.csv", "probe_sample,reference_sample\na1,a1\na1,b1\na1,b1\n");
         let all = problems_of(&f);
-        assert!(all.contains(r#"protocols/pairs.csv:2: column reference_sample: value "a1": pair compares a sample with itself"#), "{all}");
-        assert!(all.contains("protocols/pairs.csv:4: column reference_sample: value \"b1\": duplicate pair (first at line 3)"), "{all}");
+        assert!(
+            all.contains(
+                r#"protocols/pairs.csv:2: column reference_sample: value "a1": pair compares a sample with itself"#
+            ),
+            "{all}"
+        );
+        assert!(
+            all.contains(
+                "protocols/pairs.csv:4: column reference_sample: value \"b1\": duplicate pair (first at line 3)"
+            ),
+            "{all}"
+        );
     }
 
     #[test]
@@ -314,7 +345,17 @@ mod tests {
         assert!(all.contains("protocols/watchlist.csv:1: empty table: no header row"), "{all}");
         f.write("protocols/watchlist.csv", "sample_id\nc1\n");
         let all = problems_of(&f);
-        assert!(all.contains(r#"protocols/crowd.csv:2: column sample_id: value "c2": watchlist subject used as a crowd face"#), "{all}");
-        assert!(all.contains(r#"protocols/passes.csv:2: column sample_id: value "d2": pass's subject is not in the watchlist"#), "{all}");
+        assert!(
+            all.contains(
+                r#"protocols/crowd.csv:2: column sample_id: value "c2": watchlist subject used as a crowd face"#
+            ),
+            "{all}"
+        );
+        assert!(
+            all.contains(
+                r#"protocols/passes.csv:2: column sample_id: value "d2": pass's subject is not in the watchlist"#
+            ),
+            "{all}"
+        );
     }
 }

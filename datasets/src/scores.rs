@@ -51,23 +51,24 @@ fn number(t: &Table, row: &Row, col: usize, problems: &mut Problems) -> Option<f
     match text.trim().parse::<f64>() {
         Ok(v) if v.is_finite() => Some(v),
         _ => {
-            problems.push(Problem::new(&t.file, "score is not a finite number").line(row.line).column(&t.header[col]).value(text));
+            problems.push(
+                Problem::new(&t.file, "score is not a finite number").line(row.line).column(&t.header[col]).value(text),
+            );
             None
         }
     }
 }
 
-fn subject_of(
-    t: &Table,
-    row: &Row,
-    col: usize,
-    index: &HashMap<String, u32>,
-    problems: &mut Problems,
-) -> Option<u32> {
+fn subject_of(t: &Table, row: &Row, col: usize, index: &HashMap<String, u32>, problems: &mut Problems) -> Option<u32> {
     let id = t.text(row, col, "empty subject id", problems)?;
     let found = index.get(id.trim()).copied();
     if found.is_none() {
-        problems.push(Problem::new(&t.file, "unknown subject (not in the subjects table)").line(row.line).column(&t.header[col]).value(id));
+        problems.push(
+            Problem::new(&t.file, "unknown subject (not in the subjects table)")
+                .line(row.line)
+                .column(&t.header[col])
+                .value(id),
+        );
     }
     found
 }
@@ -110,15 +111,14 @@ pub fn load_scores(files: &ScoreFiles) -> Result<ScoreLevel, Problems> {
         (None, None, None) => None,
         (Some(s), Some(g), Some(c)) => searches(s, g, c, files.list_length, &index, &mut search_ids, &mut problems),
         _ => {
-            problems.push(Problem::new("--searches/--gallery/--candidates", "1:N input needs all three of searches, gallery and candidates"));
+            problems.push(Problem::new(
+                "--searches/--gallery/--candidates",
+                "1:N input needs all three of searches, gallery and candidates",
+            ));
             None
         }
     };
-    if problems.is_empty() {
-        Ok(ScoreLevel { population, verification, searches, search_ids })
-    } else {
-        Err(problems)
-    }
+    if problems.is_empty() { Ok(ScoreLevel { population, verification, searches, search_ids }) } else { Err(problems) }
 }
 
 fn population(t: &Table, problems: &mut Problems) -> Option<Population> {
@@ -131,17 +131,23 @@ fn population(t: &Table, problems: &mut Problems) -> Option<Population> {
         let Some(id) = t.text(row, id_col, "empty subject id", problems) else { continue };
         if let Some(first) = seen.insert(id.trim().to_string(), row.line) {
             problems.push(
-                Problem::new(&t.file, format!("duplicate subject_id (first on line {first})")).line(row.line).column("subject_id").value(id),
+                Problem::new(&t.file, format!("duplicate subject_id (first on line {first})"))
+                    .line(row.line)
+                    .column("subject_id")
+                    .value(id),
             );
             continue;
         }
-        let values: Vec<Option<String>> =
-            attributes.iter().map(|(c, _)| t.text(row, *c, "empty attribute value", problems).map(|v| v.trim().to_string())).collect();
+        let values: Vec<Option<String>> = attributes
+            .iter()
+            .map(|(c, _)| t.text(row, *c, "empty attribute value", problems).map(|v| v.trim().to_string()))
+            .collect();
         if let Some(values) = values.into_iter().collect::<Option<Vec<_>>>() {
             subjects.push(Subject { id: id.trim().to_string(), attributes: values });
         }
     }
-    let provenance: BTreeMap<String, String> = attributes.iter().map(|(_, a)| (a.clone(), UNSTATED.to_string())).collect();
+    let provenance: BTreeMap<String, String> =
+        attributes.iter().map(|(_, a)| (a.clone(), UNSTATED.to_string())).collect();
     Some(Population { attributes: attributes.into_iter().map(|a| a.1).collect(), subjects, provenance })
 }
 
@@ -161,7 +167,9 @@ fn searches(
     for row in &gallery_table.rows {
         if let Some(s) = subject_of(&gallery_table, row, col, index, problems) {
             if enrolled[s as usize] {
-                problems.push(Problem::new(&gallery_table.file, "subject enrolled twice").line(row.line).column("subject_id"));
+                problems.push(
+                    Problem::new(&gallery_table.file, "subject enrolled twice").line(row.line).column("subject_id"),
+                );
             } else {
                 enrolled[s as usize] = true;
                 gallery_size += 1;
@@ -178,7 +186,12 @@ fn searches(
         let subject = subject_of(&search_table, row, cols[1], index, problems);
         if let (Some(id), Some(subject)) = (id, subject) {
             if search_index.insert(id.trim().to_string(), search_ids.len()).is_some() {
-                problems.push(Problem::new(&search_table.file, "duplicate search_id").line(row.line).column("search_id").value(id));
+                problems.push(
+                    Problem::new(&search_table.file, "duplicate search_id")
+                        .line(row.line)
+                        .column("search_id")
+                        .value(id),
+                );
                 continue;
             }
             search_ids.push(id.trim().to_string());
@@ -194,20 +207,36 @@ fn searches(
         let search = cand_table.text(row, cols[0], "empty search id", problems).and_then(|id| {
             let found = search_index.get(id.trim()).copied();
             if found.is_none() {
-                problems.push(Problem::new(&cand_table.file, "unknown search (not in the searches table)").line(row.line).column("search_id").value(id));
+                problems.push(
+                    Problem::new(&cand_table.file, "unknown search (not in the searches table)")
+                        .line(row.line)
+                        .column("search_id")
+                        .value(id),
+                );
             }
             found
         });
-        let rank = cand_table.text(row, cols[1], "empty rank", problems).and_then(|r| match r.trim().parse::<usize>() {
-            Ok(v) if v >= 1 => Some(v),
-            _ => {
-                problems.push(Problem::new(&cand_table.file, "rank is not a whole number >= 1").line(row.line).column("rank").value(r));
-                None
-            }
-        });
+        let rank =
+            cand_table.text(row, cols[1], "empty rank", problems).and_then(|r| match r.trim().parse::<usize>() {
+                Ok(v) if v >= 1 => Some(v),
+                _ => {
+                    problems.push(
+                        Problem::new(&cand_table.file, "rank is not a whole number >= 1")
+                            .line(row.line)
+                            .column("rank")
+                            .value(r),
+                    );
+                    None
+                }
+            });
         let candidate = subject_of(&cand_table, row, cols[2], index, problems).filter(|&c| {
             if !enrolled[c as usize] {
-                problems.push(Problem::new(&cand_table.file, "candidate is not in the gallery").line(row.line).column("candidate_subject").value(cand_table.text(row, cols[2], "", &mut Problems::default()).unwrap_or("")));
+                problems.push(
+                    Problem::new(&cand_table.file, "candidate is not in the gallery")
+                        .line(row.line)
+                        .column("candidate_subject")
+                        .value(cand_table.text(row, cols[2], "", &mut Problems::default()).unwrap_or("")),
+                );
             }
             enrolled[c as usize]
         });
@@ -223,29 +252,43 @@ fn searches(
         for (k, c) in list.iter().enumerate() {
             if c.0 != k + 1 {
                 problems.push(
-                    Problem::new(&cand_table.file, format!("ranks of search `{}` are not 1, 2, 3, ... without gaps or repeats", search_ids[s]))
+                    Problem::new(
+                        &cand_table.file,
+                        format!("ranks of search `{}` are not 1, 2, 3, ... without gaps or repeats", search_ids[s]),
+                    )
+                    .line(c.3)
+                    .column("rank")
+                    .value(c.0.to_string()),
+                );
+                break;
+            }
+            if c.0 > l {
+                problems.push(
+                    Problem::new(&cand_table.file, format!("rank exceeds the candidate list length {l}"))
                         .line(c.3)
                         .column("rank")
                         .value(c.0.to_string()),
                 );
                 break;
             }
-            if c.0 > l {
-                problems.push(Problem::new(&cand_table.file, format!("rank exceeds the candidate list length {l}")).line(c.3).column("rank").value(c.0.to_string()));
-                break;
-            }
             if k > 0 && c.2 > list[k - 1].2 {
                 problems.push(
-                    Problem::new(&cand_table.file, format!("candidate list of search `{}` is not in descending score order", search_ids[s]))
-                        .line(c.3)
-                        .column("score")
-                        .value(c.2.to_string()),
+                    Problem::new(
+                        &cand_table.file,
+                        format!("candidate list of search `{}` is not in descending score order", search_ids[s]),
+                    )
+                    .line(c.3)
+                    .column("score")
+                    .value(c.2.to_string()),
                 );
                 break;
             }
         }
         if list.iter().map(|c| c.1).collect::<std::collections::HashSet<_>>().len() != list.len() {
-            problems.push(Problem::new(&cand_table.file, format!("search `{}` lists a candidate twice", search_ids[s])).line(list[0].3));
+            problems.push(
+                Problem::new(&cand_table.file, format!("search `{}` lists a candidate twice", search_ids[s]))
+                    .line(list[0].3),
+            );
         }
     }
     let mut trials = SearchTrials::new(gallery_size, l);

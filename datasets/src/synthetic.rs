@@ -11,7 +11,7 @@
 
 use harness::benchmark::{Benchmark, MediaSource, Protocol, Samples, SearchProtocol, VerificationProtocol};
 use harness::population::{Population, Subject};
-use harness::synthetic_face::{appearance_cell, valid_appearance_value, SyntheticFace};
+use harness::synthetic_face::{SyntheticFace, appearance_cell, valid_appearance_value};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -251,31 +251,55 @@ impl PopulationSpec {
         }
         for (i, a) in self.attributes.iter().enumerate() {
             let key = |k: &str| format!("attributes.{i}.{k}");
-            let simple = !a.name.is_empty() && a.name != "subject_id" && a.name.chars().all(|c| c.is_alphanumeric() || c == '_');
+            let simple =
+                !a.name.is_empty() && a.name != "subject_id" && a.name.chars().all(|c| c.is_alphanumeric() || c == '_');
             if !simple || self.attributes[..i].iter().any(|b| b.name == a.name) {
-                return Err(problem(&key("name"), format!("`{}` is not a new attribute name (letters, digits, _; not subject_id)", a.name)));
+                return Err(problem(
+                    &key("name"),
+                    format!("`{}` is not a new attribute name (letters, digits, _; not subject_id)", a.name),
+                ));
             }
             if !crate::PROVENANCES.contains(&a.provenance.as_str()) {
-                return Err(problem(&key("provenance"), format!("`{}`: expected one of {}", a.provenance, crate::PROVENANCES.join(", "))));
+                return Err(problem(
+                    &key("provenance"),
+                    format!("`{}`: expected one of {}", a.provenance, crate::PROVENANCES.join(", ")),
+                ));
             }
             for (j, c) in a.categories.iter().enumerate() {
                 if !valid_appearance_value(c) || a.categories[..j].contains(c) {
-                    return Err(problem(&format!("attributes.{i}.categories.{j}"), format!("`{c}` is empty, repeated, or has whitespace, `=` or `×`")));
+                    return Err(problem(
+                        &format!("attributes.{i}.categories.{j}"),
+                        format!("`{c}` is empty, repeated, or has whitespace, `=` or `×`"),
+                    ));
                 }
             }
             if a.categories.is_empty() || a.shares.len() != a.categories.len() {
-                return Err(problem(&key("shares"), format!("{} shares for {} categories", a.shares.len(), a.categories.len())));
+                return Err(problem(
+                    &key("shares"),
+                    format!("{} shares for {} categories", a.shares.len(), a.categories.len()),
+                ));
             }
             if let Some(j) = a.shares.iter().position(|s| !(s.is_finite() && *s > 0.0)) {
-                return Err(problem(&format!("attributes.{i}.shares.{j}"), format!("share {} must be finite and > 0", a.shares[j])));
+                return Err(problem(
+                    &format!("attributes.{i}.shares.{j}"),
+                    format!("share {} must be finite and > 0", a.shares[j]),
+                ));
             }
         }
         if let Some((cell, n)) = self.cells().into_iter().find(|(_, n)| *n < 2) {
-            return Err(problem("population.subjects", format!("cell {} gets {n} subjects; every group needs at least 2", cell.join("×"))));
+            return Err(problem(
+                "population.subjects",
+                format!("cell {} gets {n} subjects; every group needs at least 2", cell.join("×")),
+            ));
         }
-        let mated_needed = self.protocols.verification.is_some() || self.protocols.identification.is_some() || self.protocols.watchlist.is_some();
+        let mated_needed = self.protocols.verification.is_some()
+            || self.protocols.identification.is_some()
+            || self.protocols.watchlist.is_some();
         if mated_needed && p.samples_per_subject < 2 {
-            return Err(problem("population.samples_per_subject", "protocols need at least 2 samples per subject (mated trials)"));
+            return Err(problem(
+                "population.samples_per_subject",
+                "protocols need at least 2 samples per subject (mated trials)",
+            ));
         }
         if let Some(v) = &self.protocols.verification {
             let n = v.subjects.unwrap_or(p.subjects);
@@ -291,7 +315,10 @@ impl PopulationSpec {
             }
             let enrolled = sizes[sizes.len() - 1];
             if enrolled >= p.subjects {
-                return Err(problem(&key("gallery_sizes"), format!("a gallery of {enrolled} leaves no non-mated subject of {}", p.subjects)));
+                return Err(problem(
+                    &key("gallery_sizes"),
+                    format!("a gallery of {enrolled} leaves no non-mated subject of {}", p.subjects),
+                ));
             }
             check_subset(s.non_mated_subjects, p.subjects - enrolled, &key("non_mated_subjects"))?;
             if s.candidates < 1 {
@@ -352,11 +379,14 @@ pub fn generate(spec: &PopulationSpec) -> Result<Benchmark, SpecProblem> {
     let cells = spec.cells();
 
     let mut rng = stream(p.seed, 0);
-    let mut cell_of: Vec<u32> = cells.iter().enumerate().flat_map(|(c, (_, n))| std::iter::repeat_n(c as u32, *n)).collect();
+    let mut cell_of: Vec<u32> =
+        cells.iter().enumerate().flat_map(|(c, (_, n))| std::iter::repeat_n(c as u32, *n)).collect();
     cell_of.shuffle(&mut rng);
     let width = (p.subjects - 1).to_string().len();
-    let appearance: Vec<String> =
-        cells.iter().map(|(v, _)| appearance_cell(v).map_err(|e| problem("attributes", e.to_string()))).collect::<Result<_, _>>()?;
+    let appearance: Vec<String> = cells
+        .iter()
+        .map(|(v, _)| appearance_cell(v).map_err(|e| problem("attributes", e.to_string())))
+        .collect::<Result<_, _>>()?;
 
     let mut subjects = Vec::with_capacity(p.subjects);
     let mut samples = Samples::default();
@@ -383,21 +413,22 @@ pub fn generate(spec: &PopulationSpec) -> Result<Benchmark, SpecProblem> {
         let (chosen, _) = stratified(&mut rng, &by_cell, v.subjects.unwrap_or(p.subjects));
         protocols.push(Protocol::Verification(verification(&mut rng, v, &chosen, &cell_of, k)));
     }
-    let search = |purpose: u64, name: &str, enrolled: usize, searchers: Option<usize>, candidates: usize, sizes: Vec<usize>| {
-        let mut rng = stream(p.seed, purpose);
-        let (gallery_subjects, rest) = stratified(&mut rng, &by_cell, enrolled);
-        let available = rest.iter().map(Vec::len).sum();
-        let (mut non_mated_subjects, _) = stratified(&mut rng, &rest, searchers.unwrap_or(available));
-        non_mated_subjects.sort_unstable();
-        SearchProtocol {
-            name: name.to_string(),
-            gallery: gallery_subjects.iter().map(|&s| sample(s, 0)).collect(),
-            mated: gallery_subjects.iter().flat_map(|&s| (1..k).map(move |j| sample(s, j))).collect(),
-            non_mated: non_mated_subjects.iter().flat_map(|&s| (0..k).map(move |j| sample(s, j))).collect(),
-            candidates,
-            gallery_sizes: sizes,
-        }
-    };
+    let search =
+        |purpose: u64, name: &str, enrolled: usize, searchers: Option<usize>, candidates: usize, sizes: Vec<usize>| {
+            let mut rng = stream(p.seed, purpose);
+            let (gallery_subjects, rest) = stratified(&mut rng, &by_cell, enrolled);
+            let available = rest.iter().map(Vec::len).sum();
+            let (mut non_mated_subjects, _) = stratified(&mut rng, &rest, searchers.unwrap_or(available));
+            non_mated_subjects.sort_unstable();
+            SearchProtocol {
+                name: name.to_string(),
+                gallery: gallery_subjects.iter().map(|&s| sample(s, 0)).collect(),
+                mated: gallery_subjects.iter().flat_map(|&s| (1..k).map(move |j| sample(s, j))).collect(),
+                non_mated: non_mated_subjects.iter().flat_map(|&s| (0..k).map(move |j| sample(s, j))).collect(),
+                candidates,
+                gallery_sizes: sizes,
+            }
+        };
     if let Some(s) = &spec.protocols.identification {
         let enrolled = s.gallery_sizes[s.gallery_sizes.len() - 1];
         let protocol = search(2, &s.name, enrolled, s.non_mated_subjects, s.candidates, s.gallery_sizes.clone());
@@ -407,13 +438,18 @@ pub fn generate(spec: &PopulationSpec) -> Result<Benchmark, SpecProblem> {
         protocols.push(Protocol::Watchlist(search(3, &w.name, w.size, w.crowd_subjects, w.candidates, vec![w.size])));
     }
 
-    let provenance: BTreeMap<String, String> = spec.attributes.iter().map(|a| (a.name.clone(), a.provenance.clone())).collect();
+    let provenance: BTreeMap<String, String> =
+        spec.attributes.iter().map(|a| (a.name.clone(), a.provenance.clone())).collect();
     Ok(Benchmark {
         name: p.name.clone(),
         version: p.version.clone(),
         licence: p.licence.clone(),
         content_hash: String::new(),
-        population: Population { attributes: spec.attributes.iter().map(|a| a.name.clone()).collect(), subjects, provenance },
+        population: Population {
+            attributes: spec.attributes.iter().map(|a| a.name.clone()).collect(),
+            subjects,
+            provenance,
+        },
         samples,
         protocols,
     })
@@ -421,7 +457,13 @@ pub fn generate(spec: &PopulationSpec) -> Result<Benchmark, SpecProblem> {
 
 /// All mated pairs within each subject; non-mated references drawn per probe sample
 /// from other subjects of the same cell and, optionally, from other cells.
-fn verification(rng: &mut ChaCha8Rng, v: &VerificationSpec, chosen: &[u32], cell_of: &[u32], k: usize) -> VerificationProtocol {
+fn verification(
+    rng: &mut ChaCha8Rng,
+    v: &VerificationSpec,
+    chosen: &[u32],
+    cell_of: &[u32],
+    k: usize,
+) -> VerificationProtocol {
     let mut chosen = chosen.to_vec();
     chosen.sort_unstable();
     let n_cells = cell_of.iter().max().map_or(0, |m| *m as usize + 1);
@@ -460,7 +502,11 @@ fn verification(rng: &mut ChaCha8Rng, v: &VerificationSpec, chosen: &[u32], cell
                 }
             };
             if same.len() > 1 {
-                draw(rng, &|r| sample(same[r.random_range(0..same.len())], r.random_range(0..k)), v.non_mated_per_probe);
+                draw(
+                    rng,
+                    &|r| sample(same[r.random_range(0..same.len())], r.random_range(0..k)),
+                    v.non_mated_per_probe,
+                );
             }
             if others > 0 {
                 let pick_other = |r: &mut ChaCha8Rng| loop {

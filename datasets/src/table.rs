@@ -47,7 +47,13 @@ impl Table {
     }
 
     /// The text of a cell that must be non-empty text, reporting it otherwise.
-    pub(crate) fn text<'a>(&'a self, row: &'a Row, col: usize, empty: &str, problems: &mut Problems) -> Option<&'a str> {
+    pub(crate) fn text<'a>(
+        &'a self,
+        row: &'a Row,
+        col: usize,
+        empty: &str,
+        problems: &mut Problems,
+    ) -> Option<&'a str> {
         let name = self.header.get(col).map_or("", String::as_str);
         match row.cells.get(col) {
             Some(Cell::Text(s)) if !s.trim().is_empty() => Some(s.as_str()),
@@ -103,7 +109,9 @@ fn read_csv(path: &Path, file: &str, problems: &mut Problems) -> Option<Table> {
             Ok(s) => names.push(s.trim().to_string()),
             Err(_) => {
                 let shown = String::from_utf8_lossy(raw).into_owned();
-                problems.push(Problem::new(file, "text is not valid UTF-8").line(1).column(format!("#{}", i + 1)).value(shown));
+                problems.push(
+                    Problem::new(file, "text is not valid UTF-8").line(1).column(format!("#{}", i + 1)).value(shown),
+                );
                 names.push(String::new());
             }
         }
@@ -144,7 +152,8 @@ fn read_csv(path: &Path, file: &str, problems: &mut Problems) -> Option<Table> {
                 Ok("") => cells.push(Cell::Null),
                 Ok(s) => cells.push(Cell::Text(s.to_string())),
                 Err(e) => {
-                    let msg = format!("text is not valid UTF-8 (invalid byte at offset {} of the field)", e.valid_up_to());
+                    let msg =
+                        format!("text is not valid UTF-8 (invalid byte at offset {} of the field)", e.valid_up_to());
                     let shown = String::from_utf8_lossy(raw).into_owned();
                     problems.push(Problem::new(file, msg).line(line).column(name.as_str()).value(shown));
                     cells.push(Cell::Invalid);
@@ -185,7 +194,8 @@ fn read_parquet(path: &Path, file: &str, problems: &mut Problems) -> Option<Tabl
         }
         header.push(name);
     }
-    let mut rows: Vec<Row> = (0..height).map(|i| Row { line: i as u64 + 2, cells: Vec::with_capacity(header.len()) }).collect();
+    let mut rows: Vec<Row> =
+        (0..height).map(|i| Row { line: i as u64 + 2, cells: Vec::with_capacity(header.len()) }).collect();
     for column in columns {
         for (row, cell) in rows.iter_mut().zip(column) {
             row.cells.push(cell);
@@ -211,9 +221,12 @@ fn parquet_cells(column: &polars::prelude::Column, height: usize) -> Result<Vec<
                 }
             }
         }
-        DataType::List(inner) => return Err(format!("unsupported column type list<{inner}>; templates are lists of floats")),
+        DataType::List(inner) => {
+            return Err(format!("unsupported column type list<{inner}>; templates are lists of floats"));
+        }
         _ => {
-            let text = column.cast(&DataType::String).map_err(|_| format!("unsupported column type {}", column.dtype()))?;
+            let text =
+                column.cast(&DataType::String).map_err(|_| format!("unsupported column type {}", column.dtype()))?;
             let values = text.str().map_err(|e| e.to_string())?;
             for v in values.iter() {
                 out.push(match v {
@@ -239,13 +252,18 @@ pub(crate) mod tests {
     }
 
     /// Write a Parquet table of text columns and optional list<f32> columns.
-    pub(crate) fn write_parquet(path: &Path, text: &[(&str, Vec<Option<&str>>)], lists: &[(&str, Vec<Option<Vec<f32>>>)]) {
+    pub(crate) fn write_parquet(
+        path: &Path,
+        text: &[(&str, Vec<Option<&str>>)],
+        lists: &[(&str, Vec<Option<Vec<f32>>>)],
+    ) {
         let mut columns = Vec::new();
         for (name, values) in text {
             columns.push(Series::new((*name).into(), values.clone()).into_column());
         }
         for (name, values) in lists {
-            let series: Vec<Option<Series>> = values.iter().map(|v| v.as_ref().map(|v| Series::new("".into(), v.clone()))).collect();
+            let series: Vec<Option<Series>> =
+                values.iter().map(|v| v.as_ref().map(|v| Series::new("".into(), v.clone()))).collect();
             let mut list: ListChunked = series.into_iter().collect();
             list.rename((*name).into());
             columns.push(list.into_series().into_column());

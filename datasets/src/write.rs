@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 
 /// First line of every manifest verity writes. Only a folder whose manifest starts with
 /// it may be overwritten: anything else may be someone's only copy of their data.
-pub const WRITTEN_BY_VERITY: &str = "# Written by verity (datasets::write_benchmark); verity may overwrite this folder.";
+pub const WRITTEN_BY_VERITY: &str =
+    "# Written by verity (datasets::write_benchmark); verity may overwrite this folder.";
 
 /// Write `bench` to `dir` in the benchmark format (CSV tables). `dir` must not exist,
 /// be empty, or hold a benchmark written by verity (which is replaced). Media files are
@@ -32,7 +33,9 @@ pub fn write_benchmark(bench: &Benchmark, description: &str, dir: &Path) -> Resu
             true
         }
     };
-    let name = dir.file_name().ok_or_else(|| DatasetError::Unrepresentable(format!("{} has no folder name", dir.display())))?;
+    let name = dir
+        .file_name()
+        .ok_or_else(|| DatasetError::Unrepresentable(format!("{} has no folder name", dir.display())))?;
     let parent = match dir.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -163,7 +166,11 @@ fn build(bench: &Benchmark, description: &str, dir: &Path) -> Result<(), Dataset
     let subject_id = |s: u32| pop.subjects.get(s as usize).map_or_else(String::new, |s| s.id.clone());
     let rows = bench.samples.ids.iter().zip(&bench.samples.subject).zip(media_text);
     let media_column = if templates { "template" } else { "media" };
-    out.csv("samples.csv", &["sample_id", "subject_id", media_column], rows.map(|((id, &s), m)| vec![id.clone(), subject_id(s), m]))?;
+    out.csv(
+        "samples.csv",
+        &["sample_id", "subject_id", media_column],
+        rows.map(|((id, &s), m)| vec![id.clone(), subject_id(s), m]),
+    )?;
 
     let mut toml = format!("{WRITTEN_BY_VERITY}\n\n[benchmark]\n");
     let _ = writeln!(toml, "name = {}", toml_string(&bench.name));
@@ -188,7 +195,11 @@ fn build(bench: &Benchmark, description: &str, dir: &Path) -> Result<(), Dataset
                 let _ = writeln!(toml, "pairs = {}", toml_string(&file));
             }
             Protocol::Identification(s) | Protocol::Watchlist(s) => {
-                let keys = if matches!(p, Protocol::Watchlist(_)) { ["watchlist", "passes", "crowd"] } else { ["gallery", "mated", "non_mated"] };
+                let keys = if matches!(p, Protocol::Watchlist(_)) {
+                    ["watchlist", "passes", "crowd"]
+                } else {
+                    ["gallery", "mated", "non_mated"]
+                };
                 for (key, list) in keys.iter().zip([&s.gallery, &s.mated, &s.non_mated]) {
                     let file = format!("{base}-{}.csv", key.replace('_', "-"));
                     one_column(&file, list)?;

@@ -41,8 +41,11 @@ fn row(
 }
 
 fn base_thresholds(config: &AnalysisConfig, declared: &[DeclaredThreshold]) -> Vec<ThresholdUse> {
-    let mut uses: Vec<ThresholdUse> =
-        config.thresholds.iter().map(|&t| ThresholdUse { threshold: t, operating_point: OperatingPoint::Grid }).collect();
+    let mut uses: Vec<ThresholdUse> = config
+        .thresholds
+        .iter()
+        .map(|&t| ThresholdUse { threshold: t, operating_point: OperatingPoint::Grid })
+        .collect();
     uses.extend(declared.iter().map(|d| ThresholdUse {
         threshold: d.value,
         operating_point: OperatingPoint::Declared { label: d.label.clone() },
@@ -125,10 +128,11 @@ pub fn analyse_verification(
     for grouping in groupings_with_all(config) {
         let codes = population.group_codes(&grouping)?;
         let g = codes.n_groups();
-        let (mut m_scores, mut m_groups, mut nm_scores, mut nm_cells) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for i in 0..n {
+        let (mut m_scores, mut m_groups, mut nm_scores, mut nm_cells) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for (i, &is_mated) in mated.iter().enumerate() {
             let p = codes.of_subject[trials.probe_subject[i] as usize];
-            if mated[i] {
+            if is_mated {
                 m_scores.push(trials.score[i]);
                 m_groups.push(p);
             } else {
@@ -223,7 +227,8 @@ pub fn analyse_search(
             let non_mated: Vec<usize> = (0..t.len()).filter(|&i| !t.mated[i]).collect();
             let m_groups: Vec<u32> = mated.iter().map(|&i| codes.of_subject[t.subject[i] as usize]).collect();
             let nm_groups: Vec<u32> = non_mated.iter().map(|&i| codes.of_subject[t.subject[i] as usize]).collect();
-            let nm_totals: Vec<u64> = (0..g).map(|gi| nm_groups.iter().filter(|&&x| x as usize == gi).count() as u64).collect();
+            let nm_totals: Vec<u64> =
+                (0..g).map(|gi| nm_groups.iter().filter(|&&x| x as usize == gi).count() as u64).collect();
 
             let top = GroupedScores::new(&non_mated.iter().map(|&i| c.top_score[i]).collect::<Vec<_>>(), &nm_groups, g);
             // Every non-mated candidate, grouped by its searcher's group, for SEL.
@@ -237,16 +242,18 @@ pub fn analyse_search(
             let within: Vec<(u32, GroupedScores)> = ranks
                 .iter()
                 .map(|&r| {
-                    let s = mate_score_within_rank(&c, r);
+                    let s = mate_score_within_rank(c, r);
                     (r, GroupedScores::new(&mated.iter().map(|&i| s[i]).collect::<Vec<_>>(), &m_groups, g))
                 })
                 .collect();
             for u in &uses {
-                for gi in 0..g {
+                for (gi, &nm_total) in nm_totals.iter().enumerate() {
                     for (r, hits) in &within {
                         let found = hits.at_least(gi, u.threshold);
                         let total = hits.total(gi);
-                        for (metric, rate) in [(Metric::Fnir, Rate::new(total - found, total)), (Metric::Tpir, Rate::new(found, total))] {
+                        for (metric, rate) in
+                            [(Metric::Fnir, Rate::new(total - found, total)), (Metric::Tpir, Rate::new(found, total))]
+                        {
                             let mut rr = row(config, metric, Some(u), &codes, gi, rate);
                             rr.gallery_size = size;
                             rr.rank = Some(*r);
@@ -254,7 +261,7 @@ pub fn analyse_search(
                         }
                     }
                     let fpir = Rate::new(top.at_least(gi, u.threshold), top.total(gi));
-                    let sel = Rate::new(cand.at_least(gi, u.threshold), nm_totals[gi]);
+                    let sel = Rate::new(cand.at_least(gi, u.threshold), nm_total);
                     for (metric, rate) in [(Metric::Fpir, fpir), (Metric::Sel, sel)] {
                         let mut rr = row(config, metric, Some(u), &codes, gi, rate);
                         rr.gallery_size = size;

@@ -3,9 +3,9 @@
 //! carries its numerator, denominator and interval. Definitions: DESIGN.md section 4.
 
 use crate::benchmark::ProtocolKind;
+use crate::population::Grouping;
 use crate::rate::{Interval, Rate};
 use crate::thresholds::OperatingPoint;
-use crate::population::Grouping;
 use serde::Serialize;
 
 /// Metric names follow ISO/IEC 19795-1 and NISTIR 8271.

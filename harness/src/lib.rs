@@ -4,19 +4,19 @@
 //! It must never depend on `datasets`, `vendors`, `reports` or the command line, and it
 //! knows no file format: kernels take slices and return plain structs.
 
+pub mod analyse;
 pub mod analysis;
 pub mod benchmark;
+pub mod evaluate;
 pub mod metrics;
+pub mod plan;
 pub mod population;
+pub mod progress;
 pub mod rate;
 pub mod results;
+pub mod runner;
+pub mod search;
 pub mod synthetic_face;
 pub mod thresholds;
 pub mod trials;
 pub mod vendor;
-pub mod analyse;
-pub mod plan;
-pub mod progress;
-pub mod runner;
-pub mod search;
-pub mod evaluate;

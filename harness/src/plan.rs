@@ -10,11 +10,7 @@ use sha2::{Digest, Sha256};
 /// first N of them.
 pub fn gallery_subjects(bench: &Benchmark, p: &SearchProtocol) -> Vec<u32> {
     let mut seen = std::collections::HashSet::new();
-    p.gallery
-        .iter()
-        .map(|&s| bench.samples.subject[s as usize])
-        .filter(|s| seen.insert(*s))
-        .collect()
+    p.gallery.iter().map(|&s| bench.samples.subject[s as usize]).filter(|s| seen.insert(*s)).collect()
 }
 
 /// Canonical, vendor-independent description of a protocol's trials, hashed with SHA-256.

@@ -45,11 +45,8 @@ impl Grouping {
 
     /// `sex` or `sex,ethnicity` (an intersection); `×` also separates.
     pub fn parse(text: &str) -> Result<Self, GroupingError> {
-        let attributes: Vec<String> = text
-            .split([',', '×'])
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-            .collect();
+        let attributes: Vec<String> =
+            text.split([',', '×']).map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
         if attributes.is_empty() { Err(GroupingError::Empty) } else { Ok(Grouping { attributes }) }
     }
 
@@ -130,10 +127,7 @@ mod tests {
     use super::*;
 
     fn population() -> Population {
-        let s = |id: &str, sex: &str, eth: &str| Subject {
-            id: id.into(),
-            attributes: vec![sex.into(), eth.into()],
-        };
+        let s = |id: &str, sex: &str, eth: &str| Subject { id: id.into(), attributes: vec![sex.into(), eth.into()] };
         Population {
             attributes: vec!["sex".into(), "ethnicity".into()],
             subjects: vec![s("a", "F", "black"), s("b", "M", "white"), s("c", "F", "white"), s("d", "F", "black")],

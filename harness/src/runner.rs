@@ -56,7 +56,10 @@ fn guarded<T>(what: &str, f: impl FnOnce() -> Result<T, TemplateFailure>) -> Res
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".into());
-            Err(TemplateFailure { code: FailureCode::VendorError, message: format!("vendor panicked in {what}: {detail}") })
+            Err(TemplateFailure {
+                code: FailureCode::VendorError,
+                message: format!("vendor panicked in {what}: {detail}"),
+            })
         }
     }
 }
@@ -121,7 +124,8 @@ pub fn run_vendor(bench: &Benchmark, vendor: &dyn Vendor, progress: &dyn Progres
     for protocol in &bench.protocols {
         match protocol {
             Protocol::Verification(p) => {
-                let stage = progress.stage(&format!("{}: {} comparisons", description.name, p.name), p.probe.len() as u64);
+                let stage =
+                    progress.stage(&format!("{}: {} comparisons", description.name, p.name), p.probe.len() as u64);
                 let start = Instant::now();
                 let scores: Vec<Option<f64>> = p
                     .probe
@@ -186,8 +190,8 @@ fn run_search<'a>(
     let queries: Vec<Option<&Made>> = searches.iter().map(|&s| lookup(s, Role::Search)).collect();
 
     let stage = progress.stage(&format!("{vendor_name}: {} searches", p.name), searches.len() as u64);
-    // lists[q][k]: candidates of search q in gallery size sizes[k], as (position, score).
-    let lists: Vec<Option<Vec<Vec<(u32, f64)>>>> = match dim {
+    // lists[q][k]: candidates of search q in gallery size sizes[k]; None: the search failed.
+    let lists: Vec<Option<PerSize>> = match dim {
         Some(dim) => {
             let gallery = EmbeddingGallery {
                 dim,
@@ -196,12 +200,14 @@ fn run_search<'a>(
                 subjects: subjects.len(),
             };
             let ok: Vec<usize> = (0..queries.len()).filter(|&q| queries[q].is_some()).collect();
-            let matrix: Vec<f32> = ok.iter().flat_map(|&q| queries[q].map(embedding).unwrap_or(&[]).iter().copied()).collect();
+            let matrix: Vec<f32> =
+                ok.iter().flat_map(|&q| queries[q].map(embedding).unwrap_or(&[]).iter().copied()).collect();
             let found = search(&gallery, &matrix, sizes, p.candidates);
             stage.advance(searches.len() as u64);
             let mut lists = vec![None; queries.len()];
             for (q, per_size) in ok.into_iter().zip(found) {
-                lists[q] = Some(per_size.into_iter().map(|c| c.into_iter().map(|(s, v)| (s, v as f64)).collect()).collect());
+                lists[q] =
+                    Some(per_size.into_iter().map(|c| c.into_iter().map(|(s, v)| (s, v as f64)).collect()).collect());
             }
             lists
         }
@@ -220,7 +226,15 @@ fn run_search<'a>(
                             *b = b.max(s as f32);
                         }
                     }
-                    sizes.iter().map(|&n| top_l(&best[..n.min(best.len())], p.candidates).into_iter().map(|(s, v)| (s, v as f64)).collect()).collect()
+                    sizes
+                        .iter()
+                        .map(|&n| {
+                            top_l(&best[..n.min(best.len())], p.candidates)
+                                .into_iter()
+                                .map(|(s, v)| (s, v as f64))
+                                .collect()
+                        })
+                        .collect()
                 });
                 stage.advance(1);
                 result
@@ -250,10 +264,12 @@ fn run_search<'a>(
         .collect()
 }
 
+/// One search's candidate lists, one per gallery size: (gallery position, score).
+type PerSize = Vec<Vec<(u32, f64)>>;
+
 fn embedding(m: &Made) -> &[f32] {
     match m {
         Made::Embedding(v) => v,
         Made::Opaque(_) => &[],
     }
 }
-

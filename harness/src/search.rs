@@ -47,10 +47,20 @@ pub fn search(gallery: &EmbeddingGallery, queries: &[f32], sizes: &[usize], l: u
                 // dimensions and strides given (row-major A, B read as its transpose).
                 unsafe {
                     matrixmultiply::sgemm(
-                        m, dim, n, 1.0,
-                        block.as_ptr(), dim as isize, 1,
-                        gallery.rows.as_ptr(), 1, dim as isize,
-                        0.0, scores.as_mut_ptr(), n as isize, 1,
+                        m,
+                        dim,
+                        n,
+                        1.0,
+                        block.as_ptr(),
+                        dim as isize,
+                        1,
+                        gallery.rows.as_ptr(),
+                        1,
+                        dim as isize,
+                        0.0,
+                        scores.as_mut_ptr(),
+                        n as isize,
+                        1,
                     );
                 }
             }

@@ -103,7 +103,11 @@ impl SyntheticFace {
 
 impl fmt::Display for SyntheticFace {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{FORMAT} identity={:016x} appearance={} capture={:016x}", self.identity, self.appearance, self.capture)
+        write!(
+            f,
+            "{FORMAT} identity={:016x} appearance={} capture={:016x}",
+            self.identity, self.appearance, self.capture
+        )
     }
 }
 

@@ -79,7 +79,9 @@ impl OperatingPoint {
         match self {
             OperatingPoint::Grid => "grid".to_string(),
             OperatingPoint::Declared { label } => format!("declared:{label}"),
-            OperatingPoint::Calibrated { metric, target, gallery_size: None } => format!("calibrated:{metric}={target:e}"),
+            OperatingPoint::Calibrated { metric, target, gallery_size: None } => {
+                format!("calibrated:{metric}={target:e}")
+            }
             OperatingPoint::Calibrated { metric, target, gallery_size: Some(n) } => {
                 format!("calibrated:{metric}={target:e}@N={n}")
             }

@@ -31,10 +31,23 @@ fn config(thresholds: &[f64]) -> AnalysisConfig {
     c
 }
 
-fn find<'a>(a: &'a ProtocolAnalysis, metric: Metric, op: &str, grouping: &str, group: &str, rank: Option<u32>) -> &'a RateRow {
+fn find<'a>(
+    a: &'a ProtocolAnalysis,
+    metric: Metric,
+    op: &str,
+    grouping: &str,
+    group: &str,
+    rank: Option<u32>,
+) -> &'a RateRow {
     a.rates
         .iter()
-        .find(|r| r.metric == metric && r.operating_point == op && r.grouping == grouping && r.group == group && r.rank == rank)
+        .find(|r| {
+            r.metric == metric
+                && r.operating_point == op
+                && r.grouping == grouping
+                && r.group == group
+                && r.rank == rank
+        })
         .unwrap_or_else(|| panic!("no {metric:?} {op} {grouping} {group} {rank:?}"))
 }
 
@@ -128,7 +141,8 @@ fn searches() -> SearchTrials {
 
 #[test]
 fn identification_hand_computed() {
-    let a = analyse_search("i", ProtocolKind::Identification, &[searches()], &population(), &config(&[0.6]), &[]).unwrap();
+    let a =
+        analyse_search("i", ProtocolKind::Identification, &[searches()], &population(), &config(&[0.6]), &[]).unwrap();
     // FNIR(R=1, T=0.6): only search 0 is a hit -> 2 of 3 missed (rank R+1 is a miss).
     assert_eq!(counts(find(&a, Metric::Fnir, "grid", "all", "all", Some(1))), (2, 3));
     assert_eq!(counts(find(&a, Metric::Tpir, "grid", "all", "all", Some(1))), (1, 3));
@@ -166,7 +180,9 @@ fn fte_and_fta_by_group() {
         failed: vec![true, false, false, true, true],
     };
     let rows = template_rates(&outcomes, &population(), &config(&[0.6])).unwrap();
-    let get = |m: Metric, g: &str| rows.iter().find(|r| r.metric == m && r.grouping == "sex" && r.group == g).map(counts).unwrap();
+    let get = |m: Metric, g: &str| {
+        rows.iter().find(|r| r.metric == m && r.grouping == "sex" && r.group == g).map(counts).unwrap()
+    };
     assert_eq!(get(Metric::Fte, "F"), (1, 1));
     assert_eq!(get(Metric::Fta, "F"), (0, 1));
     assert_eq!(get(Metric::Fte, "M"), (0, 1));
@@ -180,7 +196,12 @@ fn counts_add_up_across_groups() {
         let by = |grouping: &str, m: Metric| -> (u64, u64) {
             a.rates
                 .iter()
-                .filter(|r| r.metric == m && r.grouping == grouping && r.threshold == Some(op_threshold) && r.operating_point == "grid")
+                .filter(|r| {
+                    r.metric == m
+                        && r.grouping == grouping
+                        && r.threshold == Some(op_threshold)
+                        && r.operating_point == "grid"
+                })
                 .fold((0, 0), |acc, r| (acc.0 + r.rate.numerator, acc.1 + r.rate.denominator))
         };
         // Mated trials split exactly across groups.

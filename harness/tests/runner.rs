@@ -47,14 +47,19 @@ impl Vendor for Toy {
 }
 
 fn bench() -> Benchmark {
-    let subjects: Vec<Subject> =
-        (0..4).map(|i| Subject { id: format!("s{i}"), attributes: vec![if i < 2 { "F" } else { "M" }.into()] }).collect();
+    let subjects: Vec<Subject> = (0..4)
+        .map(|i| Subject { id: format!("s{i}"), attributes: vec![if i < 2 { "F" } else { "M" }.into()] })
+        .collect();
     // samples: (subject, media)
     let samples = [
-        (0, "1 0"), (0, "0.9 0.1"), // s0
-        (1, "0 1"), (1, "panic"),   // s1: second capture crashes the vendor
-        (2, "1 1"), (2, "fail"),    // s2: second capture fails
-        (3, "-1 0"), (3, "-1 0.1"), // s3, never enrolled
+        (0, "1 0"),
+        (0, "0.9 0.1"), // s0
+        (1, "0 1"),
+        (1, "panic"), // s1: second capture crashes the vendor
+        (2, "1 1"),
+        (2, "fail"), // s2: second capture fails
+        (3, "-1 0"),
+        (3, "-1 0.1"), // s3, never enrolled
     ];
     Benchmark {
         name: "toy".into(),
@@ -91,7 +96,15 @@ fn check(opaque: bool) {
     // Every failure is counted with its reason; the panic cost one template.
     let mut reasons: Vec<(u32, FailureCode)> = run.failures.iter().map(|f| (f.sample, f.failure.code)).collect();
     reasons.sort();
-    assert_eq!(reasons, vec![(3, FailureCode::VendorError), (3, FailureCode::VendorError), (5, FailureCode::FeatureExtractionError), (5, FailureCode::FeatureExtractionError)]);
+    assert_eq!(
+        reasons,
+        vec![
+            (3, FailureCode::VendorError),
+            (3, FailureCode::VendorError),
+            (5, FailureCode::FeatureExtractionError),
+            (5, FailureCode::FeatureExtractionError)
+        ]
+    );
     assert!(run.failures.iter().any(|f| f.failure.message.contains("toy vendor crashed")));
     let ProtocolTrials::Verification(v) = &run.protocols[0] else { panic!() };
     assert_eq!(v.failed, vec![false, true, true, false]);

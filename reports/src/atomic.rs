@@ -31,18 +31,11 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// A name no other writer in this or another process uses at the same time.
 fn unique_suffix() -> String {
-    format!(
-        "{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    )
+    format!("{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
 }
 
 fn io_error(path: &Path, source: io::Error) -> ReportError {
-    ReportError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
+    ReportError::Io { path: path.to_path_buf(), source }
 }
 
 /// The folder a path lives in (`.` for a bare file name).
@@ -58,9 +51,7 @@ fn parent_of(path: &Path) -> PathBuf {
 fn sync_dir(dir: &Path) -> Result<(), ReportError> {
     #[cfg(unix)]
     {
-        File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(|e| io_error(dir, e))?;
+        File::open(dir).and_then(|d| d.sync_all()).map_err(|e| io_error(dir, e))?;
     }
     #[cfg(not(unix))]
     let _ = dir;
@@ -85,17 +76,8 @@ impl AtomicFile {
             .into_owned();
         let temp = parent_of(target).join(format!(".{name}.tmp-{}", unique_suffix()));
         // create_new: never clobber a file someone else is writing.
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp)
-            .map_err(|e| io_error(&temp, e))?;
-        Ok(AtomicFile {
-            target: target.to_path_buf(),
-            temp,
-            writer: Some(BufWriter::new(file)),
-            committed: false,
-        })
+        let file = OpenOptions::new().write(true).create_new(true).open(&temp).map_err(|e| io_error(&temp, e))?;
+        Ok(AtomicFile { target: target.to_path_buf(), temp, writer: Some(BufWriter::new(file)), committed: false })
     }
 
     /// Where the bytes go until [`commit`](Self::commit).
@@ -110,9 +92,7 @@ impl AtomicFile {
     /// Flush, fsync, rename over the target, fsync the folder.
     pub fn commit(mut self) -> Result<(), ReportError> {
         let writer = self.writer.take().expect("AtomicFile committed twice");
-        let file = writer
-            .into_inner()
-            .map_err(|e| io_error(&self.temp, e.into_error()))?;
+        let file = writer.into_inner().map_err(|e| io_error(&self.temp, e.into_error()))?;
         file.sync_all().map_err(|e| io_error(&self.temp, e))?;
         drop(file);
         fs::rename(&self.temp, &self.target).map_err(|e| io_error(&self.target, e))?;
@@ -160,11 +140,7 @@ impl StagedDir {
         fs::create_dir_all(out).map_err(|e| io_error(out, e))?;
         let staging = out.join(format!(".verity-staging-{}", unique_suffix()));
         fs::create_dir(&staging).map_err(|e| io_error(&staging, e))?;
-        Ok(StagedDir {
-            out: out.to_path_buf(),
-            staging,
-            committed: false,
-        })
+        Ok(StagedDir { out: out.to_path_buf(), staging, committed: false })
     }
 
     /// Where a file at `relative` inside the output is written before the commit.
@@ -231,10 +207,8 @@ mod tests {
     use super::*;
 
     fn entries(dir: &Path) -> Vec<String> {
-        let mut v: Vec<String> = fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
+        let mut v: Vec<String> =
+            fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
         v.sort();
         v
     }
@@ -274,11 +248,7 @@ mod tests {
 
         let staged = StagedDir::create(&out).unwrap();
         write_bytes(&staged.path(Path::new("results.json")).unwrap(), b"new").unwrap();
-        write_bytes(
-            &staged.path(Path::new("raw/v/failures.parquet")).unwrap(),
-            b"f",
-        )
-        .unwrap();
+        write_bytes(&staged.path(Path::new("raw/v/failures.parquet")).unwrap(), b"f").unwrap();
         staged.commit(&["results.json"]).unwrap();
 
         assert_eq!(entries(&out), vec!["cache.bin", "raw", "results.json"]);

@@ -19,32 +19,20 @@ pub struct NonFinite {
 
 /// Check every `f32`/`f64` in `value` is finite.
 pub fn check<T: Serialize + ?Sized>(value: &T) -> Result<(), NonFinite> {
-    let mut walker = Walker {
-        path: Vec::new(),
-        capture_key: false,
-        key: None,
-    };
+    let mut walker = Walker { path: Vec::new(), capture_key: false, key: None };
     match value.serialize(&mut walker) {
         Ok(()) => Ok(()),
         Err(WalkError::NonFinite(e)) => Err(e),
         // The engine's types serialize without custom errors; treat any as a bug upstream.
-        Err(WalkError::Custom(message)) => Err(NonFinite {
-            field: format!("(serialization failed: {message})"),
-            value: f64::NAN,
-        }),
+        Err(WalkError::Custom(message)) => {
+            Err(NonFinite { field: format!("(serialization failed: {message})"), value: f64::NAN })
+        }
     }
 }
 
 /// Check one float, naming it for the error.
 pub fn finite(field: impl Into<String>, value: f64) -> Result<f64, NonFinite> {
-    if value.is_finite() {
-        Ok(value)
-    } else {
-        Err(NonFinite {
-            field: field.into(),
-            value,
-        })
-    }
+    if value.is_finite() { Ok(value) } else { Err(NonFinite { field: field.into(), value }) }
 }
 
 #[derive(Debug)]
@@ -85,10 +73,7 @@ impl Walker {
         if v.is_finite() {
             Ok(())
         } else {
-            Err(WalkError::NonFinite(NonFinite {
-                field: self.path_string(),
-                value: v,
-            }))
+            Err(WalkError::NonFinite(NonFinite { field: self.path_string(), value: v }))
         }
     }
     fn scalar(&mut self, text: impl fmt::Display) -> Result<(), WalkError> {
@@ -105,11 +90,7 @@ impl Walker {
             }
             s.push_str(part);
         }
-        if s.is_empty() {
-            "(root)".to_string()
-        } else {
-            s
-        }
+        if s.is_empty() { "(root)".to_string() } else { s }
     }
     fn within<T: Serialize + ?Sized>(&mut self, part: String, value: &T) -> Result<(), WalkError> {
         self.path.push(part);
@@ -190,19 +171,10 @@ impl<'a> ser::Serializer for &'a mut Walker {
     fn serialize_unit_struct(self, _: &'static str) -> Result<(), WalkError> {
         Ok(())
     }
-    fn serialize_unit_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        variant: &'static str,
-    ) -> Result<(), WalkError> {
+    fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<(), WalkError> {
         self.scalar(variant)
     }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        value: &T,
-    ) -> Result<(), WalkError> {
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, value: &T) -> Result<(), WalkError> {
         value.serialize(self)
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
@@ -215,22 +187,13 @@ impl<'a> ser::Serializer for &'a mut Walker {
         self.within(variant.to_string(), value)
     }
     fn serialize_seq(self, _: Option<usize>) -> Result<Compound<'a>, WalkError> {
-        Ok(Compound {
-            walker: self,
-            index: 0,
-        })
+        Ok(Compound { walker: self, index: 0 })
     }
     fn serialize_tuple(self, _: usize) -> Result<Compound<'a>, WalkError> {
-        Ok(Compound {
-            walker: self,
-            index: 0,
-        })
+        Ok(Compound { walker: self, index: 0 })
     }
     fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Compound<'a>, WalkError> {
-        Ok(Compound {
-            walker: self,
-            index: 0,
-        })
+        Ok(Compound { walker: self, index: 0 })
     }
     fn serialize_tuple_variant(
         self,
@@ -239,22 +202,13 @@ impl<'a> ser::Serializer for &'a mut Walker {
         _: &'static str,
         _: usize,
     ) -> Result<Compound<'a>, WalkError> {
-        Ok(Compound {
-            walker: self,
-            index: 0,
-        })
+        Ok(Compound { walker: self, index: 0 })
     }
     fn serialize_map(self, _: Option<usize>) -> Result<Compound<'a>, WalkError> {
-        Ok(Compound {
-            walker: self,
-            index: 0,
-        })
+        Ok(Compound { walker: self, index: 0 })
     }
     fn serialize_struct(self, _: &'static str, _: usize) -> Result<Compound<'a>, WalkError> {
-        Ok(Compound {
-            walker: self,
-            index: 0,
-        })
+        Ok(Compound { walker: self, index: 0 })
     }
     fn serialize_struct_variant(
         self,
@@ -263,10 +217,7 @@ impl<'a> ser::Serializer for &'a mut Walker {
         _: &'static str,
         _: usize,
     ) -> Result<Compound<'a>, WalkError> {
-        Ok(Compound {
-            walker: self,
-            index: 0,
-        })
+        Ok(Compound { walker: self, index: 0 })
     }
 }
 
@@ -363,23 +314,9 @@ mod tests {
     #[test]
     fn finds_the_path_of_a_nan() {
         let mut by_key = BTreeMap::new();
-        by_key.insert(
-            "a".to_string(),
-            Inner {
-                values: vec![Some(1.0), None],
-            },
-        );
-        by_key.insert(
-            "b".to_string(),
-            Inner {
-                values: vec![Some(0.5), Some(f64::NAN)],
-            },
-        );
-        let err = check(&Outer {
-            name: "x".into(),
-            by_key,
-        })
-        .unwrap_err();
+        by_key.insert("a".to_string(), Inner { values: vec![Some(1.0), None] });
+        by_key.insert("b".to_string(), Inner { values: vec![Some(0.5), Some(f64::NAN)] });
+        let err = check(&Outer { name: "x".into(), by_key }).unwrap_err();
         assert_eq!(err.field, "by_key[\"b\"].values[1]");
         assert!(err.value.is_nan());
     }

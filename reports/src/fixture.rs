@@ -1,15 +1,13 @@
 //! A small hand-built `Results` for the tests of every writer.
 
 use harness::analysis::{
-    AnalysisConfig, Calibration, CrossGroupCell, EerRow, Metric, ProtocolAnalysis, RateRow,
-    ThresholdUse,
+    AnalysisConfig, Calibration, CrossGroupCell, EerRow, Metric, ProtocolAnalysis, RateRow, ThresholdUse,
 };
 use harness::benchmark::ProtocolKind;
 use harness::population::Grouping;
 use harness::rate::Rate;
 use harness::results::{
-    BenchmarkInfo, FailureCount, Provenance, RESULTS_SCHEMA_VERSION, Results, Timing, TrialList,
-    VendorResults,
+    BenchmarkInfo, FailureCount, Provenance, RESULTS_SCHEMA_VERSION, Results, Timing, TrialList, VendorResults,
 };
 use harness::thresholds::OperatingPoint;
 use harness::vendor::{DeclaredThreshold, FailureCode, Role, TemplateFormat, VendorDescription};
@@ -34,11 +32,7 @@ pub fn row(
         grouping: group.0.to_string(),
         group: group.1.to_string(),
         rate,
-        interval: if metric.is_proportion() {
-            rate.wilson(0.95)
-        } else {
-            None
-        },
+        interval: if metric.is_proportion() { rate.wilson(0.95) } else { None },
     }
 }
 
@@ -49,16 +43,8 @@ fn watchlist() -> ProtocolAnalysis {
         protocol: "watch".into(),
         kind: ProtocolKind::Watchlist,
         thresholds: vec![
-            ThresholdUse {
-                threshold: 0.58,
-                operating_point: OperatingPoint::Grid,
-            },
-            ThresholdUse {
-                threshold: 0.6,
-                operating_point: OperatingPoint::Declared {
-                    label: "operational".into(),
-                },
-            },
+            ThresholdUse { threshold: 0.58, operating_point: OperatingPoint::Grid },
+            ThresholdUse { threshold: 0.6, operating_point: OperatingPoint::Declared { label: "operational".into() } },
         ],
         calibrations: vec![
             Calibration {
@@ -79,60 +65,12 @@ fn watchlist() -> ProtocolAnalysis {
             },
         ],
         rates: vec![
-            row(
-                Metric::Tpir,
-                g,
-                Some(5),
-                Some(0.6),
-                declared,
-                ("sex", "female"),
-                (891, 1000),
-            ),
-            row(
-                Metric::Tpir,
-                g,
-                Some(5),
-                Some(0.6),
-                declared,
-                ("sex", "male"),
-                (0, 0),
-            ),
-            row(
-                Metric::Fpir,
-                g,
-                None,
-                Some(0.6),
-                declared,
-                ("sex", "female"),
-                (7, 41_000),
-            ),
-            row(
-                Metric::Fpir,
-                g,
-                None,
-                Some(0.6),
-                declared,
-                ("sex", "male"),
-                (0, 20_000),
-            ),
-            row(
-                Metric::Sel,
-                g,
-                None,
-                Some(0.6),
-                declared,
-                ("sex", "female"),
-                (9, 41_000),
-            ),
-            row(
-                Metric::Tpir,
-                g,
-                Some(5),
-                Some(0.58),
-                "grid",
-                ("sex", "female"),
-                (900, 1000),
-            ),
+            row(Metric::Tpir, g, Some(5), Some(0.6), declared, ("sex", "female"), (891, 1000)),
+            row(Metric::Tpir, g, Some(5), Some(0.6), declared, ("sex", "male"), (0, 0)),
+            row(Metric::Fpir, g, None, Some(0.6), declared, ("sex", "female"), (7, 41_000)),
+            row(Metric::Fpir, g, None, Some(0.6), declared, ("sex", "male"), (0, 20_000)),
+            row(Metric::Sel, g, None, Some(0.6), declared, ("sex", "female"), (9, 41_000)),
+            row(Metric::Tpir, g, Some(5), Some(0.58), "grid", ("sex", "female"), (900, 1000)),
         ],
         eer: vec![],
         cross_group_fmr: vec![],
@@ -143,30 +81,11 @@ fn verification() -> ProtocolAnalysis {
     ProtocolAnalysis {
         protocol: "one-to-one".into(),
         kind: ProtocolKind::Verification,
-        thresholds: vec![ThresholdUse {
-            threshold: 0.6,
-            operating_point: OperatingPoint::Grid,
-        }],
+        thresholds: vec![ThresholdUse { threshold: 0.6, operating_point: OperatingPoint::Grid }],
         calibrations: vec![],
         rates: vec![
-            row(
-                Metric::Fmr,
-                None,
-                None,
-                Some(0.6),
-                "grid",
-                ("all", "all"),
-                (3, 10_000),
-            ),
-            row(
-                Metric::Fnmr,
-                None,
-                None,
-                Some(0.6),
-                "grid",
-                ("all", "all"),
-                (25, 1000),
-            ),
+            row(Metric::Fmr, None, None, Some(0.6), "grid", ("all", "all"), (3, 10_000)),
+            row(Metric::Fnmr, None, None, Some(0.6), "grid", ("all", "all"), (25, 1000)),
         ],
         eer: vec![
             EerRow {
@@ -209,10 +128,7 @@ fn verification() -> ProtocolAnalysis {
 
 pub fn results() -> Results {
     let mut per_group = BTreeMap::new();
-    per_group.insert(
-        "sex".to_string(),
-        BTreeMap::from([("female".to_string(), 150), ("male".to_string(), 150)]),
-    );
+    per_group.insert("sex".to_string(), BTreeMap::from([("female".to_string(), 150), ("male".to_string(), 150)]));
     Results {
         schema_version: RESULTS_SCHEMA_VERSION.to_string(),
         benchmark: BenchmarkInfo {
@@ -225,10 +141,7 @@ pub fn results() -> Results {
             label_provenance: BTreeMap::from([("sex".to_string(), "self-declared".to_string())]),
             subjects_per_group: per_group,
         },
-        config: AnalysisConfig::with_thresholds(
-            vec![0.58, 0.6, 0.62],
-            vec![Grouping::parse("sex").unwrap()],
-        ),
+        config: AnalysisConfig::with_thresholds(vec![0.58, 0.6, 0.62], vec![Grouping::parse("sex").unwrap()]),
         trial_lists: vec![
             TrialList {
                 protocol: "watch".into(),
@@ -254,30 +167,15 @@ pub fn results() -> Results {
                 score_min: -1.0,
                 score_max: 1.0,
                 score_meaning: "cosine similarity".into(),
-                thresholds: vec![DeclaredThreshold {
-                    label: "operational".into(),
-                    value: 0.6,
-                }],
+                thresholds: vec![DeclaredThreshold { label: "operational".into(), value: 0.6 }],
                 template: TemplateFormat::Embedding { dim: 4 },
             },
             fingerprint: "f1f2".into(),
             template_rates: vec![
-                row(
-                    Metric::Fte,
-                    None,
-                    None,
-                    None,
-                    "",
-                    ("sex", "female"),
-                    (1, 200),
-                ),
+                row(Metric::Fte, None, None, None, "", ("sex", "female"), (1, 200)),
                 row(Metric::Fte, None, None, None, "", ("sex", "male"), (0, 0)),
             ],
-            failures: vec![FailureCount {
-                role: Role::Enrol,
-                code: FailureCode::FaceDetectionError,
-                count: 1,
-            }],
+            failures: vec![FailureCount { role: Role::Enrol, code: FailureCode::FaceDetectionError, count: 1 }],
             timing: Timing {
                 templates: 1200,
                 template_seconds_total: 1.5,

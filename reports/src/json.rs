@@ -40,47 +40,27 @@ pub fn write_results(path: &Path, results: &Results) -> Result<(), ReportError> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::Value;
     use crate::fixture;
+    use serde_json::Value;
 
     #[test]
     fn schema_version_first_and_undefined_rates_null() {
         let results = fixture::results();
         let text = to_json_string(&results).unwrap();
-        assert!(
-            text.starts_with("{\n  \"schema_version\": \"1.0\",\n  \"benchmark\": {"),
-            "{}",
-            &text[..80]
-        );
+        assert!(text.starts_with("{\n  \"schema_version\": \"1.0\",\n  \"benchmark\": {"), "{}", &text[..80]);
         let value: Value = serde_json::from_str(&text).unwrap();
         let keys: Vec<&String> = value.as_object().unwrap().keys().collect();
-        assert_eq!(
-            keys,
-            [
-                "schema_version",
-                "benchmark",
-                "config",
-                "trial_lists",
-                "vendors",
-                "provenance"
-            ]
-        );
+        assert_eq!(keys, ["schema_version", "benchmark", "config", "trial_lists", "vendors", "provenance"]);
 
         let rates = &value["vendors"][0]["protocols"][0]["rates"];
         // TPIR of men: no trials.
-        assert_eq!(
-            rates[1]["rate"],
-            serde_json::json!({"numerator": 0, "denominator": 0, "rate": null})
-        );
+        assert_eq!(rates[1]["rate"], serde_json::json!({"numerator": 0, "denominator": 0, "rate": null}));
         assert_eq!(rates[1]["interval"], Value::Null);
         // FPIR of women: 7 / 41000, value round-trips exactly.
         assert_eq!(rates[2]["rate"]["rate"].as_f64(), Some(7.0 / 41_000.0));
         assert_eq!(rates[2]["interval"]["method"], "wilson");
         // Undefined FTE of the template rates.
-        assert_eq!(
-            value["vendors"][0]["template_rates"][1]["rate"]["rate"],
-            Value::Null
-        );
+        assert_eq!(value["vendors"][0]["template_rates"][1]["rate"]["rate"], Value::Null);
         // The rate objects inside calibrations get their value too.
         let achieved = &value["vendors"][0]["protocols"][0]["calibrations"][0]["achieved"];
         assert_eq!(achieved["rate"].as_f64(), Some(40.0 / 61_000.0));
@@ -92,21 +72,14 @@ mod tests {
         let mut results = fixture::results();
         results.config.thresholds = vec![0.1 + 0.2, 1e-300, 0.6];
         let value: Value = serde_json::from_str(&to_json_string(&results).unwrap()).unwrap();
-        let t: Vec<f64> = value["config"]["thresholds"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_f64().unwrap())
-            .collect();
+        let t: Vec<f64> =
+            value["config"]["thresholds"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
         assert_eq!(t, vec![0.1 + 0.2, 1e-300, 0.6]);
     }
 
     #[test]
     fn output_is_deterministic() {
-        assert_eq!(
-            to_json_string(&fixture::results()).unwrap(),
-            to_json_string(&fixture::results()).unwrap()
-        );
+        assert_eq!(to_json_string(&fixture::results()).unwrap(), to_json_string(&fixture::results()).unwrap());
     }
 
     #[test]
@@ -124,18 +97,11 @@ mod tests {
             other => panic!("{other}"),
         }
         assert!(!path.exists());
-        assert_eq!(
-            std::fs::read_dir(dir.path()).unwrap().count(),
-            0,
-            "no temporary file left"
-        );
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no temporary file left");
 
         let mut results = fixture::results();
         results.vendors[0].timing.template_bytes_mean = f64::NAN;
-        assert!(matches!(
-            write_results(&path, &results),
-            Err(ReportError::NonFinite { .. })
-        ));
+        assert!(matches!(write_results(&path, &results), Err(ReportError::NonFinite { .. })));
     }
 
     #[test]
@@ -143,9 +109,6 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("results.json");
         write_results(&path, &fixture::results()).unwrap();
-        assert_eq!(
-            std::fs::read_to_string(&path).unwrap(),
-            to_json_string(&fixture::results()).unwrap()
-        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), to_json_string(&fixture::results()).unwrap());
     }
 }

@@ -26,22 +26,13 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     #[error("{}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("{}: {source}", path.display())]
-    Json {
-        path: PathBuf,
-        source: serde_json::Error,
-    },
+    Json { path: PathBuf, source: serde_json::Error },
     #[error("{}: {source}", path.display())]
     Csv { path: PathBuf, source: csv::Error },
     #[error("{}: {source}", path.display())]
-    Parquet {
-        path: PathBuf,
-        source: polars::error::PolarsError,
-    },
+    Parquet { path: PathBuf, source: polars::error::PolarsError },
     /// NaN or an infinity where a number is to be written; JSON cannot hold them and a
     /// table would show them as numbers.
     #[error(
@@ -49,17 +40,9 @@ pub enum ReportError {
     )]
     NonFinite { field: String, value: f64 },
     #[error("{what}: {found} given, {expected} expected")]
-    LengthMismatch {
-        what: String,
-        expected: usize,
-        found: usize,
-    },
+    LengthMismatch { what: String, expected: usize, found: usize },
     #[error("{what}: subject index {index} has no subject id ({subjects} subject ids given)")]
-    UnknownSubject {
-        what: String,
-        index: u32,
-        subjects: usize,
-    },
+    UnknownSubject { what: String, index: u32, subjects: usize },
     #[error("`{0}` cannot be used as a file or folder name")]
     BadName(String),
     #[error("two outputs would be written to `{0}`")]
@@ -68,10 +51,7 @@ pub enum ReportError {
 
 impl From<finite::NonFinite> for ReportError {
     fn from(e: finite::NonFinite) -> Self {
-        ReportError::NonFinite {
-            field: e.field,
-            value: e.value,
-        }
+        ReportError::NonFinite { field: e.field, value: e.value }
     }
 }
 
@@ -119,8 +99,7 @@ pub enum RawProtocolOutputs<'a> {
 impl RawProtocolOutputs<'_> {
     pub fn protocol(&self) -> &str {
         match self {
-            RawProtocolOutputs::Verification { protocol, .. }
-            | RawProtocolOutputs::Search { protocol, .. } => protocol,
+            RawProtocolOutputs::Verification { protocol, .. } | RawProtocolOutputs::Search { protocol, .. } => protocol,
         }
     }
     fn file_name(&self) -> String {
@@ -152,14 +131,8 @@ fn checked_name(name: &str) -> Result<&str, ReportError> {
         || name == "."
         || name == ".."
         || name.starts_with('.')
-        || name
-            .chars()
-            .any(|c| matches!(c, '/' | '\\' | '\0') || c.is_control());
-    if bad {
-        Err(ReportError::BadName(name.to_string()))
-    } else {
-        Ok(name)
-    }
+        || name.chars().any(|c| matches!(c, '/' | '\\' | '\0') || c.is_control());
+    if bad { Err(ReportError::BadName(name.to_string())) } else { Ok(name) }
 }
 
 /// Write the whole output folder (layout in `docs/results.md`):
@@ -178,11 +151,7 @@ fn checked_name(name: &str) -> Result<&str, ReportError> {
 /// ([`atomic::StagedDir`]); on error `out_dir` is as it was. `results` is checked for
 /// non-finite numbers before anything is written. Pass `raw = &[]` to write only the
 /// top level and an empty `raw/` (a score-level analysis may have no raw outputs).
-pub fn write_all(
-    out_dir: &Path,
-    results: &Results,
-    raw: &[RawVendorOutputs],
-) -> Result<(), ReportError> {
+pub fn write_all(out_dir: &Path, results: &Results, raw: &[RawVendorOutputs]) -> Result<(), ReportError> {
     finite::check(results)?;
     let mut seen = std::collections::BTreeSet::new();
     for vendor in raw {
@@ -215,23 +184,12 @@ pub fn write_all(
         for protocol in vendor.protocols {
             let path = staged.path(&dir.join(protocol.file_name()))?;
             match *protocol {
-                RawProtocolOutputs::Verification {
-                    trials,
-                    probe_ids,
-                    reference_ids,
-                    ..
-                } => raw::write_verification_scores(
-                    &path,
-                    trials,
-                    probe_ids,
-                    reference_ids,
-                    vendor.subject_ids,
-                )?,
-                RawProtocolOutputs::Search {
-                    searches,
-                    search_ids,
-                    ..
-                } => raw::write_candidates(&path, searches, search_ids, vendor.subject_ids)?,
+                RawProtocolOutputs::Verification { trials, probe_ids, reference_ids, .. } => {
+                    raw::write_verification_scores(&path, trials, probe_ids, reference_ids, vendor.subject_ids)?
+                }
+                RawProtocolOutputs::Search { searches, search_ids, .. } => {
+                    raw::write_candidates(&path, searches, search_ids, vendor.subject_ids)?
+                }
             }
         }
         raw::write_failures(&staged.path(&dir.join(layout::FAILURES))?, vendor.failures)?;

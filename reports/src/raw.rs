@@ -31,33 +31,19 @@ pub struct FailureRecord {
 }
 
 fn mismatch(what: String, expected: usize, found: usize) -> Result<(), ReportError> {
-    if expected == found {
-        Ok(())
-    } else {
-        Err(ReportError::LengthMismatch {
-            what,
-            expected,
-            found,
-        })
-    }
+    if expected == found { Ok(()) } else { Err(ReportError::LengthMismatch { what, expected, found }) }
 }
 
 fn subject<'a>(subject_ids: &'a [String], index: u32, what: &str) -> Result<&'a str, ReportError> {
-    subject_ids
-        .get(index as usize)
-        .map(String::as_str)
-        .ok_or_else(|| ReportError::UnknownSubject {
-            what: what.to_string(),
-            index,
-            subjects: subject_ids.len(),
-        })
+    subject_ids.get(index as usize).map(String::as_str).ok_or_else(|| ReportError::UnknownSubject {
+        what: what.to_string(),
+        index,
+        subjects: subject_ids.len(),
+    })
 }
 
 fn polars_error(path: &Path) -> impl Fn(PolarsError) -> ReportError + '_ {
-    move |source| ReportError::Parquet {
-        path: path.to_path_buf(),
-        source,
-    }
+    move |source| ReportError::Parquet { path: path.to_path_buf(), source }
 }
 
 /// Row ranges of at most [`ROWS_PER_GROUP`]; one empty range for no rows, so that even
@@ -66,10 +52,7 @@ fn chunks(n: usize) -> Vec<Range<usize>> {
     if n == 0 {
         return std::iter::once(0..0).collect();
     }
-    (0..n)
-        .step_by(ROWS_PER_GROUP)
-        .map(|start| start..(start + ROWS_PER_GROUP).min(n))
-        .collect()
+    (0..n).step_by(ROWS_PER_GROUP).map(|start| start..(start + ROWS_PER_GROUP).min(n)).collect()
 }
 
 fn str_column<'a>(name: &str, values: impl Iterator<Item = Option<&'a str>>) -> Column {
@@ -88,23 +71,11 @@ pub fn write_verification_scores(
 ) -> Result<(), ReportError> {
     let n = trials.len();
     let name = path.display().to_string();
-    mismatch(
-        format!("{name}: probe subjects"),
-        n,
-        trials.probe_subject.len(),
-    )?;
-    mismatch(
-        format!("{name}: reference subjects"),
-        n,
-        trials.reference_subject.len(),
-    )?;
+    mismatch(format!("{name}: probe subjects"), n, trials.probe_subject.len())?;
+    mismatch(format!("{name}: reference subjects"), n, trials.reference_subject.len())?;
     mismatch(format!("{name}: failure flags"), n, trials.failed.len())?;
     mismatch(format!("{name}: probe sample ids"), n, probe_ids.len())?;
-    mismatch(
-        format!("{name}: reference sample ids"),
-        n,
-        reference_ids.len(),
-    )?;
+    mismatch(format!("{name}: reference sample ids"), n, reference_ids.len())?;
 
     let frame = |range: Range<usize>| -> Result<DataFrame, ReportError> {
         let mut probe_subject = Vec::with_capacity(range.len());
@@ -112,33 +83,18 @@ pub fn write_verification_scores(
         let mut score = Vec::with_capacity(range.len());
         for i in range.clone() {
             probe_subject.push(Some(subject(subject_ids, trials.probe_subject[i], &name)?));
-            reference_subject.push(Some(subject(
-                subject_ids,
-                trials.reference_subject[i],
-                &name,
-            )?));
+            reference_subject.push(Some(subject(subject_ids, trials.reference_subject[i], &name)?));
             score.push(if trials.failed[i] {
                 None
             } else {
-                Some(finite::finite(
-                    format!("{name}: score of trial {i}"),
-                    trials.score[i],
-                )?)
+                Some(finite::finite(format!("{name}: score of trial {i}"), trials.score[i])?)
             });
         }
         let r = range.clone();
-        let mated = r
-            .clone()
-            .map(|i| trials.probe_subject[i] == trials.reference_subject[i]);
+        let mated = r.clone().map(|i| trials.probe_subject[i] == trials.reference_subject[i]);
         let columns = vec![
-            str_column(
-                "probe",
-                probe_ids[r.clone()].iter().map(|s| Some(s.as_str())),
-            ),
-            str_column(
-                "reference",
-                reference_ids[r.clone()].iter().map(|s| Some(s.as_str())),
-            ),
+            str_column("probe", probe_ids[r.clone()].iter().map(|s| Some(s.as_str()))),
+            str_column("reference", reference_ids[r.clone()].iter().map(|s| Some(s.as_str()))),
             str_column("probe_subject", probe_subject.into_iter()),
             str_column("reference_subject", reference_subject.into_iter()),
             BooleanChunked::from_iter_values("mated".into(), mated).into_column(),
@@ -174,14 +130,9 @@ impl<'a> CandidateRows<'a> {
         subject_ids: &'a [String],
         name: &str,
     ) -> Result<(), ReportError> {
-        let search = search_ids
-            .get(s.search[i] as usize)
-            .map(String::as_str)
-            .ok_or_else(|| ReportError::LengthMismatch {
-                what: format!(
-                    "{name}: gallery size {}: search index {} has no search id",
-                    s.gallery_size, s.search[i]
-                ),
+        let search =
+            search_ids.get(s.search[i] as usize).map(String::as_str).ok_or_else(|| ReportError::LengthMismatch {
+                what: format!("{name}: gallery size {}: search index {} has no search id", s.gallery_size, s.search[i]),
                 expected: s.search[i] as usize + 1,
                 found: search_ids.len(),
             })?;
@@ -202,11 +153,7 @@ impl<'a> CandidateRows<'a> {
         }
         for (r, (&candidate, &score)) in candidates.iter().zip(scores).enumerate() {
             let candidate = subject(subject_ids, candidate, name)?;
-            let field = format!(
-                "{name}: gallery size {}, search {search}, rank {}",
-                s.gallery_size,
-                r + 1
-            );
+            let field = format!("{name}: gallery size {}, search {search}, rank {}", s.gallery_size, r + 1);
             let score = finite::finite(field, score)?;
             row(Some(r as u32 + 1), Some(candidate), Some(score));
         }
@@ -217,10 +164,7 @@ impl<'a> CandidateRows<'a> {
         let columns = vec![
             UInt64Chunked::from_slice("gallery_size".into(), &self.gallery_size).into_column(),
             str_column("search", self.search.iter().map(|s| Some(*s))),
-            str_column(
-                "search_subject",
-                self.search_subject.iter().map(|s| Some(*s)),
-            ),
+            str_column("search_subject", self.search_subject.iter().map(|s| Some(*s))),
             BooleanChunked::from_slice("mated".into(), &self.mated).into_column(),
             BooleanChunked::from_slice("failed".into(), &self.failed).into_column(),
             UInt32Chunked::from_slice_options("rank".into(), &self.rank).into_column(),
@@ -237,16 +181,8 @@ fn check_search_trials(name: &str, s: &SearchTrials) -> Result<(), ReportError> 
     mismatch(what("search indices"), searches, s.search.len())?;
     mismatch(what("mated flags"), searches, s.mated.len())?;
     mismatch(what("failure flags"), searches, s.failed.len())?;
-    mismatch(
-        what("candidate list offsets"),
-        searches + 1,
-        s.offsets.len(),
-    )?;
-    mismatch(
-        what("candidate scores"),
-        s.candidate_subject.len(),
-        s.candidate_score.len(),
-    )?;
+    mismatch(what("candidate list offsets"), searches + 1, s.offsets.len())?;
+    mismatch(what("candidate scores"), s.candidate_subject.len(), s.candidate_score.len())?;
     let ordered = s.offsets.first() == Some(&0) && s.offsets.windows(2).all(|w| w[0] <= w[1]);
     let last = s.offsets.last().copied().unwrap_or(0);
     if !ordered || last != s.candidate_subject.len() {

@@ -2,9 +2,7 @@ use super::*;
 use std::fs::File;
 
 fn read(path: &Path) -> DataFrame {
-    ParquetReader::new(File::open(path).unwrap())
-        .finish()
-        .unwrap()
+    ParquetReader::new(File::open(path).unwrap()).finish().unwrap()
 }
 
 fn ids(prefix: &str, n: usize) -> Vec<String> {
@@ -13,23 +11,15 @@ fn ids(prefix: &str, n: usize) -> Vec<String> {
 
 fn strs(df: &DataFrame, c: &str) -> Vec<Option<String>> {
     let ca = df.column(c).unwrap().str().unwrap();
-    (0..ca.len())
-        .map(|i| ca.get(i).map(str::to_string))
-        .collect()
+    (0..ca.len()).map(|i| ca.get(i).map(str::to_string)).collect()
 }
 
 fn opt<T: AsRef<str>>(v: &[Option<String>], expected: &[Option<T>]) -> bool {
-    v.len() == expected.len()
-        && v.iter()
-            .zip(expected)
-            .all(|(a, b)| a.as_deref() == b.as_ref().map(|x| x.as_ref()))
+    v.len() == expected.len() && v.iter().zip(expected).all(|(a, b)| a.as_deref() == b.as_ref().map(|x| x.as_ref()))
 }
 
 fn names(df: &DataFrame) -> Vec<String> {
-    df.get_column_names()
-        .into_iter()
-        .map(|s| s.to_string())
-        .collect()
+    df.get_column_names().into_iter().map(|s| s.to_string()).collect()
 }
 
 #[test]
@@ -43,40 +33,16 @@ fn verification_scores_read_back() {
     let path = dir.path().join("p.scores.parquet");
     write_verification_scores(&path, &trials, &ids("probe", 3), &ids("ref", 3), &subjects).unwrap();
     let df = read(&path);
-    assert_eq!(
-        names(&df),
-        [
-            "probe",
-            "reference",
-            "probe_subject",
-            "reference_subject",
-            "mated",
-            "score",
-            "failed"
-        ]
-    );
+    assert_eq!(names(&df), ["probe", "reference", "probe_subject", "reference_subject", "mated", "score", "failed"]);
     assert_eq!(df.height(), 3);
-    let s = |c: &str, i: usize| {
-        df.column(c)
-            .unwrap()
-            .str()
-            .unwrap()
-            .get(i)
-            .map(str::to_string)
-    };
+    let s = |c: &str, i: usize| df.column(c).unwrap().str().unwrap().get(i).map(str::to_string);
     assert_eq!(s("probe", 1).as_deref(), Some("probe1"));
     assert_eq!(s("reference", 2).as_deref(), Some("ref2"));
     assert_eq!(s("reference_subject", 1).as_deref(), Some("s1"));
     let mated = df.column("mated").unwrap().bool().unwrap();
-    assert_eq!(
-        (mated.get(0), mated.get(1), mated.get(2)),
-        (Some(true), Some(false), Some(true))
-    );
+    assert_eq!((mated.get(0), mated.get(1), mated.get(2)), (Some(true), Some(false), Some(true)));
     let score = df.column("score").unwrap().f64().unwrap();
-    assert_eq!(
-        (score.get(0), score.get(1), score.get(2)),
-        (Some(0.75), Some(-0.125), None)
-    );
+    assert_eq!((score.get(0), score.get(1), score.get(2)), (Some(0.75), Some(-0.125), None));
     let failed = df.column("failed").unwrap().bool().unwrap();
     assert_eq!(failed.get(2), Some(true));
 }
@@ -87,35 +53,12 @@ fn verification_errors_are_typed_and_leave_no_file() {
     trials.push(0, 5, Some(0.5));
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("x.parquet");
-    let err = write_verification_scores(&path, &trials, &ids("p", 1), &ids("r", 1), &ids("s", 2))
-        .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            ReportError::UnknownSubject {
-                index: 5,
-                subjects: 2,
-                ..
-            }
-        ),
-        "{err}"
-    );
-    let err = write_verification_scores(&path, &trials, &ids("p", 2), &ids("r", 1), &ids("s", 6))
-        .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            ReportError::LengthMismatch {
-                expected: 1,
-                found: 2,
-                ..
-            }
-        ),
-        "{err}"
-    );
+    let err = write_verification_scores(&path, &trials, &ids("p", 1), &ids("r", 1), &ids("s", 2)).unwrap_err();
+    assert!(matches!(err, ReportError::UnknownSubject { index: 5, subjects: 2, .. }), "{err}");
+    let err = write_verification_scores(&path, &trials, &ids("p", 2), &ids("r", 1), &ids("s", 6)).unwrap_err();
+    assert!(matches!(err, ReportError::LengthMismatch { expected: 1, found: 2, .. }), "{err}");
     trials.score[0] = f64::NAN;
-    let err = write_verification_scores(&path, &trials, &ids("p", 1), &ids("r", 1), &ids("s", 6))
-        .unwrap_err();
+    let err = write_verification_scores(&path, &trials, &ids("p", 1), &ids("r", 1), &ids("s", 6)).unwrap_err();
     assert!(matches!(err, ReportError::NonFinite { .. }), "{err}");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
@@ -137,88 +80,31 @@ fn candidates_read_back_with_failed_and_empty_searches() {
     let df = read(&path);
     assert_eq!(
         names(&df),
-        [
-            "gallery_size",
-            "search",
-            "search_subject",
-            "mated",
-            "failed",
-            "rank",
-            "candidate_subject",
-            "score"
-        ]
+        ["gallery_size", "search", "search_subject", "mated", "failed", "rank", "candidate_subject", "score"]
     );
     assert_eq!(df.height(), 4 + 4);
-    assert_eq!(
-        df.column("gallery_size").unwrap().dtype(),
-        &DataType::UInt64
-    );
+    assert_eq!(df.column("gallery_size").unwrap().dtype(), &DataType::UInt64);
     let ca = df.column("gallery_size").unwrap().u64().unwrap();
     let gallery: Vec<Option<u64>> = (0..ca.len()).map(|i| ca.get(i)).collect();
     assert_eq!(gallery, [2, 2, 2, 2, 3, 3, 3, 3].map(Some));
-    assert!(opt(
-        &strs(&df, "search"),
-        &["q0", "q0", "q1", "q2", "q0", "q1", "q1", "q2"].map(Some)
-    ));
+    assert!(opt(&strs(&df, "search"), &["q0", "q0", "q1", "q2", "q0", "q1", "q1", "q2"].map(Some)));
     let ca = df.column("rank").unwrap().u32().unwrap();
     let rank: Vec<Option<u32>> = (0..ca.len()).map(|i| ca.get(i)).collect();
-    assert_eq!(
-        rank,
-        [
-            Some(1),
-            Some(2),
-            None,
-            None,
-            Some(1),
-            Some(1),
-            Some(2),
-            None
-        ]
-    );
+    assert_eq!(rank, [Some(1), Some(2), None, None, Some(1), Some(1), Some(2), None]);
     let candidate = strs(&df, "candidate_subject");
     assert!(
-        opt(
-            &candidate,
-            &[
-                Some("s0"),
-                Some("s1"),
-                None,
-                None,
-                Some("s0"),
-                Some("s2"),
-                Some("s1"),
-                None
-            ]
-        ),
+        opt(&candidate, &[Some("s0"), Some("s1"), None, None, Some("s0"), Some("s2"), Some("s1"), None]),
         "{candidate:?}"
     );
     let ca = df.column("score").unwrap().f64().unwrap();
     let score: Vec<Option<f64>> = (0..ca.len()).map(|i| ca.get(i)).collect();
-    assert_eq!(
-        score,
-        [
-            Some(0.9),
-            Some(0.4),
-            None,
-            None,
-            Some(0.9),
-            Some(0.7),
-            Some(0.3),
-            None
-        ]
-    );
+    assert_eq!(score, [Some(0.9), Some(0.4), None, None, Some(0.9), Some(0.7), Some(0.3), None]);
     let ca = df.column("failed").unwrap().bool().unwrap();
     let failed: Vec<Option<bool>> = (0..ca.len()).map(|i| ca.get(i)).collect();
-    assert_eq!(
-        failed,
-        [false, false, false, true, false, false, false, true].map(Some)
-    );
+    assert_eq!(failed, [false, false, false, true, false, false, false, true].map(Some));
     let ca = df.column("mated").unwrap().bool().unwrap();
     let mated: Vec<Option<bool>> = (0..ca.len()).map(|i| ca.get(i)).collect();
-    assert_eq!(
-        mated,
-        [true, true, false, false, true, false, false, true].map(Some)
-    );
+    assert_eq!(mated, [true, true, false, false, true, false, false, true].map(Some));
     assert_eq!(strs(&df, "search_subject")[3].as_deref(), Some("s2"));
 }
 
@@ -228,43 +114,11 @@ fn candidates_with_wrong_search_ids_are_refused() {
     s.push(0, 0, true, Some(&[(0, 0.9)]));
     s.push(3, 0, true, Some(&[(0, 0.8)]));
     let dir = tempfile::tempdir().unwrap();
-    let err = write_candidates(
-        &dir.path().join("c.parquet"),
-        &[s.clone()],
-        &ids("q", 2),
-        &ids("s", 1),
-    )
-    .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            ReportError::LengthMismatch {
-                expected: 4,
-                found: 2,
-                ..
-            }
-        ),
-        "{err}"
-    );
+    let err = write_candidates(&dir.path().join("c.parquet"), &[s.clone()], &ids("q", 2), &ids("s", 1)).unwrap_err();
+    assert!(matches!(err, ReportError::LengthMismatch { expected: 4, found: 2, .. }), "{err}");
     s.mated.pop();
-    let err = write_candidates(
-        &dir.path().join("c.parquet"),
-        &[s],
-        &ids("q", 4),
-        &ids("s", 1),
-    )
-    .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            ReportError::LengthMismatch {
-                expected: 2,
-                found: 1,
-                ..
-            }
-        ),
-        "{err}"
-    );
+    let err = write_candidates(&dir.path().join("c.parquet"), &[s], &ids("q", 4), &ids("s", 1)).unwrap_err();
+    assert!(matches!(err, ReportError::LengthMismatch { expected: 2, found: 1, .. }), "{err}");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
 
@@ -283,10 +137,7 @@ fn many_rows_span_several_row_groups() {
     assert_eq!(df.height(), n);
     let score = df.column("score").unwrap().f64().unwrap();
     assert_eq!(score.get(n - 1), Some((n - 1) as f64 / n as f64));
-    assert_eq!(
-        df.column("probe").unwrap().str().unwrap().get(n - 1),
-        Some(format!("p{}", n - 1).as_str())
-    );
+    assert_eq!(df.column("probe").unwrap().str().unwrap().get(n - 1), Some(format!("p{}", n - 1).as_str()));
 }
 
 #[test]
@@ -311,17 +162,8 @@ fn failures_read_back_and_empty_file_has_columns() {
     let df = read(&path);
     assert_eq!(names(&df), ["sample", "role", "code", "message"]);
     let col = |c: &str| strs(&df, c);
-    assert_eq!(
-        col("role"),
-        [Some("enrol".to_string()), Some("search".to_string())]
-    );
-    assert_eq!(
-        col("code"),
-        [
-            Some("face-detection-error".to_string()),
-            Some("vendor-error".to_string())
-        ]
-    );
+    assert_eq!(col("role"), [Some("enrol".to_string()), Some("search".to_string())]);
+    assert_eq!(col("code"), [Some("face-detection-error".to_string()), Some("vendor-error".to_string())]);
     assert_eq!(col("message")[0].as_deref(), Some("no face"));
 
     write_failures(&path, &[]).unwrap();

@@ -34,26 +34,16 @@ pub fn markdown(results: &Results) -> String {
     if b.label_provenance.is_empty() {
         let _ = writeln!(md, "Demographic labels: provenance not recorded.\n");
     } else {
-        let labels: Vec<String> = b
-            .label_provenance
-            .iter()
-            .map(|(a, p)| format!("{a}: {p}"))
-            .collect();
+        let labels: Vec<String> = b.label_provenance.iter().map(|(a, p)| format!("{a}: {p}")).collect();
         let _ = writeln!(md, "Demographic labels: {}.\n", labels.join("; "));
     }
     let _ = writeln!(md, "{}\n", interval_statement(results));
 
     let _ = writeln!(md, "## Trial lists\n");
-    let _ = writeln!(
-        md,
-        "| Protocol | Kind | Mated | Non-mated | Gallery subjects | Hash |"
-    );
+    let _ = writeln!(md, "| Protocol | Kind | Mated | Non-mated | Gallery subjects | Hash |");
     let _ = writeln!(md, "|---|---|---:|---:|---:|---|");
     for t in &results.trial_lists {
-        let gallery = t
-            .gallery_subjects
-            .map(count)
-            .unwrap_or_else(|| "—".to_string());
+        let gallery = t.gallery_subjects.map(count).unwrap_or_else(|| "—".to_string());
         let _ = writeln!(
             md,
             "| {} | {} | {} | {} | {} | `{}` |",
@@ -88,21 +78,13 @@ fn interval_statement(results: &Results) -> String {
     let interval = results
         .vendors
         .iter()
-        .flat_map(|v| {
-            v.template_rates
-                .iter()
-                .chain(v.protocols.iter().flat_map(|p| &p.rates))
-        })
+        .flat_map(|v| v.template_rates.iter().chain(v.protocols.iter().flat_map(|p| &p.rates)))
         .find_map(|r| r.interval);
     let (method, confidence) = match interval {
         Some(i) => (i.method.name(), i.confidence),
         None => ("wilson", results.config.confidence),
     };
-    let method = if method == "wilson" {
-        "Wilson score"
-    } else {
-        method
-    };
+    let method = if method == "wilson" { "Wilson score" } else { method };
     format!(
         "Rates are shown with numerator/denominator and a two-sided {} {} interval. \
          One threshold applies to every group.",
@@ -112,31 +94,17 @@ fn interval_statement(results: &Results) -> String {
 }
 
 /// The headline threshold of a vendor on a protocol, and why it was chosen.
-fn headline(
-    results: &Results,
-    vendor: &VendorResults,
-    protocol: &ProtocolAnalysis,
-) -> Option<(f64, String)> {
+fn headline(results: &Results, vendor: &VendorResults, protocol: &ProtocolAnalysis) -> Option<(f64, String)> {
     if let Some(d) = vendor.vendor.thresholds.first() {
-        return Some((
-            d.value,
-            format!("the vendor's declared threshold `{}`", d.label),
-        ));
+        return Some((d.value, format!("the vendor's declared threshold `{}`", d.label)));
     }
     let grid = &results.config.thresholds;
     if !grid.is_empty() {
-        return Some((
-            grid[(grid.len() - 1) / 2],
-            "the middle of the threshold grid".to_string(),
-        ));
+        return Some((grid[(grid.len() - 1) / 2], "the middle of the threshold grid".to_string()));
     }
     let used = &protocol.thresholds;
-    (!used.is_empty()).then(|| {
-        (
-            used[(used.len() - 1) / 2].threshold,
-            "the middle of the evaluated thresholds".to_string(),
-        )
-    })
+    (!used.is_empty())
+        .then(|| (used[(used.len() - 1) / 2].threshold, "the middle of the evaluated thresholds".to_string()))
 }
 
 fn vendor_section(md: &mut String, results: &Results, vendor: &VendorResults) {
@@ -171,9 +139,7 @@ fn vendor_section(md: &mut String, results: &Results, vendor: &VendorResults) {
         };
         match protocol.kind {
             ProtocolKind::Verification => verification_table(md, protocol, threshold, &why),
-            ProtocolKind::Identification | ProtocolKind::Watchlist => {
-                search_table(md, protocol, threshold, &why)
-            }
+            ProtocolKind::Identification | ProtocolKind::Watchlist => search_table(md, protocol, threshold, &why),
         }
     }
 }
@@ -203,17 +169,9 @@ fn group_rates(
             && (rank.is_none() || r.rank == rank)
     };
     for r in p.rates.iter().filter(matches) {
-        if !out
-            .iter()
-            .any(|g| g.grouping == r.grouping && g.group == r.group)
-        {
+        if !out.iter().any(|g| g.grouping == r.grouping && g.group == r.group) {
             let interval = r.interval.map(|i| (i.low, i.high));
-            out.push(GroupRate {
-                grouping: r.grouping.clone(),
-                group: r.group.clone(),
-                rate: r.rate,
-                interval,
-            });
+            out.push(GroupRate { grouping: r.grouping.clone(), group: r.group.clone(), rate: r.rate, interval });
         }
     }
     out
@@ -232,8 +190,7 @@ fn groups_of(lists: &[&[GroupRate]]) -> Vec<(String, String)> {
 }
 
 fn find<'a>(list: &'a [GroupRate], key: &(String, String)) -> Option<&'a GroupRate> {
-    list.iter()
-        .find(|g| g.grouping == key.0 && g.group == key.1)
+    list.iter().find(|g| g.grouping == key.0 && g.group == key.1)
 }
 
 fn threshold_line(md: &mut String, threshold: f64, why: &str, extra: &str) {
@@ -241,28 +198,13 @@ fn threshold_line(md: &mut String, threshold: f64, why: &str, extra: &str) {
 }
 
 fn search_table(md: &mut String, p: &ProtocolAnalysis, threshold: f64, why: &str) {
-    let at_t = |m: Metric| {
-        p.rates
-            .iter()
-            .filter(move |r| r.metric == m && r.threshold == Some(threshold))
-    };
+    let at_t = |m: Metric| p.rates.iter().filter(move |r| r.metric == m && r.threshold == Some(threshold));
     // The whole gallery (the largest size evaluated) is the headline.
-    let gallery = at_t(Metric::Tpir)
-        .chain(at_t(Metric::Fnir))
-        .chain(at_t(Metric::Fpir))
-        .filter_map(|r| r.gallery_size)
-        .max();
-    let tpir_rank = |m: Metric| {
-        at_t(m)
-            .filter(|r| r.gallery_size == gallery)
-            .filter_map(|r| r.rank)
-            .min()
-    };
+    let gallery =
+        at_t(Metric::Tpir).chain(at_t(Metric::Fnir)).chain(at_t(Metric::Fpir)).filter_map(|r| r.gallery_size).max();
+    let tpir_rank = |m: Metric| at_t(m).filter(|r| r.gallery_size == gallery).filter_map(|r| r.rank).min();
     let (tpir, rank) = match tpir_rank(Metric::Tpir) {
-        Some(rank) => (
-            group_rates(p, Metric::Tpir, threshold, gallery, Some(rank)),
-            Some(rank),
-        ),
+        Some(rank) => (group_rates(p, Metric::Tpir, threshold, gallery, Some(rank)), Some(rank)),
         None => {
             // Only FNIR was computed: TPIR = 1 - FNIR over the same searches.
             let rank = tpir_rank(Metric::Fnir);
@@ -291,14 +233,9 @@ fn search_table(md: &mut String, p: &ProtocolAnalysis, threshold: f64, why: &str
     let _ = writeln!(md, "| Grouping | Group | TPIR | FPIR | FPIR as 1 in X |");
     let _ = writeln!(md, "|---|---|---|---|---|");
     for key in &groups {
-        let cell = |g: Option<&GroupRate>| {
-            g.map_or_else(
-                || "not computed".to_string(),
-                |g| rate_cell(g.rate, g.interval),
-            )
-        };
-        let one_in_x =
-            find(&fpir, key).map_or_else(|| "not computed".to_string(), |g| one_in(g.rate));
+        let cell =
+            |g: Option<&GroupRate>| g.map_or_else(|| "not computed".to_string(), |g| rate_cell(g.rate, g.interval));
+        let one_in_x = find(&fpir, key).map_or_else(|| "not computed".to_string(), |g| one_in(g.rate));
         let _ = writeln!(
             md,
             "| {} | {} | {} | {} | {} |",
@@ -324,12 +261,8 @@ fn verification_table(md: &mut String, p: &ProtocolAnalysis, threshold: f64, why
     let _ = writeln!(md, "| Grouping | Group | FMR | FNMR |");
     let _ = writeln!(md, "|---|---|---|---|");
     for key in &groups {
-        let cell = |g: Option<&GroupRate>| {
-            g.map_or_else(
-                || "not computed".to_string(),
-                |g| rate_cell(g.rate, g.interval),
-            )
-        };
+        let cell =
+            |g: Option<&GroupRate>| g.map_or_else(|| "not computed".to_string(), |g| rate_cell(g.rate, g.interval));
         let _ = writeln!(
             md,
             "| {} | {} | {} | {} |",
@@ -349,12 +282,7 @@ pub fn rate_cell(rate: Rate, interval: Option<(f64, f64)>) -> String {
     };
     let counts = format!("{}/{}", count(rate.numerator), count(rate.denominator));
     match interval {
-        Some((low, high)) => format!(
-            "{} ({counts}; {}–{})",
-            percent(value),
-            percent(low),
-            percent(high)
-        ),
+        Some((low, high)) => format!("{} ({counts}; {}–{})", percent(value), percent(low), percent(high)),
         None => format!("{} ({counts})", percent(value)),
     }
 }
@@ -382,11 +310,7 @@ pub fn percent(p: f64) -> String {
     }
     if pct >= 1.0 {
         let mut decimals = 1;
-        while decimals < 6
-            && format!("{pct:.decimals$}")
-                .parse::<f64>()
-                .is_ok_and(|x| x >= 100.0)
-        {
+        while decimals < 6 && format!("{pct:.decimals$}").parse::<f64>().is_ok_and(|x| x >= 100.0) {
             decimals += 1;
         }
         return format!("{pct:.decimals$}%");
@@ -414,11 +338,7 @@ pub fn people_number(x: f64) -> String {
 /// `x` with at most `decimals` decimals, trailing zeros dropped.
 fn trim_number(x: f64, decimals: usize) -> String {
     let s = format!("{x:.decimals$}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    }
+    if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
 }
 
 /// `41000` as `41,000`.

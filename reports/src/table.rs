@@ -162,18 +162,11 @@ impl Table {
     /// When the row does not match the columns in number and type: a bug in the
     /// table's builder in this crate, never a property of the data.
     pub fn push(&mut self, row: Vec<Cell>) -> Result<(), ReportError> {
-        assert_eq!(
-            row.len(),
-            self.columns.len(),
-            "row does not match the table's columns"
-        );
+        assert_eq!(row.len(), self.columns.len(), "row does not match the table's columns");
         let row_index = self.len();
         for (column, cell) in self.columns.iter_mut().zip(&row) {
             if let Cell::F64(Some(v)) = cell {
-                finite::finite(
-                    format!("column `{}` row {}", column.name, row_index + 1),
-                    *v,
-                )?;
+                finite::finite(format!("column `{}` row {}", column.name, row_index + 1), *v)?;
             }
         }
         for (column, cell) in self.columns.iter_mut().zip(row) {
@@ -191,23 +184,16 @@ impl Table {
 
     /// The CSV text: a header line, then one line per row (`\n` line ends).
     pub fn to_csv(&self) -> Result<Vec<u8>, csv::Error> {
-        let mut writer = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::Any(b'\n'))
-            .from_writer(Vec::new());
+        let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
         writer.write_record(self.names())?;
         for i in 0..self.len() {
             writer.write_record(self.columns.iter().map(|c| c.values.text(i)))?;
         }
-        writer
-            .into_inner()
-            .map_err(|e| csv::Error::from(e.into_error()))
+        writer.into_inner().map_err(|e| csv::Error::from(e.into_error()))
     }
 
     pub fn write_csv(&self, path: &Path) -> Result<(), ReportError> {
-        let bytes = self.to_csv().map_err(|source| ReportError::Csv {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let bytes = self.to_csv().map_err(|source| ReportError::Csv { path: path.to_path_buf(), source })?;
         atomic::write_bytes(path, &bytes)
     }
 
@@ -219,8 +205,7 @@ impl Table {
                 let name = PlSmallStr::from_str(c.name);
                 let series = match &c.values {
                     Values::Str(v) => {
-                        StringChunked::from_iter_options(name, v.iter().map(|x| x.as_deref()))
-                            .into_series()
+                        StringChunked::from_iter_options(name, v.iter().map(|x| x.as_deref())).into_series()
                     }
                     Values::U64(v) => UInt64Chunked::from_slice_options(name, v).into_series(),
                     Values::U32(v) => UInt32Chunked::from_slice_options(name, v).into_series(),
@@ -234,10 +219,7 @@ impl Table {
     }
 
     pub fn write_parquet(&self, path: &Path) -> Result<(), ReportError> {
-        let frame = self.to_dataframe().map_err(|source| ReportError::Parquet {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let frame = self.to_dataframe().map_err(|source| ReportError::Parquet { path: path.to_path_buf(), source })?;
         write_parquet_frames(path, std::iter::once(Ok(frame)))
     }
 }
@@ -254,17 +236,10 @@ impl FrameSink<'_> {
     /// the file's.
     pub fn write(&mut self, frame: &DataFrame) -> Result<(), ReportError> {
         let path = self.path;
-        let parquet = |source| ReportError::Parquet {
-            path: path.to_path_buf(),
-            source,
-        };
+        let parquet = |source| ReportError::Parquet { path: path.to_path_buf(), source };
         let writer = match (&mut self.writer, self.out.take()) {
             (Some(writer), _) => writer,
-            (None, Some(out)) => self.writer.insert(
-                ParquetWriter::new(out)
-                    .batched(frame.schema())
-                    .map_err(parquet)?,
-            ),
+            (None, Some(out)) => self.writer.insert(ParquetWriter::new(out).batched(frame.schema()).map_err(parquet)?),
             (None, None) => unreachable!("FrameSink has either a writer or its output"),
         };
         writer.write_batch(frame).map_err(parquet)
@@ -280,20 +255,13 @@ where
 {
     let mut file = atomic::AtomicFile::create(path)?;
     {
-        let mut sink = FrameSink {
-            path,
-            out: Some(file.writer()),
-            writer: None,
-        };
+        let mut sink = FrameSink { path, out: Some(file.writer()), writer: None };
         produce(&mut sink)?;
         let writer = sink.writer.ok_or_else(|| ReportError::Parquet {
             path: path.to_path_buf(),
             source: polars_err!(NoData: "no frame to take the columns from"),
         })?;
-        writer.finish().map_err(|source| ReportError::Parquet {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        writer.finish().map_err(|source| ReportError::Parquet { path: path.to_path_buf(), source })?;
     }
     file.commit()
 }
@@ -316,15 +284,9 @@ mod tests {
     use super::*;
 
     fn sample() -> Table {
-        let mut t = Table::new(&[
-            ("name", Kind::Str),
-            ("count", Kind::U64),
-            ("rate", Kind::F64),
-        ]);
-        t.push(vec!["a,b".into(), 3u64.into(), Some(0.1 + 0.2).into()])
-            .unwrap();
-        t.push(vec![Cell::Str(None), Cell::U64(None), Cell::F64(None)])
-            .unwrap();
+        let mut t = Table::new(&[("name", Kind::Str), ("count", Kind::U64), ("rate", Kind::F64)]);
+        t.push(vec!["a,b".into(), 3u64.into(), Some(0.1 + 0.2).into()]).unwrap();
+        t.push(vec![Cell::Str(None), Cell::U64(None), Cell::F64(None)]).unwrap();
         t.push(vec!["c".into(), 0u64.into(), 1e-7.into()]).unwrap();
         t
     }
@@ -333,15 +295,7 @@ mod tests {
     fn csv_has_empty_cells_and_round_trip_floats() {
         let text = String::from_utf8(sample().to_csv().unwrap()).unwrap();
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(
-            lines,
-            vec![
-                "name,count,rate",
-                "\"a,b\",3,0.30000000000000004",
-                ",,",
-                "c,0,0.0000001"
-            ]
-        );
+        assert_eq!(lines, vec!["name,count,rate", "\"a,b\",3,0.30000000000000004", ",,", "c,0,0.0000001"]);
         assert_eq!("0.30000000000000004".parse::<f64>().unwrap(), 0.1 + 0.2);
     }
 
@@ -349,10 +303,7 @@ mod tests {
     fn non_finite_values_are_refused() {
         let mut t = Table::new(&[("rate", Kind::F64)]);
         let err = t.push(vec![f64::NAN.into()]).unwrap_err();
-        assert!(
-            matches!(err, ReportError::NonFinite { ref field, .. } if field == "column `rate` row 1"),
-            "{err}"
-        );
+        assert!(matches!(err, ReportError::NonFinite { ref field, .. } if field == "column `rate` row 1"), "{err}");
         assert!(t.push(vec![f64::NEG_INFINITY.into()]).is_err());
         assert!(t.is_empty());
     }
@@ -362,9 +313,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.parquet");
         sample().write_parquet(&path).unwrap();
-        let df = ParquetReader::new(std::fs::File::open(&path).unwrap())
-            .finish()
-            .unwrap();
+        let df = ParquetReader::new(std::fs::File::open(&path).unwrap()).finish().unwrap();
         assert_eq!(df.shape(), (3, 3));
         assert_eq!(df.column("count").unwrap().dtype(), &DataType::UInt64);
         assert_eq!(df.column("rate").unwrap().dtype(), &DataType::Float64);
@@ -382,9 +331,7 @@ mod tests {
         let path = dir.path().join("e.parquet");
         let t = Table::new(&[("a", Kind::Str), ("b", Kind::U32)]);
         t.write_parquet(&path).unwrap();
-        let df = ParquetReader::new(std::fs::File::open(&path).unwrap())
-            .finish()
-            .unwrap();
+        let df = ParquetReader::new(std::fs::File::open(&path).unwrap()).finish().unwrap();
         assert_eq!(df.shape(), (0, 2));
         assert_eq!(String::from_utf8(t.to_csv().unwrap()).unwrap(), "a,b\n");
     }

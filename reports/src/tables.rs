@@ -30,12 +30,7 @@ pub const RATES_COLUMNS: [(&str, Kind); 16] = [
     ("ci_method", Kind::Str),
 ];
 
-fn rate_cells(
-    vendor: &str,
-    protocol: Option<&str>,
-    kind: Option<&str>,
-    row: &RateRow,
-) -> Vec<Cell> {
+fn rate_cells(vendor: &str, protocol: Option<&str>, kind: Option<&str>, row: &RateRow) -> Vec<Cell> {
     vec![
         vendor.into(),
         protocol.map(str::to_string).into(),
@@ -67,12 +62,7 @@ pub fn rates_table(results: &Results) -> Result<Table, ReportError> {
         }
         for p in &v.protocols {
             for row in &p.rates {
-                table.push(rate_cells(
-                    vendor,
-                    Some(&p.protocol),
-                    Some(p.kind.name()),
-                    row,
-                ))?;
+                table.push(rate_cells(vendor, Some(&p.protocol), Some(p.kind.name()), row))?;
             }
         }
     }
@@ -198,11 +188,7 @@ mod tests {
     use polars::prelude::*;
 
     fn csv_lines(table: &Table) -> Vec<String> {
-        String::from_utf8(table.to_csv().unwrap())
-            .unwrap()
-            .lines()
-            .map(str::to_string)
-            .collect()
+        String::from_utf8(table.to_csv().unwrap()).unwrap().lines().map(str::to_string).collect()
     }
 
     #[test]
@@ -259,18 +245,9 @@ mod tests {
     fn rates_parquet_reads_back() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("rates.parquet");
-        rates_table(&fixture::results())
-            .unwrap()
-            .write_parquet(&path)
-            .unwrap();
-        let df = ParquetReader::new(std::fs::File::open(&path).unwrap())
-            .finish()
-            .unwrap();
-        let names: Vec<&str> = df
-            .get_column_names()
-            .into_iter()
-            .map(|s| s.as_str())
-            .collect();
+        rates_table(&fixture::results()).unwrap().write_parquet(&path).unwrap();
+        let df = ParquetReader::new(std::fs::File::open(&path).unwrap()).finish().unwrap();
+        let names: Vec<&str> = df.get_column_names().into_iter().map(|s| s.as_str()).collect();
         assert_eq!(names, RATES_COLUMNS.map(|c| c.0));
         assert_eq!(df.height(), 10);
         assert_eq!(df.column("numerator").unwrap().dtype(), &DataType::UInt64);
@@ -282,24 +259,14 @@ mod tests {
         let protocol = df.column("protocol").unwrap().str().unwrap();
         assert_eq!(protocol.get(0), None);
         assert_eq!(protocol.get(2), Some("watch"));
-        assert_eq!(
-            df.column("denominator").unwrap().u64().unwrap().get(4),
-            Some(41_000)
-        );
-        assert_eq!(
-            df.column("ci_method").unwrap().str().unwrap().get(6),
-            None,
-            "SEL has no interval"
-        );
+        assert_eq!(df.column("denominator").unwrap().u64().unwrap().get(4), Some(41_000));
+        assert_eq!(df.column("ci_method").unwrap().str().unwrap().get(6), None, "SEL has no interval");
     }
 
     #[test]
     fn non_finite_threshold_is_an_error() {
         let mut results = fixture::results();
         results.vendors[0].protocols[0].rates[0].threshold = Some(f64::NAN);
-        assert!(matches!(
-            rates_table(&results),
-            Err(ReportError::NonFinite { .. })
-        ));
+        assert!(matches!(rates_table(&results), Err(ReportError::NonFinite { .. })));
     }
 }

@@ -12,12 +12,7 @@ fn listing(dir: &Path) -> Vec<String> {
             if path.is_dir() {
                 walk(base, &path, out);
             } else {
-                out.push(
-                    path.strip_prefix(base)
-                        .unwrap()
-                        .to_string_lossy()
-                        .into_owned(),
-                );
+                out.push(path.strip_prefix(base).unwrap().to_string_lossy().into_owned());
             }
         }
     }
@@ -69,11 +64,7 @@ fn write_all_writes_the_documented_layout() {
             probe_ids: &data.probes,
             reference_ids: &data.references,
         },
-        RawProtocolOutputs::Search {
-            protocol: "watch",
-            searches: &data.searches,
-            search_ids: &data.search_ids,
-        },
+        RawProtocolOutputs::Search { protocol: "watch", searches: &data.searches, search_ids: &data.search_ids },
     ];
     let raw = [RawVendorOutputs {
         vendor: "acme",
@@ -99,24 +90,16 @@ fn write_all_writes_the_documented_layout() {
             "summary.md",
         ]
     );
-    let json: serde_json::Value =
-        serde_json::from_str(&fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
     assert_eq!(json["schema_version"], "1.0");
-    assert!(
-        fs::read_to_string(out.join("summary.md"))
-            .unwrap()
-            .contains("1 in 5,860")
-    );
+    assert!(fs::read_to_string(out.join("summary.md")).unwrap().contains("1 in 5,860"));
 
     // A second run replaces the outputs and leaves other files alone.
     fs::write(out.join("notes.txt"), "mine").unwrap();
     write_all(&out, &fixture::results(), &[]).unwrap();
     let after = listing(&out);
     assert!(after.contains(&"notes.txt".to_string()));
-    assert!(
-        !after.iter().any(|f| f.starts_with("raw/")),
-        "raw/ of the earlier run is replaced: {after:?}"
-    );
+    assert!(!after.iter().any(|f| f.starts_with("raw/")), "raw/ of the earlier run is replaced: {after:?}");
     assert!(out.join("raw").is_dir());
 }
 
@@ -137,36 +120,18 @@ fn failure_leaves_the_output_folder_as_it_was() {
         probe_ids: &data.probes[..1],
         reference_ids: &data.references,
     }];
-    let raw = [RawVendorOutputs {
-        vendor: "acme",
-        subject_ids: &data.subjects,
-        protocols: &protocols,
-        failures: &[],
-    }];
+    let raw = [RawVendorOutputs { vendor: "acme", subject_ids: &data.subjects, protocols: &protocols, failures: &[] }];
     let mut changed = fixture::results();
     changed.benchmark.name = "other".into();
-    assert!(matches!(
-        write_all(&out, &changed, &raw),
-        Err(ReportError::LengthMismatch { .. })
-    ));
+    assert!(matches!(write_all(&out, &changed, &raw), Err(ReportError::LengthMismatch { .. })));
     assert_eq!(listing(&out), before);
-    assert_eq!(
-        fs::read_to_string(out.join("results.json")).unwrap(),
-        old_json
-    );
-    assert_eq!(
-        fs::read_dir(&out).unwrap().count(),
-        entries,
-        "no staging folder left"
-    );
+    assert_eq!(fs::read_to_string(out.join("results.json")).unwrap(), old_json);
+    assert_eq!(fs::read_dir(&out).unwrap().count(), entries, "no staging folder left");
 
     // Non-finite numbers are refused before anything is staged.
     let mut bad = fixture::results();
     bad.config.confidence = f64::NAN;
-    assert!(matches!(
-        write_all(&out, &bad, &[]),
-        Err(ReportError::NonFinite { .. })
-    ));
+    assert!(matches!(write_all(&out, &bad, &[]), Err(ReportError::NonFinite { .. })));
     assert_eq!(listing(&out), before);
 }
 
@@ -175,47 +140,16 @@ fn unsafe_or_duplicate_names_are_refused() {
     let data = raw_data();
     let dir = tempfile::tempdir().unwrap();
     for name in ["", "..", "a/b", ".hidden"] {
-        let raw = [RawVendorOutputs {
-            vendor: name,
-            subject_ids: &data.subjects,
-            protocols: &[],
-            failures: &[],
-        }];
-        assert!(
-            matches!(
-                write_all(dir.path(), &fixture::results(), &raw),
-                Err(ReportError::BadName(_))
-            ),
-            "{name:?}"
-        );
+        let raw = [RawVendorOutputs { vendor: name, subject_ids: &data.subjects, protocols: &[], failures: &[] }];
+        assert!(matches!(write_all(dir.path(), &fixture::results(), &raw), Err(ReportError::BadName(_))), "{name:?}");
     }
     let protocols = [
-        RawProtocolOutputs::Search {
-            protocol: "w",
-            searches: &data.searches,
-            search_ids: &data.search_ids,
-        },
-        RawProtocolOutputs::Search {
-            protocol: "w",
-            searches: &data.searches,
-            search_ids: &data.search_ids,
-        },
+        RawProtocolOutputs::Search { protocol: "w", searches: &data.searches, search_ids: &data.search_ids },
+        RawProtocolOutputs::Search { protocol: "w", searches: &data.searches, search_ids: &data.search_ids },
     ];
-    let raw = [RawVendorOutputs {
-        vendor: "acme",
-        subject_ids: &data.subjects,
-        protocols: &protocols,
-        failures: &[],
-    }];
-    assert!(matches!(
-        write_all(dir.path(), &fixture::results(), &raw),
-        Err(ReportError::DuplicatePath(_))
-    ));
-    assert_eq!(
-        fs::read_dir(dir.path()).unwrap().count(),
-        0,
-        "nothing written"
-    );
+    let raw = [RawVendorOutputs { vendor: "acme", subject_ids: &data.subjects, protocols: &protocols, failures: &[] }];
+    assert!(matches!(write_all(dir.path(), &fixture::results(), &raw), Err(ReportError::DuplicatePath(_))));
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0, "nothing written");
 }
 
 /// Writes the fixture's whole output folder to `$VERITY_REPORTS_FIXTURE_OUT` for the
@@ -234,11 +168,7 @@ fn write_fixture_output_for_independent_check() {
             probe_ids: &data.probes,
             reference_ids: &data.references,
         },
-        RawProtocolOutputs::Search {
-            protocol: "watch",
-            searches: &data.searches,
-            search_ids: &data.search_ids,
-        },
+        RawProtocolOutputs::Search { protocol: "watch", searches: &data.searches, search_ids: &data.search_ids },
     ];
     let raw = [RawVendorOutputs {
         vendor: "acme",

@@ -59,14 +59,23 @@ pub fn execute(args: Args) -> CliResult {
     if let Some(t) = args.declared_threshold.filter(|t| !t.is_finite()) {
         return Err(CliError::BadInput(format!("--declared-threshold: value `{t}` is not a finite number")));
     }
-    let declared: Vec<DeclaredThreshold> =
-        args.declared_threshold.map(|value| DeclaredThreshold { label: "declared".into(), value }).into_iter().collect();
+    let declared: Vec<DeclaredThreshold> = args
+        .declared_threshold
+        .map(|value| DeclaredThreshold { label: "declared".into(), value })
+        .into_iter()
+        .collect();
 
     let mut inputs = BTreeMap::new();
     let mut whole = Sha256::new();
-    for path in [Some(&args.subjects), args.verification.as_ref(), args.searches.as_ref(), args.gallery.as_ref(), args.candidates.as_ref()]
-        .into_iter()
-        .flatten()
+    for path in [
+        Some(&args.subjects),
+        args.verification.as_ref(),
+        args.searches.as_ref(),
+        args.gallery.as_ref(),
+        args.candidates.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
     {
         let h = sha256_file(path)?;
         whole.update(format!("{}\t{h}\n", path.display()));
@@ -94,7 +103,10 @@ pub fn execute(args: Args) -> CliResult {
     }
     if let Some(s) = &input.searches {
         let kind = ProtocolKind::Identification;
-        protocols.push(analyse_search("identification", kind, std::slice::from_ref(s), &input.population, &config, &declared).map_err(bad)?);
+        protocols.push(
+            analyse_search("identification", kind, std::slice::from_ref(s), &input.population, &config, &declared)
+                .map_err(bad)?,
+        );
         let mut h = Sha256::new();
         for i in 0..s.len() {
             h.update(format!("{}\t{}\n", input.search_ids[s.search[i] as usize], ids[s.subject[i] as usize]));
@@ -149,7 +161,8 @@ pub fn execute(args: Args) -> CliResult {
         }],
         provenance: provenance(inputs, BTreeMap::new()),
     };
-    reports::write_all(&args.out, &results, &[]).map_err(|e| CliError::Failure(format!("writing {}: {e}", args.out.display())))?;
+    reports::write_all(&args.out, &results, &[])
+        .map_err(|e| CliError::Failure(format!("writing {}: {e}", args.out.display())))?;
     println!("{}", reports::summary::markdown(&results));
     println!("outputs written to {}", args.out.display());
     Ok(())

@@ -77,7 +77,10 @@ impl AnalysisOptions {
 
 /// The command line as typed, quoted so that it can be pasted back into a shell.
 pub fn command_line() -> String {
-    std::env::args()
+    // The program is named `verity` whatever path started it, so the line is the same
+    // on every machine.
+    std::iter::once("verity".to_string())
+        .chain(std::env::args().skip(1))
         .map(|a| {
             if !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=,@+".contains(c)) {
                 a
@@ -95,12 +98,7 @@ pub fn sha256_file(path: &Path) -> Result<String, CliError> {
 }
 
 pub fn provenance(inputs: BTreeMap<String, String>, seeds: BTreeMap<String, u64>) -> Provenance {
-    Provenance {
-        verity_version: env!("CARGO_PKG_VERSION").to_string(),
-        command: command_line(),
-        seeds,
-        inputs,
-    }
+    Provenance { verity_version: env!("CARGO_PKG_VERSION").to_string(), command: command_line(), seeds, inputs }
 }
 
 /// Analyse every vendor run, assemble the results, and write the output folder.
@@ -113,9 +111,7 @@ pub fn write_run(
 ) -> Result<Results, CliError> {
     let mut vendors = Vec::new();
     for run in runs {
-        vendors.push(
-            harness::evaluate::evaluate(bench, run, &config).map_err(|e| CliError::BadInput(e.to_string()))?,
-        );
+        vendors.push(harness::evaluate::evaluate(bench, run, &config).map_err(|e| CliError::BadInput(e.to_string()))?);
     }
     let results = Results {
         schema_version: RESULTS_SCHEMA_VERSION.to_string(),
@@ -188,7 +184,8 @@ pub fn write_run(
             failures: &failures[i],
         })
         .collect();
-    reports::write_all(out, &results, &raw).map_err(|e| CliError::Failure(format!("writing {}: {e}", out.display())))?;
+    reports::write_all(out, &results, &raw)
+        .map_err(|e| CliError::Failure(format!("writing {}: {e}", out.display())))?;
     Ok(results)
 }
 

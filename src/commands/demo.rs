@@ -44,7 +44,8 @@ pub fn execute(args: Args) -> CliResult {
     let spec = datasets::synthetic::parse_spec(POPULATION, &spec_path).map_err(|e| failure(e.to_string()))?;
     let bench_dir = out.join("benchmark");
     let generated = datasets::synthetic::generate(&spec).map_err(|e| failure(e.to_string()))?;
-    datasets::write_benchmark(&generated, &spec.population.description, &bench_dir).map_err(|e| failure(e.to_string()))?;
+    datasets::write_benchmark(&generated, &spec.population.description, &bench_dir)
+        .map_err(|e| failure(e.to_string()))?;
     let bench = super::load_benchmark(&bench_dir)?;
 
     let mut inputs = BTreeMap::new();
@@ -86,7 +87,11 @@ pub fn execute(args: Args) -> CliResult {
 
 fn find<'a>(rows: &'a [RateRow], metric: Metric, grouping: &str, group: &str) -> Option<&'a RateRow> {
     rows.iter().find(|r| {
-        r.metric == metric && r.operating_point == "grid" && r.threshold == Some(HEADLINE) && r.grouping == grouping && r.group == group
+        r.metric == metric
+            && r.operating_point == "grid"
+            && r.threshold == Some(HEADLINE)
+            && r.grouping == grouping
+            && r.group == group
     })
 }
 
@@ -99,8 +104,15 @@ fn cell(r: Option<&RateRow>) -> String {
 
 /// Watchlist TPIR and FPIR per ethnicity (and overall) at 0.6, per vendor.
 fn headline_table(results: &Results) -> String {
-    let mut s = format!("\nWatchlist at threshold {HEADLINE} (TPIR: passes that alert for the right person; FPIR: crowd faces that raise any alert)\n");
-    let grouping = results.benchmark.subjects_per_group.keys().find(|k| *k == "ethnicity").cloned()
+    let mut s = format!(
+        "\nWatchlist at threshold {HEADLINE} (TPIR: passes that alert for the right person; FPIR: crowd faces that raise any alert)\n"
+    );
+    let grouping = results
+        .benchmark
+        .subjects_per_group
+        .keys()
+        .find(|k| *k == "ethnicity")
+        .cloned()
         .or_else(|| results.benchmark.subjects_per_group.keys().next().cloned())
         .unwrap_or_default();
     let mut groups: Vec<(String, String)> = vec![("all".into(), "all".into())];
@@ -108,8 +120,13 @@ fn headline_table(results: &Results) -> String {
         groups.extend(g.keys().map(|k| (grouping.clone(), k.clone())));
     }
     for v in &results.vendors {
-        let Some(p) = v.protocols.iter().find(|p| p.kind == harness::benchmark::ProtocolKind::Watchlist) else { continue };
-        s.push_str(&format!("\n{} ({})\n  {:<10} {:>28} {:>28} {:>12}\n", v.vendor.name, v.vendor.version, "group", "TPIR", "FPIR", "1 in X"));
+        let Some(p) = v.protocols.iter().find(|p| p.kind == harness::benchmark::ProtocolKind::Watchlist) else {
+            continue;
+        };
+        s.push_str(&format!(
+            "\n{} ({})\n  {:<10} {:>28} {:>28} {:>12}\n",
+            v.vendor.name, v.vendor.version, "group", "TPIR", "FPIR", "1 in X"
+        ));
         for (grouping, group) in &groups {
             let fpir = find(&p.rates, Metric::Fpir, grouping, group);
             let one_in = match fpir.and_then(|r| r.rate.value()) {
@@ -117,7 +134,13 @@ fn headline_table(results: &Results) -> String {
                 Some(_) => "none seen".into(),
                 None => "undefined".into(),
             };
-            s.push_str(&format!("  {:<10} {:>28} {:>28} {:>12}\n", group, cell(find(&p.rates, Metric::Tpir, grouping, group)), cell(fpir), one_in));
+            s.push_str(&format!(
+                "  {:<10} {:>28} {:>28} {:>12}\n",
+                group,
+                cell(find(&p.rates, Metric::Tpir, grouping, group)),
+                cell(fpir),
+                one_in
+            ));
         }
     }
     s

@@ -10,7 +10,6 @@ use std::path::Path;
 
 /// Load and validate a benchmark; every problem becomes one line of a bad-input error.
 pub fn load_benchmark(dir: &Path) -> Result<harness::benchmark::Benchmark, CliError> {
-    datasets::load(dir).map_err(|problems| {
-        CliError::BadInput(problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n"))
-    })
+    datasets::load(dir)
+        .map_err(|problems| CliError::BadInput(problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n")))
 }

@@ -46,7 +46,7 @@ pub fn execute(args: Args) -> CliResult {
 mod tests {
     //! The generator and the simulated vendor together: a planted parameter moves the
     //! right similarity distribution on generated samples.
-    use harness::benchmark::{Protocol, MediaSource};
+    use harness::benchmark::{MediaSource, Protocol};
     use harness::vendor::{Role, Vendor};
     use std::path::Path;
 
@@ -93,7 +93,8 @@ cluster = 0.4
             })
             .collect();
         let Protocol::Verification(v) = &bench.protocols[0] else { panic!() };
-        let group = |sample: u32| &bench.population.subjects[bench.samples.subject[sample as usize] as usize].attributes[0];
+        let group =
+            |sample: u32| &bench.population.subjects[bench.samples.subject[sample as usize] as usize].attributes[0];
         let (mut sums, mut counts) = ([0.0f64; 2], [0usize; 2]);
         for (&p, &r) in v.probe.iter().zip(&v.reference) {
             if bench.samples.subject[p as usize] != bench.samples.subject[r as usize] {

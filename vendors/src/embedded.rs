@@ -12,10 +12,10 @@
 //! value = 0.4
 //! ```
 
-use crate::config::{self, ConfigText, ThresholdEntry};
 use crate::VendorError;
+use crate::config::{self, ConfigText, ThresholdEntry};
 use harness::vendor::{
-    cosine, DeclaredThreshold, FailureCode, Role, Template, TemplateFailure, TemplateFormat, Vendor, VendorDescription,
+    DeclaredThreshold, FailureCode, Role, Template, TemplateFailure, TemplateFormat, Vendor, VendorDescription, cosine,
 };
 use serde::Deserialize;
 use std::path::Path;
@@ -98,7 +98,7 @@ impl Vendor for EmbeddedVendor {
     }
 
     fn create_template(&self, media: &[u8], _role: Role) -> Result<Template, TemplateFailure> {
-        if media.is_empty() || media.len() % 4 != 0 {
+        if media.is_empty() || !media.len().is_multiple_of(4) {
             return Err(TemplateFailure {
                 code: FailureCode::ParseError,
                 message: format!("embedded template has {} bytes, not a whole number of f32 values", media.len()),
@@ -130,7 +130,8 @@ mod tests {
 
     #[test]
     fn passthrough_and_cosine() {
-        let v = EmbeddedVendor::from_toml("kind = \"embedded\"\nname = \"e\"\nversion = \"1\"\n", Path::new("e.toml")).unwrap();
+        let v = EmbeddedVendor::from_toml("kind = \"embedded\"\nname = \"e\"\nversion = \"1\"\n", Path::new("e.toml"))
+            .unwrap();
         assert_eq!(v.describe().template, TemplateFormat::Opaque);
         let a = v.create_template(&bytes(&[1.0, 0.0, 0.0]), Role::Enrol).unwrap();
         let b = v.create_template(&bytes(&[1.0, 1.0, 0.0]), Role::Search).unwrap();

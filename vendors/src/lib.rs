@@ -52,7 +52,8 @@ pub fn vendor_from_toml(text: &str, path: &Path) -> Result<Box<dyn Vendor>, Vend
         Some("simulated") => Ok(Box::new(SimulatedVendor::from_toml(text, path)?)),
         Some("embedded") => Ok(Box::new(EmbeddedVendor::from_toml(text, path)?)),
         Some(other) => {
-            Err(file.error_at_key(&["kind"], format!("unknown vendor kind `{other}`; known kinds: {}", KINDS.join(", "))))
+            Err(file
+                .error_at_key(&["kind"], format!("unknown vendor kind `{other}`; known kinds: {}", KINDS.join(", "))))
         }
         None => Err(file.error(None, "kind", format!("missing key `kind` (one of: {})", KINDS.join(", ")))),
     }

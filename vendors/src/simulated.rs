@@ -31,11 +31,11 @@
 //! same media and config give the same template bytes. The role is ignored.
 //! `examples/demo/calibrate.py` reproduces this model in numpy.
 
-use crate::config::{self, ConfigText, ThresholdEntry};
 use crate::VendorError;
-use harness::synthetic_face::{SyntheticFace, APPEARANCE_SEPARATOR};
+use crate::config::{self, ConfigText, ThresholdEntry};
+use harness::synthetic_face::{APPEARANCE_SEPARATOR, SyntheticFace};
 use harness::vendor::{
-    cosine, DeclaredThreshold, FailureCode, Role, Template, TemplateFailure, TemplateFormat, Vendor, VendorDescription,
+    DeclaredThreshold, FailureCode, Role, Template, TemplateFailure, TemplateFormat, Vendor, VendorDescription, cosine,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -195,7 +195,9 @@ impl SimulatedVendor {
         check(&["defaults"], &config.defaults)?;
         for (key, o) in &config.cells {
             if split_key(key).is_empty() {
-                return Err(file.error_at_key(&["cells", key], "an override key must name at least one attribute value"));
+                return Err(
+                    file.error_at_key(&["cells", key], "an override key must name at least one attribute value")
+                );
             }
             check(&["cells", key], o)?;
         }
@@ -221,7 +223,8 @@ impl SimulatedVendor {
 
     /// The parameters this vendor applies to faces showing `appearance`.
     pub fn parameters(&self, appearance: &str) -> CellParameters {
-        let mut p = CellParameters { cluster: 0.0, identity_dim: self.config.dim, noise: 0.5, quality_spread: 0.0, fte: 0.0 };
+        let mut p =
+            CellParameters { cluster: 0.0, identity_dim: self.config.dim, noise: 0.5, quality_spread: 0.0, fte: 0.0 };
         self.config.defaults.apply(&mut p);
         let values: Vec<&str> = appearance.split(APPEARANCE_SEPARATOR).collect();
         for (key, o) in &self.overrides {

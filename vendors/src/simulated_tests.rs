@@ -46,10 +46,8 @@ fn faces(seed: u64, appearance: &str, subjects: usize, per_subject: usize) -> Ve
 /// Mean mated and non-mated cosine of a cell, through create_template and compare.
 fn mean_scores(v: &SimulatedVendor, appearance: &str) -> (f64, f64) {
     let subjects = faces(11, appearance, 60, 2);
-    let t: Vec<Vec<Template>> = subjects
-        .iter()
-        .map(|s| s.iter().map(|m| v.create_template(m, Role::Verify).unwrap()).collect())
-        .collect();
+    let t: Vec<Vec<Template>> =
+        subjects.iter().map(|s| s.iter().map(|m| v.create_template(m, Role::Verify).unwrap()).collect()).collect();
     let mated: Vec<f64> = t.iter().map(|s| v.compare(&s[0], &s[1]).unwrap()).collect();
     let mut non_mated = Vec::new();
     for i in 0..t.len() {

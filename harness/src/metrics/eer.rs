@@ -19,7 +19,8 @@ pub fn equal_error_rate(mated: &[f64], non_mated: &[f64]) -> Option<(f64, f64)> 
         let fmr = (non_mated.len() - non_mated.partition_point(|&x| x < t)) as f64 / nn;
         (fmr, fnmr)
     };
-    let top = mated.last().copied().unwrap_or(f64::NEG_INFINITY).max(non_mated.last().copied().unwrap_or(f64::NEG_INFINITY));
+    let top =
+        mated.last().copied().unwrap_or(f64::NEG_INFINITY).max(non_mated.last().copied().unwrap_or(f64::NEG_INFINITY));
     // Distinct finite candidate thresholds, ascending, merged from both sides.
     let mut candidates: Vec<f64> = mated.iter().chain(non_mated).copied().filter(|x| x.is_finite()).collect();
     candidates.sort_unstable_by(f64::total_cmp);
