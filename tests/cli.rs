@@ -218,3 +218,52 @@ fn analyse_identification_scores() {
     let fpir = rate_row(&rates, "scores,identification,identification,fpir,2,,0.6,grid,sex,F,");
     assert_eq!(&fpir[10..12], &["1", "1"]);
 }
+
+/// The raw scores a run writes, analysed again with `verity analyse`, give the same
+/// FMR and FNMR rows: the Parquet round trip and the two entry points agree.
+#[test]
+fn analyse_of_a_runs_raw_scores_reproduces_its_rates() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let tiny = fixture("tiny");
+    let vendor = write(d, "emb.toml", "kind = \"embedded\"\nname = \"emb\"\nversion = \"1\"\n");
+    let run_out = d.join("run");
+    let o = verity(&[
+        "run",
+        tiny.to_str().unwrap(),
+        "--vendor",
+        vendor.to_str().unwrap(),
+        "--out",
+        run_out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let scores = run_out.join("raw/emb/verification.scores.parquet");
+    let again = d.join("again");
+    let o = verity(&[
+        "analyse",
+        "--subjects",
+        tiny.join("subjects.csv").to_str().unwrap(),
+        "--verification",
+        scores.to_str().unwrap(),
+        "--vendor",
+        "emb",
+        "--out",
+        again.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let rows = |dir: &Path| -> Vec<String> {
+        std::fs::read_to_string(dir.join("rates.csv"))
+            .unwrap()
+            .lines()
+            .filter(|l| {
+                l.starts_with("emb,verification,verification,fmr,")
+                    || l.starts_with("emb,verification,verification,fnmr,")
+            })
+            .filter(|l| l.contains(",grid,"))
+            .map(str::to_string)
+            .collect()
+    };
+    let (first, second) = (rows(&run_out), rows(&again));
+    assert!(first.len() >= 5 * 2 * 9, "{}", first.len());
+    assert_eq!(first, second);
+}
