@@ -1,0 +1,107 @@
+//! Times verity's kernels on data it writes to a folder, so that `compare_numpy.py`
+//! can time the reference on the very same data and print the ratio.
+//!
+//! `kernels search DIR [queries gallery dim L]`: exhaustive 1:N search with top-L.
+//! `kernels counting DIR [trials groups thresholds]`: per-group counts >= T.
+//! Prints one JSON line: {"kernel", "seconds" (best of 5), sizes}.
+
+use harness::metrics::counting::GroupedScores;
+use harness::search::{EmbeddingGallery, normalise, search};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::StandardNormal;
+use std::io::Write;
+use std::path::Path;
+use std::time::Instant;
+
+fn write_f32(path: &Path, values: &[f32]) {
+    let bytes: Vec<u8> = values.iter().flat_map(|x| x.to_le_bytes()).collect();
+    std::fs::write(path, bytes).expect("write data");
+}
+
+fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, T) {
+    let mut best = f64::INFINITY;
+    let mut out = None;
+    for _ in 0..runs {
+        let start = Instant::now();
+        let r = f();
+        best = best.min(start.elapsed().as_secs_f64());
+        out = Some(r);
+    }
+    (best, out.expect("at least one run"))
+}
+
+fn arg(args: &[String], i: usize, default: usize) -> usize {
+    args.get(i).and_then(|a| a.parse().ok()).unwrap_or(default)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let (kernel, dir) = match (args.get(1), args.get(2)) {
+        (Some(k), Some(d)) => (k.as_str(), Path::new(d)),
+        _ => {
+            eprintln!("usage: kernels search|counting DIR [sizes...]");
+            std::process::exit(2);
+        }
+    };
+    std::fs::create_dir_all(dir).expect("create folder");
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    match kernel {
+        "search" => {
+            let (queries, gallery, dim, l) =
+                (arg(&args, 3, 4000), arg(&args, 4, 10_000), arg(&args, 5, 128), arg(&args, 6, 10));
+            let mut unit = |n: usize| -> Vec<f32> {
+                let mut v: Vec<f32> = (0..n * dim).map(|_| rng.sample::<f32, _>(StandardNormal)).collect();
+                v.chunks_mut(dim).for_each(normalise);
+                v
+            };
+            let g = unit(gallery);
+            let q = unit(queries);
+            write_f32(&dir.join("gallery.f32"), &g);
+            write_f32(&dir.join("queries.f32"), &q);
+            let eg =
+                EmbeddingGallery { dim, rows: g, subject_position: (0..gallery as u32).collect(), subjects: gallery };
+            let (seconds, found) = best_of(5, || search(&eg, &q, &[gallery], l));
+            let top1: Vec<u32> = found.iter().map(|per| per[0].first().map_or(u32::MAX, |c| c.0)).collect();
+            let bytes: Vec<u8> = top1.iter().flat_map(|x| x.to_le_bytes()).collect();
+            std::fs::write(dir.join("top1.u32"), bytes).expect("write result");
+            println!(
+                "{{\"kernel\":\"search\",\"seconds\":{seconds},\"queries\":{queries},\"gallery\":{gallery},\"dim\":{dim},\"L\":{l},\"threads\":{}}}",
+                rayon_threads()
+            );
+        }
+        "counting" => {
+            let (trials, groups, thresholds) = (arg(&args, 3, 10_000_000), arg(&args, 4, 8), arg(&args, 5, 5));
+            let scores: Vec<f32> = (0..trials).map(|_| rng.sample::<f32, _>(StandardNormal) * 0.1).collect();
+            let codes: Vec<u32> = (0..trials).map(|_| rng.random_range(0..groups as u32)).collect();
+            write_f32(&dir.join("scores.f32"), &scores);
+            std::fs::write(dir.join("groups.u32"), codes.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>())
+                .expect("write groups");
+            let s64: Vec<f64> = scores.iter().map(|&x| x as f64).collect();
+            let ts: Vec<f64> = (0..thresholds).map(|i| 0.1 + 0.02 * i as f64).collect();
+            let (seconds, counts) = best_of(5, || {
+                let g = GroupedScores::new(&s64, &codes, groups);
+                (0..groups)
+                    .flat_map(|gi| ts.iter().map(move |&t| (gi, t)))
+                    .map(|(gi, t)| g.at_least(gi, t))
+                    .collect::<Vec<u64>>()
+            });
+            let mut f = std::fs::File::create(dir.join("counts.txt")).expect("write counts");
+            for c in counts {
+                writeln!(f, "{c}").expect("write counts");
+            }
+            println!(
+                "{{\"kernel\":\"counting\",\"seconds\":{seconds},\"trials\":{trials},\"groups\":{groups},\"thresholds\":{thresholds},\"threads\":{}}}",
+                rayon_threads()
+            );
+        }
+        other => {
+            eprintln!("unknown kernel `{other}`: search or counting");
+            std::process::exit(2);
+        }
+    }
+}
+
+fn rayon_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
