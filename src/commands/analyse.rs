@@ -122,6 +122,17 @@ pub fn execute(args: Args) -> CliResult {
         });
     }
 
+    // The vendor's own score range is unknown here; record the range observed.
+    let finite = input
+        .verification
+        .iter()
+        .flat_map(|v| v.score.iter())
+        .chain(input.searches.iter().flat_map(|s| s.candidate_score.iter()))
+        .copied()
+        .filter(|x| x.is_finite());
+    let observed =
+        finite.fold(None, |acc: Option<(f64, f64)>, x| Some(acc.map_or((x, x), |(lo, hi)| (lo.min(x), hi.max(x)))));
+    let observed = observed.unwrap_or((0.0, 0.0));
     let population = &input.population;
     let mut subjects_per_group: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
     for (a, name) in population.attributes.iter().enumerate() {
@@ -147,9 +158,9 @@ pub fn execute(args: Args) -> CliResult {
             vendor: VendorDescription {
                 name: args.vendor.clone(),
                 version: String::new(),
-                score_min: f64::MIN,
-                score_max: f64::MAX,
-                score_meaning: "as supplied in the score files".into(),
+                score_min: observed.0,
+                score_max: observed.1,
+                score_meaning: "as supplied in the score files; the range given is the range observed".into(),
                 thresholds: declared,
                 template: TemplateFormat::Opaque,
             },

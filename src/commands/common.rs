@@ -202,3 +202,27 @@ pub fn check_vendor_names(runs: &[VendorRun]) -> Result<(), CliError> {
     }
     Ok(())
 }
+
+/// Wall-clock times per vendor, to stderr (they vary run to run, so they are not in
+/// `results.json`).
+pub fn print_timings(runs: &[VendorRun]) {
+    for r in runs {
+        let t = &r.timing;
+        let per = if t.templates > 0 { t.template_seconds_total / t.templates as f64 * 1e3 } else { 0.0 };
+        eprintln!(
+            "{}: {} templates ({:.3} ms each, summed over threads), comparisons {:.2} s, searches {:.2} s",
+            r.description.name, t.templates, per, t.comparison_seconds_total, t.search_seconds_total
+        );
+    }
+}
+
+/// Run `work` as a one-step stage, so that it has a progress line while it runs.
+pub fn stage<T>(name: &str, work: impl FnOnce() -> T) -> T {
+    use harness::progress::Progress;
+    let bars = crate::progress::Bars;
+    let s = bars.stage(name, 1);
+    let out = work();
+    s.advance(1);
+    s.finish();
+    out
+}

@@ -3,7 +3,7 @@
 //! It needs nothing but the binary: the population and vendor configs are built in
 //! (they are the files under `examples/demo/`).
 
-use super::common::{AnalysisOptions, check_vendor_names, provenance, write_run};
+use super::common::{AnalysisOptions, check_vendor_names, print_timings, provenance, stage, write_run};
 use crate::error::{CliError, CliResult};
 use crate::progress::Bars;
 use harness::analysis::{Metric, RateRow};
@@ -43,10 +43,11 @@ pub fn execute(args: Args) -> CliResult {
     write_text(&spec_path, POPULATION)?;
     let spec = datasets::synthetic::parse_spec(POPULATION, &spec_path).map_err(|e| failure(e.to_string()))?;
     let bench_dir = out.join("benchmark");
-    let generated = datasets::synthetic::generate(&spec).map_err(|e| failure(e.to_string()))?;
-    datasets::write_benchmark(&generated, &spec.population.description, &bench_dir)
+    let generated = stage("generating the benchmark", || datasets::synthetic::generate(&spec))
         .map_err(|e| failure(e.to_string()))?;
-    let bench = super::load_benchmark(&bench_dir)?;
+    stage("writing the benchmark", || datasets::write_benchmark(&generated, &spec.population.description, &bench_dir))
+        .map_err(|e| failure(e.to_string()))?;
+    let bench = stage("loading the benchmark", || super::load_benchmark(&bench_dir))?;
 
     let mut inputs = BTreeMap::new();
     inputs.insert(format!("benchmark:{}", bench_dir.display()), bench.content_hash.clone());
@@ -62,6 +63,7 @@ pub fn execute(args: Args) -> CliResult {
 
     let runs: Vec<_> = vendors.iter().map(|v| harness::runner::run_vendor(&bench, v.as_ref(), &Bars)).collect();
     check_vendor_names(&runs)?;
+    print_timings(&runs);
     let options = AnalysisOptions {
         thresholds: "0.56:0.64:0.02".into(),
         groups: Vec::new(),
@@ -79,7 +81,7 @@ pub fn execute(args: Args) -> CliResult {
     reproduce.push_str(&format!(" --out {} --thresholds {}", out.display(), options.thresholds));
     let mut prov = provenance(inputs, BTreeMap::from([("population".to_string(), spec.population.seed)]));
     prov.command = reproduce;
-    let results = write_run(&bench, &runs, config, prov, out)?;
+    let results = stage("analysing and writing", || write_run(&bench, &runs, config, prov, out))?;
     print!("{}", headline_table(&results));
     println!("\nEverything is in {}: summary.md, results.json, rates.csv/.parquet, raw/.", out.display());
     Ok(())

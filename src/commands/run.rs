@@ -1,6 +1,6 @@
 //! `verity run BENCH --vendor CONFIG... --out DIR`: run vendors on a benchmark, analyse, write.
 
-use super::common::{AnalysisOptions, check_vendor_names, provenance, sha256_file, write_run};
+use super::common::{AnalysisOptions, check_vendor_names, print_timings, provenance, sha256_file, stage, write_run};
 use crate::error::{CliError, CliResult};
 use crate::progress::Bars;
 use std::collections::BTreeMap;
@@ -21,7 +21,7 @@ pub struct Args {
 }
 
 pub fn execute(args: Args) -> CliResult {
-    let bench = super::load_benchmark(&args.benchmark)?;
+    let bench = stage("loading the benchmark", || super::load_benchmark(&args.benchmark))?;
     let config = args.analysis.config(&bench.population)?;
     let mut inputs = BTreeMap::new();
     inputs.insert(format!("benchmark:{}", args.benchmark.display()), bench.content_hash.clone());
@@ -33,7 +33,10 @@ pub fn execute(args: Args) -> CliResult {
     }
     let runs: Vec<_> = vendors.iter().map(|v| harness::runner::run_vendor(&bench, v.as_ref(), &Bars)).collect();
     check_vendor_names(&runs)?;
-    let results = write_run(&bench, &runs, config, provenance(inputs, BTreeMap::new()), &args.out)?;
+    print_timings(&runs);
+    let results = stage("analysing and writing", || {
+        write_run(&bench, &runs, config, provenance(inputs, BTreeMap::new()), &args.out)
+    })?;
     println!("{}", reports::summary::markdown(&results));
     println!("outputs written to {}", args.out.display());
     Ok(())
