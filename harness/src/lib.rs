@@ -16,6 +16,7 @@ pub mod rate;
 pub mod results;
 pub mod runner;
 pub mod search;
+pub mod stats;
 pub mod synthetic_face;
 pub mod thresholds;
 pub mod trials;

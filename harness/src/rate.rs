@@ -41,19 +41,9 @@ impl Rate {
     /// Two-sided Wilson score interval at `confidence` (Wilson 1927; the default
     /// interval of DESIGN.md section 4). `None` when the rate is undefined.
     pub fn wilson(&self, confidence: f64) -> Option<Interval> {
-        if self.denominator == 0 {
-            return None;
-        }
-        let z = normal_quantile(1.0 - (1.0 - confidence) / 2.0);
-        let n = self.denominator as f64;
-        let p = self.numerator as f64 / n;
-        let z2 = z * z;
-        let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
-        let half = z / (1.0 + z2 / n) * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
-        // At 0 and n errors the bound is exactly 0 or 1; avoid rounding residue.
-        let low = if self.numerator == 0 { 0.0 } else { (centre - half).max(0.0) };
-        let high = if self.numerator == self.denominator { 1.0 } else { (centre + half).min(1.0) };
-        Some(Interval { low, high, method: IntervalMethod::Wilson, confidence })
+        use crate::stats::binomial::{Bound, wilson};
+        let i = wilson(self.numerator, self.denominator, confidence, Bound::TwoSided).ok()?;
+        Some(Interval { low: i.low, high: i.high, method: IntervalMethod::Wilson, confidence })
     }
 }
 
@@ -77,12 +67,6 @@ pub struct Interval {
     pub high: f64,
     pub method: IntervalMethod,
     pub confidence: f64,
-}
-
-/// Standard normal quantile function.
-pub fn normal_quantile(p: f64) -> f64 {
-    use statrs::distribution::{ContinuousCDF, Normal};
-    Normal::standard().inverse_cdf(p)
 }
 
 #[cfg(test)]
