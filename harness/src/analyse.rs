@@ -124,6 +124,7 @@ pub fn analyse_verification(
         rates: Vec::new(),
         eer: Vec::new(),
         cross_group_fmr: Vec::new(),
+        comparisons: Vec::new(),
     };
     for grouping in groupings_with_all(config) {
         let codes = population.group_codes(&grouping)?;
@@ -180,6 +181,7 @@ pub fn analyse_verification(
             });
         }
     }
+    out.comparisons = crate::comparisons::compare_groups(&out.rates, config);
     Ok(out)
 }
 
@@ -210,6 +212,7 @@ pub fn analyse_search(
         rates: Vec::new(),
         eer: Vec::new(),
         cross_group_fmr: Vec::new(),
+        comparisons: Vec::new(),
     };
     for grouping in groupings_with_all(config) {
         let codes = population.group_codes(&grouping)?;
@@ -290,6 +293,7 @@ pub fn analyse_search(
             }
         }
     }
+    out.comparisons = crate::comparisons::compare_groups(&out.rates, config);
     Ok(out)
 }
 

@@ -127,6 +127,8 @@ pub struct ProtocolAnalysis {
     pub rates: Vec<RateRow>,
     pub eer: Vec<EerRow>,
     pub cross_group_fmr: Vec<CrossGroupCell>,
+    /// Tests of the differences between groups, per rate, grouping and threshold.
+    pub comparisons: Vec<crate::comparisons::GroupComparison>,
 }
 
 /// What to compute. Every default is recorded in the results, never silent.
@@ -144,6 +146,15 @@ pub struct AnalysisConfig {
     pub groupings: Vec<Grouping>,
     /// Confidence level of intervals.
     pub confidence: f64,
+    /// Significance level of the tests between groups (after Holm's correction).
+    pub alpha: f64,
+    /// The group every other group is compared with, where a grouping has it; otherwise
+    /// the group with the lowest rate.
+    pub reference_group: Option<String>,
+    /// Tables simulated by the Monte Carlo homogeneity test.
+    pub monte_carlo_replicates: u64,
+    /// Seed of every random choice of the analysis.
+    pub seed: u64,
 }
 
 impl AnalysisConfig {
@@ -155,6 +166,10 @@ impl AnalysisConfig {
             ranks: vec![1],
             groupings,
             confidence: 0.95,
+            alpha: 0.05,
+            reference_group: None,
+            monte_carlo_replicates: 10_000,
+            seed: 20_231_101,
         }
     }
 }

@@ -7,6 +7,7 @@
 pub mod analyse;
 pub mod analysis;
 pub mod benchmark;
+pub mod comparisons;
 pub mod evaluate;
 pub mod metrics;
 pub mod plan;

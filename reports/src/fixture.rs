@@ -74,6 +74,7 @@ fn watchlist() -> ProtocolAnalysis {
         ],
         eer: vec![],
         cross_group_fmr: vec![],
+        comparisons: vec![],
     }
 }
 
@@ -123,10 +124,16 @@ fn verification() -> ProtocolAnalysis {
                 rate: Rate::new(0, 0),
             },
         ],
+        comparisons: vec![],
     }
 }
 
 pub fn results() -> Results {
+    let config = AnalysisConfig::with_thresholds(vec![0.58, 0.6, 0.62], vec![Grouping::parse("sex").unwrap()]);
+    let mut protocols = vec![watchlist(), verification()];
+    for p in &mut protocols {
+        p.comparisons = harness::comparisons::compare_groups(&p.rates, &config);
+    }
     let mut per_group = BTreeMap::new();
     per_group.insert("sex".to_string(), BTreeMap::from([("female".to_string(), 150), ("male".to_string(), 150)]));
     Results {
@@ -141,7 +148,7 @@ pub fn results() -> Results {
             label_provenance: BTreeMap::from([("sex".to_string(), "self-declared".to_string())]),
             subjects_per_group: per_group,
         },
-        config: AnalysisConfig::with_thresholds(vec![0.58, 0.6, 0.62], vec![Grouping::parse("sex").unwrap()]),
+        config,
         trial_lists: vec![
             TrialList {
                 protocol: "watch".into(),
@@ -182,7 +189,7 @@ pub fn results() -> Results {
                 template_bytes_mean: 16.0,
                 ..Default::default()
             },
-            protocols: vec![watchlist(), verification()],
+            protocols,
         }],
         provenance: Provenance {
             verity_version: "0.1.0".into(),

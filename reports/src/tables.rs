@@ -181,6 +181,92 @@ pub fn cross_group_table(results: &Results) -> Result<Table, ReportError> {
     Ok(table)
 }
 
+/// Columns of `comparisons.csv`: one row per group per test table cell.
+pub const COMPARISON_COLUMNS: [(&str, Kind); 29] = [
+    ("vendor", Kind::Str),
+    ("protocol", Kind::Str),
+    ("metric", Kind::Str),
+    ("gallery_size", Kind::U64),
+    ("rank", Kind::U32),
+    ("threshold", Kind::F64),
+    ("operating_point", Kind::Str),
+    ("grouping", Kind::Str),
+    ("omnibus_method", Kind::Str),
+    ("omnibus_statistic", Kind::F64),
+    ("omnibus_dof", Kind::U64),
+    ("omnibus_p", Kind::F64),
+    ("reference_group", Kind::Str),
+    ("reference_rule", Kind::Str),
+    ("group", Kind::Str),
+    ("numerator", Kind::U64),
+    ("denominator", Kind::U64),
+    ("rate", Kind::F64),
+    ("p_value", Kind::F64),
+    ("p_holm", Kind::F64),
+    ("ratio", Kind::F64),
+    ("ratio_low", Kind::F64),
+    ("ratio_high", Kind::F64),
+    ("difference", Kind::F64),
+    ("difference_low", Kind::F64),
+    ("difference_high", Kind::F64),
+    ("verdict", Kind::Str),
+    ("minimum_detectable_ratio", Kind::F64),
+    ("note", Kind::Str),
+];
+
+/// Tests between groups: each group against the reference, beside the omnibus test.
+pub fn comparisons_table(results: &Results) -> Result<Table, ReportError> {
+    let mut table = Table::new(&COMPARISON_COLUMNS);
+    for v in &results.vendors {
+        for p in &v.protocols {
+            for c in &p.comparisons {
+                let o = c.omnibus.as_ref();
+                for g in &c.groups {
+                    let note = match (&g.note, &c.note, &g.power_method) {
+                        (Some(n), _, _) | (None, Some(n), _) => Some(n.clone()),
+                        (None, None, Some(m)) if m != "exact" => {
+                            Some(format!("minimum detectable ratio by the {m} approximation"))
+                        }
+                        _ => None,
+                    };
+                    table.push(vec![
+                        v.vendor.name.clone().into(),
+                        p.protocol.clone().into(),
+                        c.metric.name().into(),
+                        c.gallery_size.into(),
+                        c.rank.into(),
+                        c.threshold.into(),
+                        c.operating_point.clone().into(),
+                        c.grouping.clone().into(),
+                        o.map(|o| o.method.clone()).into(),
+                        o.map(|o| o.statistic).into(),
+                        o.map(|o| o.dof).into(),
+                        o.map(|o| o.p_value).into(),
+                        c.reference_group.clone().into(),
+                        c.reference_rule.clone().into(),
+                        g.group.clone().into(),
+                        g.rate.numerator.into(),
+                        g.rate.denominator.into(),
+                        g.rate.value().into(),
+                        g.p_value.into(),
+                        g.p_holm.into(),
+                        g.ratio.and_then(|r| r.estimate).into(),
+                        g.ratio.map(|r| r.low).into(),
+                        g.ratio.map(|r| r.high).into(),
+                        g.difference.and_then(|r| r.estimate).into(),
+                        g.difference.map(|r| r.low).into(),
+                        g.difference.map(|r| r.high).into(),
+                        g.verdict.clone().into(),
+                        g.minimum_detectable_ratio.into(),
+                        note.into(),
+                    ])?;
+                }
+            }
+        }
+    }
+    Ok(table)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

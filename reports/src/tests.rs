@@ -79,6 +79,7 @@ fn write_all_writes_the_documented_layout() {
         listing(&out),
         [
             "calibrations.csv",
+            "comparisons.csv",
             "cross_group_fmr.csv",
             "eer.csv",
             "rates.csv",

@@ -2,7 +2,7 @@
 //! table, the exact two-proportion comparison built on it, Pearson's chi-squared test of
 //! homogeneity on an r x 2 table, and its seeded Monte Carlo exact version.
 
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Hypergeometric as HypergeometricSampler};
 
@@ -206,35 +206,71 @@ pub fn monte_carlo_homogeneity(
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut sim = vec![0u64; errors.len()];
     let mut exceed = 0u64;
+    // Drawing the smaller of the errors and the non-errors one at a time from the urn of
+    // trials costs O(min(K, N - K)) per table: the common case here (few errors, which is
+    // why the test is needed) is then fast whatever N is. Both ways sample the same
+    // multivariate hypergeometric law.
+    let drawn = k_all.min(n_all - k_all);
+    let by_draws = drawn <= URN_DRAWS_MAX;
+    let mut left = totals.to_vec();
     for _ in 0..replicates {
-        let (mut n_left, mut k_left) = (n_all, k_all);
-        let last = totals.len() - 1;
-        for (i, &n) in totals.iter().enumerate() {
-            let x = if i == last || k_left == 0 || k_left == n_left {
-                // Everything left is forced.
-                if i == last {
-                    k_left
-                } else if k_left == 0 {
-                    0
-                } else {
-                    n
+        if by_draws {
+            left.copy_from_slice(totals);
+            sim.iter_mut().for_each(|x| *x = 0);
+            let mut remaining = n_all;
+            for _ in 0..drawn {
+                let mut u = rng.random_range(0..remaining);
+                let mut g = 0;
+                while u >= left[g] {
+                    u -= left[g];
+                    g += 1;
                 }
-            } else {
-                // Parameters are valid by construction: n <= n_left, k_left <= n_left.
-                match HypergeometricSampler::new(n_left, k_left, n) {
-                    Ok(d) => d.sample(&mut rng),
-                    Err(_) => unreachable!("hypergeometric parameters are valid by construction"),
+                left[g] -= 1;
+                sim[g] += 1;
+                remaining -= 1;
+            }
+            if drawn != k_all {
+                // The draws were the non-errors: errors are what is left of each group.
+                for (x, &n) in sim.iter_mut().zip(totals) {
+                    *x = n - *x;
                 }
-            };
-            sim[i] = x;
-            n_left -= n;
-            k_left -= x;
+            }
+        } else {
+            sequential_hypergeometric(totals, n_all, k_all, &mut rng, &mut sim);
         }
         if pearson_statistic(&sim, totals, &expected, false) >= threshold {
             exceed += 1;
         }
     }
     Ok(MonteCarlo { statistic, p_value: (1 + exceed) as f64 / (1 + replicates) as f64, exceed, replicates, seed })
+}
+
+/// Above this many draws per table the sequential hypergeometric sampler is used.
+const URN_DRAWS_MAX: u64 = 100_000;
+
+/// One table with both margins fixed: the errors of group i are hypergeometric given
+/// those left for groups i.. (the multivariate hypergeometric law of a permutation).
+fn sequential_hypergeometric(totals: &[u64], n_all: u64, k_all: u64, rng: &mut ChaCha8Rng, sim: &mut [u64]) {
+    let (mut n_left, mut k_left) = (n_all, k_all);
+    let last = totals.len() - 1;
+    for (i, &n) in totals.iter().enumerate() {
+        let x = if i == last {
+            k_left
+        } else if k_left == 0 {
+            0
+        } else if k_left == n_left {
+            n
+        } else {
+            // Parameters are valid by construction: n <= n_left, k_left <= n_left.
+            match HypergeometricSampler::new(n_left, k_left, n) {
+                Ok(d) => d.sample(rng),
+                Err(_) => unreachable!("hypergeometric parameters are valid by construction"),
+            }
+        };
+        sim[i] = x;
+        n_left -= n;
+        k_left -= x;
+    }
 }
 
 /// The omnibus test of homogeneity DESIGN.md section 4 asks for: Pearson's chi-squared
