@@ -38,6 +38,16 @@ pub struct AnalysisOptions {
     /// Confidence level of the intervals.
     #[arg(long, default_value_t = 0.95)]
     pub confidence: f64,
+    /// Significance level of the tests between groups (after Holm's correction).
+    #[arg(long, default_value_t = 0.05)]
+    pub alpha: f64,
+    /// The group every other group is compared with, in the groupings that have it
+    /// (default: the group with the lowest rate).
+    #[arg(long)]
+    pub reference_group: Option<String>,
+    /// Seed of every random choice of the analysis (the Monte Carlo tests).
+    #[arg(long, default_value_t = 20_231_101)]
+    pub seed: u64,
 }
 
 impl AnalysisOptions {
@@ -66,11 +76,26 @@ impl AnalysisOptions {
         if !(self.confidence > 0.0 && self.confidence < 1.0) {
             return Err(bad(format!("--confidence: value `{}` is not strictly between 0 and 1", self.confidence)));
         }
+        if !(self.alpha > 0.0 && self.alpha < 1.0) {
+            return Err(bad(format!("--alpha: value `{}` is not strictly between 0 and 1", self.alpha)));
+        }
+        if let Some(g) = &self.reference_group {
+            let known = groupings
+                .iter()
+                .filter_map(|grouping| population.group_codes(grouping).ok())
+                .any(|codes| codes.labels.iter().any(|l| l == g));
+            if !known {
+                return Err(bad(format!("--reference-group: value `{g}` is not a group of any grouping analysed")));
+            }
+        }
         let mut config = AnalysisConfig::with_thresholds(thresholds, groupings);
         config.fmr_targets = self.fmr_targets.clone();
         config.fpir_targets = self.fpir_targets.clone();
         config.ranks = self.ranks.clone();
         config.confidence = self.confidence;
+        config.alpha = self.alpha;
+        config.reference_group = self.reference_group.clone();
+        config.seed = self.seed;
         Ok(config)
     }
 }

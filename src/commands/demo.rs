@@ -71,6 +71,9 @@ pub fn execute(args: Args) -> CliResult {
         fpir_targets: vec![1e-2, 1e-3, 1e-4],
         ranks: vec![1],
         confidence: 0.95,
+        alpha: 0.05,
+        reference_group: None,
+        seed: 20_231_101,
     };
     let config = options.config(&bench.population)?;
     // The command that reproduces these results from the files the demo wrote.
