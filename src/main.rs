@@ -26,6 +26,10 @@ enum Command {
     Validate(commands::validate::Args),
     /// Write a seeded synthetic benchmark.
     Simulate(commands::simulate::Args),
+    /// Trials per group needed to detect a rate ratio, or the ratios a run could have detected.
+    Plan(commands::plan::Args),
+    /// Expected false alerts of a watchlist deployment, overall and per group.
+    Project(commands::project::Args),
 }
 
 fn main() {
@@ -36,6 +40,8 @@ fn main() {
         Command::Analyse(a) => commands::analyse::execute(a),
         Command::Validate(a) => commands::validate::execute(a),
         Command::Simulate(a) => commands::simulate::execute(a),
+        Command::Plan(a) => commands::plan::execute(a),
+        Command::Project(a) => commands::project::execute(a),
     };
     if let Err(e) = outcome {
         eprintln!("error: {e}");

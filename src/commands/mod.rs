@@ -1,6 +1,8 @@
 pub mod analyse;
 pub mod common;
 pub mod demo;
+pub mod plan;
+pub mod project;
 pub mod run;
 pub mod simulate;
 pub mod validate;

@@ -1,0 +1,327 @@
+//! `verity plan`: how many trials per group a test needs (`--rate --ratio`), or which
+//! ratios a finished run could have detected (`--results`). The work is in
+//! `harness::planning`; see docs/planning.md.
+
+use crate::error::{CliError, CliResult};
+use harness::planning::{
+    DetectabilityTable, PlanningMethod, SampleSize, SampleSizeRequest, Simulation, detectable_ratios, trials_per_group,
+};
+use harness::rate::Rate;
+use harness::stats::Alternative;
+use serde::Serialize;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Error rate of the reference group, e.g. an FPIR of 0.001.
+    #[arg(long, requires = "ratio", conflicts_with = "results")]
+    pub rate: Option<f64>,
+    /// Ratio R > 1 of the compared group's rate to the reference's, to be detected.
+    #[arg(long, requires = "rate", conflicts_with = "results")]
+    pub ratio: Option<f64>,
+    /// A run's results.json: print the minimum detectable FMR/FPIR ratio of each group.
+    #[arg(long, required_unless_present = "rate")]
+    pub results: Option<PathBuf>,
+    /// Significance level of Fisher's exact test.
+    #[arg(long, default_value_t = 0.05)]
+    pub alpha: f64,
+    /// Target power (1 - beta).
+    #[arg(long, default_value_t = 0.8)]
+    pub power: f64,
+    /// Two-sided test (the default).
+    #[arg(long, conflicts_with = "one_sided")]
+    pub two_sided: bool,
+    /// One-sided test: "the compared group's rate is higher".
+    #[arg(long)]
+    pub one_sided: bool,
+    /// Simulation replicates, used when exact power costs too much.
+    #[arg(long, default_value_t = 2000)]
+    pub replicates: u64,
+    /// Seed of the simulation.
+    #[arg(long, default_value_t = 20261123)]
+    pub seed: u64,
+    /// With --results: only this vendor (its name).
+    #[arg(long)]
+    pub vendor: Option<String>,
+    /// With --results: only this protocol.
+    #[arg(long)]
+    pub protocol: Option<String>,
+    /// With --results: only this grouping (e.g. `sex`, `sex×ethnicity`).
+    #[arg(long)]
+    pub grouping: Option<String>,
+    /// With --results: only this threshold.
+    #[arg(long)]
+    pub threshold: Option<f64>,
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn execute(args: Args) -> CliResult {
+    check_open_unit("--alpha", args.alpha)?;
+    check_open_unit("--power", args.power)?;
+    if args.replicates == 0 {
+        return Err(CliError::BadInput("--replicates 0: must be at least 1".into()));
+    }
+    let alternative = if args.one_sided { Alternative::Greater } else { Alternative::TwoSided };
+    match (&args.results, args.rate, args.ratio) {
+        (Some(path), _, _) => detectable(&args, path, alternative),
+        (None, Some(rate), Some(ratio)) => sample_size(&args, rate, ratio, alternative),
+        _ => Err(CliError::BadInput("give --rate and --ratio, or --results RUN/results.json".into())),
+    }
+}
+
+pub(crate) fn check_open_unit(option: &str, value: f64) -> Result<(), CliError> {
+    if value > 0.0 && value < 1.0 {
+        Ok(())
+    } else {
+        Err(CliError::BadInput(format!("{option} {value}: must be strictly between 0 and 1")))
+    }
+}
+
+fn sample_size(args: &Args, rate: f64, ratio: f64, alternative: Alternative) -> CliResult {
+    check_open_unit("--rate", rate)?;
+    if !(ratio > 1.0 && ratio.is_finite()) {
+        return Err(CliError::BadInput(format!("--ratio {ratio}: must be a number greater than 1")));
+    }
+    if rate * ratio >= 1.0 {
+        return Err(CliError::BadInput(format!(
+            "--rate {rate} --ratio {ratio}: the compared rate {} would not be below 1",
+            rate * ratio
+        )));
+    }
+    let req = SampleSizeRequest {
+        base_rate: rate,
+        ratio,
+        alpha: args.alpha,
+        power: args.power,
+        alternative,
+        replicates: args.replicates,
+        seed: args.seed,
+    };
+    let s = trials_per_group(&req).map_err(|e| CliError::BadInput(format!("--rate {rate} --ratio {ratio}: {e}")))?;
+    if args.json {
+        println!("{}", to_json(&s)?);
+    } else {
+        print!("{}", render_sample_size(&s));
+    }
+    Ok(())
+}
+
+fn method_words(m: &PlanningMethod) -> String {
+    match m {
+        PlanningMethod::Exact => "exact power of Fisher's exact test (enumeration)".to_string(),
+        PlanningMethod::Simulation { replicates, seed } => {
+            format!("simulated power of Fisher's exact test ({replicates} replicates, seed {seed})")
+        }
+        PlanningMethod::ArcsineApproximation => "arcsine normal approximation".to_string(),
+    }
+}
+
+fn render_sample_size(s: &SampleSize) -> String {
+    let se = s.power_standard_error.map(|e| format!(" ± {e:.3}")).unwrap_or_default();
+    format!(
+        "To detect a rate {} times the reference rate {} with a {} test at alpha {} and power {}:\n\
+         trials per group: {}  (power {:.4}{se})\n\
+         method: {}; the arcsine approximation says {}\n\
+         assumption: {}\n",
+        s.ratio,
+        s.base_rate,
+        s.alternative,
+        s.alpha,
+        s.target_power,
+        s.trials_per_group,
+        s.achieved_power,
+        method_words(&s.method),
+        s.arcsine_trials_per_group,
+        s.note
+    )
+}
+
+pub(crate) fn to_json<T: Serialize>(v: &T) -> Result<String, CliError> {
+    serde_json::to_string_pretty(v).map_err(|e| CliError::Failure(format!("cannot write JSON: {e}")))
+}
+
+/// Read a results.json; a bad file is bad input naming the option, path, line and column.
+pub(crate) fn read_results(path: &Path) -> Result<Value, CliError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CliError::BadInput(format!("--results {}: cannot read: {e}", path.display())))?;
+    let v: Value = serde_json::from_str(&text).map_err(|e| {
+        CliError::BadInput(format!("--results {}:{}:{}: not valid JSON: {e}", path.display(), e.line(), e.column()))
+    })?;
+    if !v.get("vendors").is_some_and(Value::is_array) {
+        return Err(CliError::BadInput(format!(
+            "--results {}: no `vendors` list: not a verity results.json (docs/results.md)",
+            path.display()
+        )));
+    }
+    Ok(v)
+}
+
+/// The per-group rates of one (vendor, protocol, metric, gallery size, threshold,
+/// operating point, grouping), in the order of the file.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct RateTable {
+    pub vendor: String,
+    pub protocol: String,
+    pub kind: String,
+    pub metric: String,
+    pub gallery_size: Option<u64>,
+    pub threshold: f64,
+    pub operating_point: String,
+    pub grouping: String,
+    #[serde(skip)]
+    pub groups: Vec<(String, Rate)>,
+}
+
+/// Every per-group table of `metric_for(kind)` in a results.json (grouping `all` left out).
+pub(crate) fn rate_tables(results: &Value, metric_for: impl Fn(&str) -> Option<&'static str>) -> Vec<RateTable> {
+    let mut tables: Vec<RateTable> = Vec::new();
+    let str_of = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    for vendor in results["vendors"].as_array().into_iter().flatten() {
+        let name = vendor["vendor"]["name"].as_str().unwrap_or("").to_string();
+        for protocol in vendor["protocols"].as_array().into_iter().flatten() {
+            let kind = str_of(protocol, "kind");
+            let Some(metric) = metric_for(&kind) else { continue };
+            for row in protocol["rates"].as_array().into_iter().flatten() {
+                let grouping = str_of(row, "grouping");
+                let (Some(threshold), Some(k), Some(n)) =
+                    (row["threshold"].as_f64(), row["rate"]["numerator"].as_u64(), row["rate"]["denominator"].as_u64())
+                else {
+                    continue;
+                };
+                if str_of(row, "metric") != metric || grouping == "all" || k > n {
+                    continue;
+                }
+                let t = RateTable {
+                    vendor: name.clone(),
+                    protocol: str_of(protocol, "protocol"),
+                    kind: kind.clone(),
+                    metric: metric.to_string(),
+                    gallery_size: row["gallery_size"].as_u64(),
+                    threshold,
+                    operating_point: str_of(row, "operating_point"),
+                    grouping,
+                    groups: Vec::new(),
+                };
+                let same = |x: &RateTable| {
+                    (&x.vendor, &x.protocol, x.gallery_size, &x.operating_point, &x.grouping)
+                        == (&t.vendor, &t.protocol, t.gallery_size, &t.operating_point, &t.grouping)
+                        && x.threshold == t.threshold
+                };
+                let i = match tables.iter().position(same) {
+                    Some(i) => i,
+                    None => {
+                        tables.push(t);
+                        tables.len() - 1
+                    }
+                };
+                tables[i].groups.push((str_of(row, "group"), Rate::new(k, n)));
+            }
+        }
+    }
+    tables
+}
+
+pub(crate) fn same_threshold(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(1.0)
+}
+
+#[derive(Serialize)]
+struct DetectabilityRow {
+    #[serde(flatten)]
+    table: RateTable,
+    detectability: DetectabilityTable,
+}
+
+fn detectable(args: &Args, path: &Path, alternative: Alternative) -> CliResult {
+    let results = read_results(path)?;
+    let metric_for = |kind: &str| match kind {
+        "verification" => Some("fmr"),
+        "identification" | "watchlist" => Some("fpir"),
+        _ => None,
+    };
+    let tables: Vec<RateTable> = rate_tables(&results, metric_for)
+        .into_iter()
+        .filter(|t| args.vendor.as_ref().is_none_or(|v| &t.vendor == v))
+        .filter(|t| args.protocol.as_ref().is_none_or(|p| &t.protocol == p))
+        .filter(|t| args.grouping.as_ref().is_none_or(|g| &t.grouping == g))
+        .filter(|t| args.threshold.is_none_or(|x| same_threshold(t.threshold, x)))
+        .collect();
+    if tables.is_empty() {
+        return Err(CliError::BadInput(format!(
+            "--results {}: no per-group FMR or FPIR rows match the filters given",
+            path.display()
+        )));
+    }
+    let mut rows = Vec::new();
+    for t in tables {
+        let simulation = Simulation { replicates: args.replicates, seed: args.seed };
+        let d = detectable_ratios(&t.groups, args.alpha, args.power, alternative, simulation)
+            .map_err(|e| CliError::BadInput(format!("--results {}: {e}", path.display())))?;
+        rows.push(DetectabilityRow { table: t, detectability: d });
+    }
+    if args.json {
+        println!("{}", to_json(&rows)?);
+        return Ok(());
+    }
+    let first = &rows[0].detectability;
+    println!(
+        "Minimum detectable ratio of each group's rate to the base rate (the lowest-rate group's), \
+         {} Fisher exact test at alpha {}, power {}.",
+        first.alternative, first.alpha, first.target_power
+    );
+    for r in &rows {
+        print!("{}", render_table(&r.table, &r.detectability));
+    }
+    Ok(())
+}
+
+/// A rate in scientific notation with four significant figures; 0 as "0".
+fn sci(v: f64) -> String {
+    if v == 0.0 { "0".to_string() } else { format!("{v:.3e}") }
+}
+
+fn render_table(t: &RateTable, d: &DetectabilityTable) -> String {
+    let gallery = t.gallery_size.map(|n| format!(" N={n}")).unwrap_or_default();
+    let base = d.base_rate.map(sci).unwrap_or_else(|| "undefined".into());
+    let mut out = format!(
+        "\n{} / {} / {}{gallery} at threshold {} ({}) / {}: base rate {base} ({})\n",
+        t.vendor, t.protocol, t.metric, t.threshold, t.operating_point, t.grouping, d.base_rate_source
+    );
+    let width = d.groups.iter().map(|g| g.group.chars().count()).max().unwrap_or(5).max(5);
+    for g in &d.groups {
+        let rate = g.rate.value().map(sci).unwrap_or_default();
+        let verdict = match (g.minimum_detectable_ratio, &g.method) {
+            (Some(r), Some(m)) => {
+                format!(
+                    "{r:.3} ({})",
+                    match m {
+                        PlanningMethod::Exact => "exact",
+                        PlanningMethod::Simulation { .. } => "simulated",
+                        PlanningMethod::ArcsineApproximation => "arcsine approximation",
+                    }
+                ) + &g
+                    .simulated_power
+                    .map(|p| {
+                        format!(
+                            "; exact test's simulated power there {p:.3} ± {:.3}",
+                            g.simulated_power_se.unwrap_or(0.0)
+                        )
+                    })
+                    .unwrap_or_default()
+            }
+            _ => g.note.clone().unwrap_or_default(),
+        };
+        out += &format!(
+            "  {:<width$}  {:>14}  {rate:>10}  {verdict}\n",
+            g.group,
+            format!("{}/{}", g.rate.numerator, g.rate.denominator)
+        );
+    }
+    if !d.excluded_groups.is_empty() {
+        out += &format!("  no trials: {}\n", d.excluded_groups.join(", "));
+    }
+    out
+}
