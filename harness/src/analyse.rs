@@ -3,6 +3,7 @@
 
 use crate::analysis::*;
 use crate::benchmark::ProtocolKind;
+use crate::differential::{Comparison, summaries_of};
 use crate::metrics::counting::{CalibratedThreshold, GroupedScores, calibrate};
 use crate::metrics::eer::equal_error_rate;
 use crate::metrics::identification::{mate_score_within_rank, search_columns};
@@ -125,6 +126,7 @@ pub fn analyse_verification(
         eer: Vec::new(),
         cross_group_fmr: Vec::new(),
         comparisons: Vec::new(),
+        summaries: Vec::new(),
     };
     for grouping in groupings_with_all(config) {
         let codes = population.group_codes(&grouping)?;
@@ -182,6 +184,8 @@ pub fn analyse_verification(
         }
     }
     out.comparisons = crate::comparisons::compare_groups(&out.rates, config);
+    out.summaries =
+        summaries_of(&out.rates, Comparison::Verification, config.summary_alpha, config.reference_group.as_deref());
     Ok(out)
 }
 
@@ -213,6 +217,7 @@ pub fn analyse_search(
         eer: Vec::new(),
         cross_group_fmr: Vec::new(),
         comparisons: Vec::new(),
+        summaries: Vec::new(),
     };
     for grouping in groupings_with_all(config) {
         let codes = population.group_codes(&grouping)?;
@@ -294,6 +299,8 @@ pub fn analyse_search(
         }
     }
     out.comparisons = crate::comparisons::compare_groups(&out.rates, config);
+    out.summaries =
+        summaries_of(&out.rates, Comparison::Identification, config.summary_alpha, config.reference_group.as_deref());
     Ok(out)
 }
 

@@ -129,6 +129,8 @@ pub struct ProtocolAnalysis {
     pub cross_group_fmr: Vec<CrossGroupCell>,
     /// Tests of the differences between groups, per rate, grouping and threshold.
     pub comparisons: Vec<crate::comparisons::GroupComparison>,
+    /// Summary measures of differential performance (max/min ratio, FDR, IR, GARBE).
+    pub summaries: Vec<crate::differential::SummaryAtThreshold>,
 }
 
 /// What to compute. Every default is recorded in the results, never silent.
@@ -155,6 +157,8 @@ pub struct AnalysisConfig {
     pub monte_carlo_replicates: u64,
     /// Seed of every random choice of the analysis.
     pub seed: u64,
+    /// Weight alpha of the false-positive term in FDR, IR and GARBE (0.5 weighs both equally).
+    pub summary_alpha: f64,
 }
 
 impl AnalysisConfig {
@@ -170,6 +174,7 @@ impl AnalysisConfig {
             reference_group: None,
             monte_carlo_replicates: 10_000,
             seed: 20_231_101,
+            summary_alpha: 0.5,
         }
     }
 }

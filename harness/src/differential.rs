@@ -449,3 +449,118 @@ mod tests {
         assert!(cases >= 10);
     }
 }
+
+/// The summary measures of one grouping at one threshold of an analysis.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SummaryAtThreshold {
+    pub gallery_size: Option<u64>,
+    /// The FNIR rank used (1:N): the smallest rank reported for the protocol.
+    pub rank: Option<u32>,
+    pub threshold: f64,
+    pub operating_point: String,
+    pub grouping: String,
+    pub summary: DifferentialSummary,
+}
+
+/// Summary measures for every grouping (but `all`) at every threshold of one protocol's
+/// rate rows: FMR/FNMR for verification, FPIR/FNIR (at the smallest rank reported) for
+/// 1:N. The reference is `reference_group` where the grouping has it, else the lowest rate.
+pub fn summaries_of(
+    rates: &[crate::analysis::RateRow],
+    comparison: Comparison,
+    alpha: f64,
+    reference_group: Option<&str>,
+) -> Vec<SummaryAtThreshold> {
+    use crate::analysis::Metric;
+    use std::collections::BTreeMap;
+    let (fp_metric, fn_metric) = match comparison {
+        Comparison::Verification => (Metric::Fmr, Metric::Fnmr),
+        Comparison::Identification => (Metric::Fpir, Metric::Fnir),
+    };
+    let rank = rates.iter().filter(|r| r.metric == fn_metric).filter_map(|r| r.rank).min();
+    // (gallery size, threshold bits, operating point, grouping) -> (fp rows, fn rows), in first-seen order.
+    type Key = (Option<u64>, u64, String, String);
+    let mut order: Vec<(Key, f64)> = Vec::new();
+    type GroupRates = Vec<(String, Rate)>;
+    let mut cells: BTreeMap<Key, (GroupRates, GroupRates)> = BTreeMap::new();
+    for r in rates.iter().filter(|r| r.grouping != "all") {
+        let Some(t) = r.threshold else { continue };
+        let is_fp = r.metric == fp_metric;
+        let is_fn = r.metric == fn_metric && r.rank == rank;
+        if !(is_fp || is_fn) {
+            continue;
+        }
+        let key = (r.gallery_size, t.to_bits(), r.operating_point.clone(), r.grouping.clone());
+        let cell = cells.entry(key.clone()).or_insert_with(|| {
+            order.push((key, t));
+            (Vec::new(), Vec::new())
+        });
+        let side = if is_fp { &mut cell.0 } else { &mut cell.1 };
+        side.push((r.group.clone(), r.rate));
+    }
+    order
+        .into_iter()
+        .filter_map(|(key, threshold)| {
+            let (fp, fnr) = &cells[&key];
+            let named = reference_group
+                .filter(|g| fp.iter().chain(fnr).any(|(name, rate)| name == g && rate.denominator > 0))
+                .map(|g| Reference::Named(g.to_string()));
+            let summary = summarise(comparison, fp, fnr, alpha, named.as_ref().unwrap_or(&Reference::LowestRate))
+                .or_else(|_| summarise(comparison, fp, fnr, alpha, &Reference::LowestRate))
+                .ok()?;
+            Some(SummaryAtThreshold {
+                gallery_size: key.0,
+                rank: if matches!(comparison, Comparison::Identification) { rank } else { None },
+                threshold,
+                operating_point: key.2,
+                grouping: key.3,
+                summary,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod summaries_tests {
+    use super::*;
+    use crate::analysis::{Metric, RateRow};
+
+    fn row(metric: Metric, grouping: &str, group: &str, k: u64, n: u64) -> RateRow {
+        RateRow {
+            metric,
+            gallery_size: None,
+            rank: None,
+            threshold: Some(0.5),
+            operating_point: "grid".into(),
+            grouping: grouping.into(),
+            group: group.into(),
+            rate: Rate::new(k, n),
+            interval: None,
+        }
+    }
+
+    #[test]
+    fn summaries_of_a_verification_table() {
+        // FMR a 1/100, b 4/100; FNMR a 10/100, b 5/100; the `all` rows are skipped.
+        let rates = vec![
+            row(Metric::Fmr, "all", "all", 5, 200),
+            row(Metric::Fmr, "sex", "a", 1, 100),
+            row(Metric::Fnmr, "sex", "a", 10, 100),
+            row(Metric::Fmr, "sex", "b", 4, 100),
+            row(Metric::Fnmr, "sex", "b", 5, 100),
+        ];
+        let s = summaries_of(&rates, Comparison::Verification, 0.5, None);
+        assert_eq!(s.len(), 1);
+        let m = &s[0].summary;
+        assert_eq!((s[0].grouping.as_str(), s[0].threshold), ("sex", 0.5));
+        // A = 0.03, B = 0.05: FDR = 1 - (0.015 + 0.025) = 0.96.
+        assert!((m.fdr.unwrap() - 0.96).abs() < 1e-12);
+        // IR = (0.04 / 0.01)^0.5 (0.10 / 0.05)^0.5 = 2 sqrt(2).
+        assert!((m.ir.unwrap() - 2.0 * 2f64.sqrt()).abs() < 1e-12);
+        // G(FMR) = 2 (2 * 0.03) / (2 * 4 * 0.025) = 0.6; G(FNMR) = 2 (2 * 0.05) / (2 * 4 * 0.075) = 1/3.
+        assert!((m.garbe.unwrap() - (0.5 * 0.6 + 0.5 / 3.0)).abs() < 1e-12);
+        // A declared reference present in the grouping is used.
+        let s = summaries_of(&rates, Comparison::Verification, 0.5, Some("b"));
+        assert_eq!(s[0].summary.false_positive.reference.as_deref(), Some("b"));
+    }
+}

@@ -75,6 +75,7 @@ fn watchlist() -> ProtocolAnalysis {
         eer: vec![],
         cross_group_fmr: vec![],
         comparisons: vec![],
+        summaries: vec![],
     }
 }
 
@@ -125,6 +126,7 @@ fn verification() -> ProtocolAnalysis {
             },
         ],
         comparisons: vec![],
+        summaries: vec![],
     }
 }
 
@@ -133,6 +135,12 @@ pub fn results() -> Results {
     let mut protocols = vec![watchlist(), verification()];
     for p in &mut protocols {
         p.comparisons = harness::comparisons::compare_groups(&p.rates, &config);
+        let kind = if p.kind == ProtocolKind::Verification {
+            harness::differential::Comparison::Verification
+        } else {
+            harness::differential::Comparison::Identification
+        };
+        p.summaries = harness::differential::summaries_of(&p.rates, kind, config.summary_alpha, None);
     }
     let mut per_group = BTreeMap::new();
     per_group.insert("sex".to_string(), BTreeMap::from([("female".to_string(), 150), ("male".to_string(), 150)]));

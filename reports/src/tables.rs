@@ -267,6 +267,60 @@ pub fn comparisons_table(results: &Results) -> Result<Table, ReportError> {
     Ok(table)
 }
 
+/// Columns of `summary_measures.csv`.
+pub const SUMMARY_MEASURE_COLUMNS: [(&str, Kind); 17] = [
+    ("vendor", Kind::Str),
+    ("protocol", Kind::Str),
+    ("gallery_size", Kind::U64),
+    ("rank", Kind::U32),
+    ("threshold", Kind::F64),
+    ("operating_point", Kind::Str),
+    ("grouping", Kind::Str),
+    ("alpha", Kind::F64),
+    ("false_positive_metric", Kind::Str),
+    ("false_positive_max_min_ratio", Kind::F64),
+    ("false_negative_metric", Kind::Str),
+    ("false_negative_max_min_ratio", Kind::F64),
+    ("fdr", Kind::F64),
+    ("ir", Kind::F64),
+    ("gini_false_positive", Kind::F64),
+    ("gini_false_negative", Kind::F64),
+    ("garbe", Kind::F64),
+];
+
+/// Summary measures of differential performance, one row per grouping and threshold;
+/// why a value is missing is in `results.json` (`undefined_reason`).
+pub fn summary_measures_table(results: &Results) -> Result<Table, ReportError> {
+    let mut table = Table::new(&SUMMARY_MEASURE_COLUMNS);
+    for v in &results.vendors {
+        for p in &v.protocols {
+            for s in &p.summaries {
+                let m = &s.summary;
+                table.push(vec![
+                    v.vendor.name.clone().into(),
+                    p.protocol.clone().into(),
+                    s.gallery_size.into(),
+                    s.rank.into(),
+                    s.threshold.into(),
+                    s.operating_point.clone().into(),
+                    s.grouping.clone().into(),
+                    m.alpha.into(),
+                    m.false_positive.metric.into(),
+                    m.false_positive.max_min_ratio.into(),
+                    m.false_negative.metric.into(),
+                    m.false_negative.max_min_ratio.into(),
+                    m.fdr.into(),
+                    m.ir.into(),
+                    m.gini_false_positive.into(),
+                    m.gini_false_negative.into(),
+                    m.garbe.into(),
+                ])?;
+            }
+        }
+    }
+    Ok(table)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

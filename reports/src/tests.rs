@@ -89,6 +89,7 @@ fn write_all_writes_the_documented_layout() {
             "raw/acme/watch.candidates.parquet",
             "results.json",
             "summary.md",
+            "summary_measures.csv",
         ]
     );
     let json: serde_json::Value = serde_json::from_str(&fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
