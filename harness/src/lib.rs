@@ -7,6 +7,7 @@
 pub mod analyse;
 pub mod analysis;
 pub mod benchmark;
+pub mod bootstrap;
 pub mod comparisons;
 pub mod differential;
 pub mod evaluate;

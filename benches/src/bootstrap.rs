@@ -1,0 +1,145 @@
+//! Times the subject-level bootstrap (`harness::bootstrap`) against computing the same
+//! rates once, on synthetic 1:1 trials it generates (issue 3: 1,000 replicates over 10^7
+//! trials in 8 groups in under 60x the once-cost).
+//!
+//! `bootstrap [trials subjects groups thresholds samples replicates]`, defaults
+//! 10^7, 10^5, 8, 5, 5, 1000. Every subject has `samples` samples: its mated trials are
+//! all pairs of its samples, and the non-mated trials compare all samples of two subjects
+//! (80% of pairs within a group), as a full cross-comparison protocol does.
+//! "Once" is the analysis's own counting (`harness::analyse`): split mated / non-mated,
+//! group, sort with `GroupedScores`, count at every threshold. Prints one JSON line.
+
+use harness::analysis::Metric;
+use harness::bootstrap::{BootstrapConfig, bootstrap_verification};
+use harness::metrics::counting::GroupedScores;
+use harness::population::{GroupCodes, Grouping};
+use harness::trials::VerificationTrials;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::StandardNormal;
+use std::time::Instant;
+
+fn arg(args: &[String], i: usize, default: usize) -> usize {
+    args.get(i).and_then(|a| a.parse().ok()).unwrap_or(default)
+}
+
+/// Trials with subject-level correlation: each subject has its own mated-score offset,
+/// each pair of subjects its own non-mated offset.
+fn generate(trials: usize, subjects: u32, groups: u32, samples: usize, rng: &mut ChaCha8Rng) -> VerificationTrials {
+    let mut t = VerificationTrials {
+        probe_subject: Vec::with_capacity(trials),
+        reference_subject: Vec::with_capacity(trials),
+        score: Vec::with_capacity(trials),
+        failed: Vec::with_capacity(trials),
+    };
+    let normal = |rng: &mut ChaCha8Rng, sd: f64| rng.sample::<f64, _>(StandardNormal) * sd;
+    for s in 0..subjects {
+        let offset = normal(rng, 0.05);
+        for _ in 0..samples * (samples - 1) / 2 {
+            if t.len() == trials {
+                return t;
+            }
+            let score = (rng.random::<f64>() > 0.002).then(|| 0.7 + offset + normal(rng, 0.1));
+            t.push(s, s, score);
+        }
+    }
+    while t.len() < trials {
+        let p = rng.random_range(0..subjects);
+        let r = if rng.random_bool(0.8) {
+            // Same group: subjects are assigned to groups by `s % groups`.
+            (rng.random_range(0..subjects / groups) * groups + p % groups).min(subjects - 1)
+        } else {
+            rng.random_range(0..subjects)
+        };
+        if r == p {
+            continue;
+        }
+        let offset = normal(rng, 0.03);
+        for _ in 0..samples * samples {
+            if t.len() == trials {
+                break;
+            }
+            t.push(p, r, Some(0.3 + offset + normal(rng, 0.1)));
+        }
+    }
+    t
+}
+
+/// Per-group (FMR, FNMR) counts at every threshold, as `harness::analyse` counts them.
+fn rates_once(t: &VerificationTrials, codes: &GroupCodes, thresholds: &[f64]) -> Vec<(u64, u64, u64, u64)> {
+    let g = codes.n_groups();
+    let (mut m_scores, mut m_groups, mut nm_scores, mut nm_cells) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for i in 0..t.len() {
+        let p = codes.of_subject[t.probe_subject[i] as usize];
+        if t.probe_subject[i] == t.reference_subject[i] {
+            m_scores.push(t.score[i]);
+            m_groups.push(p);
+        } else {
+            nm_scores.push(t.score[i]);
+            nm_cells.push(p * g as u32 + codes.of_subject[t.reference_subject[i] as usize]);
+        }
+    }
+    let m = GroupedScores::new(&m_scores, &m_groups, g);
+    let nm = GroupedScores::new(&nm_scores, &nm_cells, g * g);
+    let mut out = Vec::new();
+    for &th in thresholds {
+        for gi in 0..g {
+            let same = gi * g + gi;
+            out.push((nm.at_least(same, th), nm.total(same), m.total(gi) - m.at_least(gi, th), m.total(gi)));
+        }
+    }
+    out
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let (trials, subjects, groups, thresholds, samples, replicates) = (
+        arg(&args, 1, 10_000_000),
+        arg(&args, 2, 100_000) as u32,
+        arg(&args, 3, 8) as u32,
+        arg(&args, 4, 5),
+        arg(&args, 5, 5).max(2),
+        arg(&args, 6, 1000),
+    );
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    let t = generate(trials, subjects, groups, samples, &mut rng);
+    let mated = (0..t.len()).filter(|&i| t.probe_subject[i] == t.reference_subject[i]).count();
+    let codes = GroupCodes {
+        grouping: Grouping::parse("group").expect("grouping"),
+        labels: (0..groups).map(|g| format!("g{g}")).collect(),
+        of_subject: (0..subjects).map(|s| s % groups).collect(),
+    };
+    let ts: Vec<f64> = (0..thresholds).map(|i| 0.45 + 0.05 * i as f64).collect();
+
+    let mut once_seconds = f64::INFINITY;
+    let mut once = Vec::new();
+    for _ in 0..3 {
+        let start = Instant::now();
+        once = rates_once(&t, &codes, &ts);
+        once_seconds = once_seconds.min(start.elapsed().as_secs_f64());
+    }
+    let start = Instant::now();
+    let config = BootstrapConfig { replicates, ..BootstrapConfig::new(1) };
+    let b = bootstrap_verification(&t, &codes, &ts, &config).expect("bootstrap");
+    let bootstrap_seconds = start.elapsed().as_secs_f64();
+
+    // The bootstrap's observed counts must be the analysis's.
+    for (k, &th) in ts.iter().enumerate() {
+        for gi in 0..groups as usize {
+            let (fm, nm, fnm, m) = once[k * groups as usize + gi];
+            let find = |metric| {
+                b.rates.iter().find(|r| r.metric == metric && r.threshold == th && r.group == gi).expect("row").rate
+            };
+            let (fmr, fnmr) = (find(Metric::Fmr), find(Metric::Fnmr));
+            assert_eq!((fmr.numerator, fmr.denominator, fnmr.numerator, fnmr.denominator), (fm, nm, fnm, m));
+        }
+    }
+    println!(
+        "{{\"kernel\":\"bootstrap\",\"once_seconds\":{once_seconds},\"bootstrap_seconds\":{bootstrap_seconds},\"ratio\":{:.2},\"goal\":60,\"replicates\":{replicates},\"trials\":{},\"mated\":{mated},\"non_mated\":{},\"subjects\":{subjects},\"subject_pairs\":{},\"groups\":{groups},\"thresholds\":{thresholds},\"threads\":{}}}",
+        bootstrap_seconds / once_seconds,
+        t.len(),
+        t.len() - mated,
+        b.subject_pairs,
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+}
