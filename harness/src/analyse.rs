@@ -3,6 +3,9 @@
 
 use crate::analysis::*;
 use crate::benchmark::ProtocolKind;
+use crate::bootstrap::{
+    Bootstrap, BootstrapConfig, BootstrapError, BootstrapInterval, bootstrap_search, bootstrap_verification,
+};
 use crate::differential::{Comparison, summaries_of};
 use crate::metrics::counting::{CalibratedThreshold, GroupedScores, calibrate};
 use crate::metrics::eer::equal_error_rate;
@@ -12,6 +15,7 @@ use crate::rate::Rate;
 use crate::thresholds::OperatingPoint;
 use crate::trials::{SearchTrials, TemplateOutcomes, VerificationTrials};
 use crate::vendor::{DeclaredThreshold, Role};
+use std::collections::HashMap;
 
 /// The configured groupings, with the whole population (`all`) always first.
 fn groupings_with_all(config: &AnalysisConfig) -> Vec<Grouping> {
@@ -38,7 +42,41 @@ fn row(
         group: codes.labels[group].clone(),
         rate,
         interval: if metric.is_proportion() { rate.wilson(config.confidence) } else { None },
+        bootstrap: None,
     }
+}
+
+/// Attach subject-bootstrap intervals to the rows `rows[from..]` of one grouping.
+fn attach_bootstrap(
+    rows: &mut [RateRow],
+    from: usize,
+    boot: Result<Bootstrap, BootstrapError>,
+) -> Result<(), AnalysisError> {
+    let boot = boot.map_err(AnalysisError::Bootstrap)?;
+    let mut by_key: HashMap<(Metric, Option<u32>, u64, &str), &BootstrapInterval> = HashMap::new();
+    for r in &boot.rates {
+        by_key.insert((r.metric, r.rank, r.threshold.to_bits(), r.label.as_str()), &r.interval);
+    }
+    for row in &mut rows[from..] {
+        if let Some(t) = row.threshold {
+            row.bootstrap = by_key.get(&(row.metric, row.rank, t.to_bits(), row.group.as_str())).map(|b| (*b).clone());
+        }
+    }
+    Ok(())
+}
+
+fn bootstrap_config(config: &AnalysisConfig) -> BootstrapConfig {
+    let mut b = BootstrapConfig::new(config.seed);
+    b.replicates = config.bootstrap_replicates;
+    b.confidence = config.confidence;
+    b
+}
+
+fn distinct_thresholds(uses: &[ThresholdUse]) -> Vec<f64> {
+    let mut t: Vec<f64> = uses.iter().map(|u| u.threshold).collect();
+    t.sort_by(f64::total_cmp);
+    t.dedup();
+    t
 }
 
 fn base_thresholds(config: &AnalysisConfig, declared: &[DeclaredThreshold]) -> Vec<ThresholdUse> {
@@ -128,8 +166,10 @@ pub fn analyse_verification(
         comparisons: Vec::new(),
         summaries: Vec::new(),
     };
+    let levels = distinct_thresholds(&uses);
     for grouping in groupings_with_all(config) {
         let codes = population.group_codes(&grouping)?;
+        let first_row = out.rates.len();
         let g = codes.n_groups();
         let (mut m_scores, mut m_groups, mut nm_scores, mut nm_cells) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -182,6 +222,10 @@ pub fn analyse_verification(
                 non_mated: nm.total(same),
             });
         }
+        if config.bootstrap_replicates > 0 {
+            let boot = bootstrap_verification(trials, &codes, &levels, &bootstrap_config(config));
+            attach_bootstrap(&mut out.rates, first_row, boot)?;
+        }
     }
     out.comparisons = crate::comparisons::compare_groups(&out.rates, config);
     out.summaries =
@@ -223,6 +267,7 @@ pub fn analyse_search(
         let codes = population.group_codes(&grouping)?;
         let g = codes.n_groups();
         for (t, c) in searches.iter().zip(&columns) {
+            let first_row = out.rates.len();
             let size = Some(t.gallery_size as u64);
             let l = t.candidates as u32;
             let mut ranks: Vec<u32> = match kind {
@@ -295,6 +340,10 @@ pub fn analyse_search(
                     rr.rank = Some(r);
                     out.rates.push(rr);
                 }
+            }
+            if config.bootstrap_replicates > 0 {
+                let boot = bootstrap_search(t, &codes, &distinct_thresholds(&uses), &ranks, &bootstrap_config(config));
+                attach_bootstrap(&mut out.rates, first_row, boot)?;
             }
         }
     }

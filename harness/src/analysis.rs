@@ -69,6 +69,10 @@ pub struct RateRow {
     pub rate: Rate,
     /// Wilson interval at the configured confidence; `None` when undefined or not a proportion.
     pub interval: Option<Interval>,
+    /// Subject-bootstrap percentile interval (subjects resampled within groups), the
+    /// honest interval when trials share subjects; `None` when not computed (SEL, CMC,
+    /// FTE/FTA, or `bootstrap_replicates` = 0).
+    pub bootstrap: Option<crate::bootstrap::BootstrapInterval>,
 }
 
 /// A threshold the analysis evaluated, and why.
@@ -159,6 +163,8 @@ pub struct AnalysisConfig {
     pub seed: u64,
     /// Weight alpha of the false-positive term in FDR, IR and GARBE (0.5 weighs both equally).
     pub summary_alpha: f64,
+    /// Subject-bootstrap replicates per rate (0: no bootstrap intervals).
+    pub bootstrap_replicates: usize,
 }
 
 impl AnalysisConfig {
@@ -175,6 +181,7 @@ impl AnalysisConfig {
             monte_carlo_replicates: 10_000,
             seed: 20_231_101,
             summary_alpha: 0.5,
+            bootstrap_replicates: 1000,
         }
     }
 }
@@ -183,4 +190,6 @@ impl AnalysisConfig {
 pub enum AnalysisError {
     #[error(transparent)]
     Grouping(#[from] crate::population::GroupingError),
+    #[error("subject bootstrap: {0}")]
+    Bootstrap(crate::bootstrap::BootstrapError),
 }

@@ -45,9 +45,12 @@ pub struct AnalysisOptions {
     /// (default: the group with the lowest rate).
     #[arg(long)]
     pub reference_group: Option<String>,
-    /// Seed of every random choice of the analysis (the Monte Carlo tests).
+    /// Seed of every random choice of the analysis (Monte Carlo tests, bootstrap).
     #[arg(long, default_value_t = 20_231_101)]
     pub seed: u64,
+    /// Subject-bootstrap replicates per rate (0 turns the bootstrap intervals off).
+    #[arg(long, default_value_t = 1000)]
+    pub bootstrap_replicates: usize,
 }
 
 impl AnalysisOptions {
@@ -96,6 +99,7 @@ impl AnalysisOptions {
         config.alpha = self.alpha;
         config.reference_group = self.reference_group.clone();
         config.seed = self.seed;
+        config.bootstrap_replicates = self.bootstrap_replicates;
         Ok(config)
     }
 }

@@ -74,6 +74,7 @@ pub fn execute(args: Args) -> CliResult {
         alpha: 0.05,
         reference_group: None,
         seed: 20_231_101,
+        bootstrap_replicates: 1000,
     };
     let config = options.config(&bench.population)?;
     // The command that reproduces these results from the files the demo wrote.
