@@ -160,6 +160,7 @@ fn verdicts_hold_their_level_and_find_planted_differences() {
                 group: g.to_string(),
                 rate: Rate::new(Binomial::new(n, p).unwrap().sample(rng), n),
                 interval: None,
+                upper_bound: None,
                 bootstrap: None,
             })
             .collect()

@@ -41,7 +41,8 @@ fn row(
         grouping: codes.grouping.name(),
         group: codes.labels[group].clone(),
         rate,
-        interval: if metric.is_proportion() { rate.wilson(config.confidence) } else { None },
+        interval: if metric.is_proportion() { rate.interval(config.interval_method, config.confidence) } else { None },
+        upper_bound: if metric.is_proportion() { rate.exact_upper_bound(config.confidence) } else { None },
         bootstrap: None,
     }
 }

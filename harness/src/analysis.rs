@@ -67,8 +67,12 @@ pub struct RateRow {
     pub grouping: String,
     pub group: String,
     pub rate: Rate,
-    /// Wilson interval at the configured confidence; `None` when undefined or not a proportion.
+    /// Two-sided interval (Wilson by default, or Clopper–Pearson) at the configured
+    /// confidence; `None` when undefined or not a proportion.
     pub interval: Option<Interval>,
+    /// One-sided exact (Clopper–Pearson) upper bound at the configured confidence, for
+    /// "at most" claims (with zero errors, 1 − (1 − c)^(1/n)); `None` as `interval`.
+    pub upper_bound: Option<f64>,
     /// Subject-bootstrap percentile interval (subjects resampled within groups), the
     /// honest interval when trials share subjects; `None` when not computed (SEL, CMC,
     /// FTE/FTA, or `bootstrap_replicates` = 0).
@@ -152,6 +156,8 @@ pub struct AnalysisConfig {
     pub groupings: Vec<Grouping>,
     /// Confidence level of intervals.
     pub confidence: f64,
+    /// Method of the two-sided interval on every rate.
+    pub interval_method: crate::rate::IntervalMethod,
     /// Significance level of the tests between groups (after Holm's correction).
     pub alpha: f64,
     /// The group every other group is compared with, where a grouping has it; otherwise
@@ -176,6 +182,7 @@ impl AnalysisConfig {
             ranks: vec![1],
             groupings,
             confidence: 0.95,
+            interval_method: crate::rate::IntervalMethod::Wilson,
             alpha: 0.05,
             reference_group: None,
             monte_carlo_replicates: 10_000,

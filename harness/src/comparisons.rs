@@ -307,6 +307,7 @@ mod tests {
             group: group.into(),
             rate: Rate::new(k, n),
             interval: None,
+            upper_bound: None,
             bootstrap: None,
         }
     }

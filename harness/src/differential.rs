@@ -536,6 +536,7 @@ mod summaries_tests {
             group: group.into(),
             rate: Rate::new(k, n),
             interval: None,
+            upper_bound: None,
             bootstrap: None,
         }
     }

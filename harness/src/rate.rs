@@ -41,22 +41,44 @@ impl Rate {
     /// Two-sided Wilson score interval at `confidence` (Wilson 1927; the default
     /// interval of DESIGN.md section 4). `None` when the rate is undefined.
     pub fn wilson(&self, confidence: f64) -> Option<Interval> {
-        use crate::stats::binomial::{Bound, wilson};
-        let i = wilson(self.numerator, self.denominator, confidence, Bound::TwoSided).ok()?;
-        Some(Interval { low: i.low, high: i.high, method: IntervalMethod::Wilson, confidence })
+        self.interval(IntervalMethod::Wilson, confidence)
+    }
+
+    /// Two-sided interval by `method` at `confidence`; `None` when the rate is undefined.
+    pub fn interval(&self, method: IntervalMethod, confidence: f64) -> Option<Interval> {
+        use crate::stats::binomial::{Bound, clopper_pearson, wilson};
+        let (k, n) = (self.numerator, self.denominator);
+        let i = match method {
+            IntervalMethod::Wilson => wilson(k, n, confidence, Bound::TwoSided),
+            IntervalMethod::ClopperPearson => clopper_pearson(k, n, confidence, Bound::TwoSided),
+        }
+        .ok()?;
+        Some(Interval { low: i.low, high: i.high, method, confidence })
+    }
+
+    /// One-sided exact (Clopper–Pearson) upper bound at `confidence`, for "at most"
+    /// claims; with zero errors it is 1 − (1 − confidence)^(1/n), the exact form of the
+    /// "rule of 3". `None` when the rate is undefined.
+    pub fn exact_upper_bound(&self, confidence: f64) -> Option<f64> {
+        use crate::stats::binomial::{Bound, clopper_pearson};
+        clopper_pearson(self.numerator, self.denominator, confidence, Bound::Upper).ok().map(|i| i.high)
     }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum IntervalMethod {
+    /// Wilson score interval (Wilson 1927), the default.
     Wilson,
+    /// Clopper–Pearson exact interval (Clopper & Pearson 1934).
+    ClopperPearson,
 }
 
 impl IntervalMethod {
     pub fn name(&self) -> &'static str {
         match self {
             IntervalMethod::Wilson => "wilson",
+            IntervalMethod::ClopperPearson => "clopper-pearson",
         }
     }
 }
@@ -72,6 +94,18 @@ pub struct Interval {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clopper_pearson_and_the_exact_upper_bound() {
+        // statsmodels proportion_confint(7, 41000, method="beta")
+        let i = Rate::new(7, 41_000).interval(IntervalMethod::ClopperPearson, 0.95).unwrap();
+        assert!((i.low - 6.864_566_817_146_39e-05).abs() < 1e-15 * 1e2, "{}", i.low);
+        assert!((i.high - 3.517_407_278_773_91e-04).abs() < 1e-15 * 1e2, "{}", i.high);
+        // Zero errors in 1000: 1 - 0.05^(1/1000).
+        let b = Rate::new(0, 1000).exact_upper_bound(0.95).unwrap();
+        assert!((b - (1.0 - 0.05f64.powf(1.0 / 1000.0))).abs() < 1e-15);
+        assert_eq!(Rate::new(0, 0).exact_upper_bound(0.95), None);
+    }
 
     #[test]
     fn zero_denominator_is_undefined() {

@@ -33,6 +33,7 @@ pub fn row(
         group: group.1.to_string(),
         rate,
         interval: if metric.is_proportion() { rate.wilson(0.95) } else { None },
+        upper_bound: None,
         bootstrap: None,
     }
 }

@@ -38,6 +38,9 @@ pub struct AnalysisOptions {
     /// Confidence level of the intervals.
     #[arg(long, default_value_t = 0.95)]
     pub confidence: f64,
+    /// Two-sided interval on every rate: `wilson` or `clopper-pearson` (exact).
+    #[arg(long, default_value = "wilson", value_parser = ["wilson", "clopper-pearson"])]
+    pub interval: String,
     /// Significance level of the tests between groups (after Holm's correction).
     #[arg(long, default_value_t = 0.05)]
     pub alpha: f64,
@@ -96,6 +99,11 @@ impl AnalysisOptions {
         config.fpir_targets = self.fpir_targets.clone();
         config.ranks = self.ranks.clone();
         config.confidence = self.confidence;
+        config.interval_method = if self.interval == "clopper-pearson" {
+            harness::rate::IntervalMethod::ClopperPearson
+        } else {
+            harness::rate::IntervalMethod::Wilson
+        };
         config.alpha = self.alpha;
         config.reference_group = self.reference_group.clone();
         config.seed = self.seed;

@@ -71,6 +71,7 @@ pub fn execute(args: Args) -> CliResult {
         fpir_targets: vec![1e-2, 1e-3, 1e-4],
         ranks: vec![1],
         confidence: 0.95,
+        interval: "wilson".into(),
         alpha: 0.05,
         reference_group: None,
         seed: 20_231_101,
