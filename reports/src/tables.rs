@@ -7,7 +7,7 @@
 
 use crate::ReportError;
 use crate::table::{Cell, Kind, Table};
-use harness::analysis::RateRow;
+use harness::analysis::{ProtocolAnalysis, RateRow};
 use harness::results::Results;
 
 /// Columns of `rates.csv` / `rates.parquet`, in order.
@@ -58,6 +58,29 @@ fn rate_cells(vendor: &str, protocol: Option<&str>, kind: Option<&str>, row: &Ra
     ]
 }
 
+/// A table with one row per item of every vendor's protocols. `rows` gives a protocol's
+/// rows without their first two cells, which are always the vendor and the protocol.
+fn protocol_table<'r, I>(
+    results: &'r Results,
+    columns: &[(&'static str, Kind)],
+    rows: impl Fn(&'r ProtocolAnalysis) -> I,
+) -> Result<Table, ReportError>
+where
+    I: IntoIterator<Item = Vec<Cell>>,
+{
+    let mut table = Table::new(columns);
+    for v in &results.vendors {
+        for p in &v.protocols {
+            for rest in rows(p) {
+                let mut row: Vec<Cell> = vec![v.vendor.name.clone().into(), p.protocol.clone().into()];
+                row.extend(rest);
+                table.push(row)?;
+            }
+        }
+    }
+    Ok(table)
+}
+
 /// The tidy long rates table of every vendor.
 pub fn rates_table(results: &Results) -> Result<Table, ReportError> {
     let mut table = Table::new(&RATES_COLUMNS);
@@ -92,27 +115,21 @@ pub const CALIBRATION_COLUMNS: [(&str, Kind); 11] = [
 
 /// Thresholds calibrated on the whole test population, and the rate each achieved.
 pub fn calibrations_table(results: &Results) -> Result<Table, ReportError> {
-    let mut table = Table::new(&CALIBRATION_COLUMNS);
-    for v in &results.vendors {
-        for p in &v.protocols {
-            for c in &p.calibrations {
-                table.push(vec![
-                    v.vendor.name.clone().into(),
-                    p.protocol.clone().into(),
-                    p.kind.name().into(),
-                    c.metric.name().into(),
-                    c.target.into(),
-                    c.gallery_size.into(),
-                    c.threshold.into(),
-                    c.achieved.map(|r| r.numerator).into(),
-                    c.achieved.map(|r| r.denominator).into(),
-                    c.achieved.and_then(|r| r.value()).into(),
-                    c.note.clone().into(),
-                ])?;
-            }
-        }
-    }
-    Ok(table)
+    protocol_table(results, &CALIBRATION_COLUMNS, |p| {
+        p.calibrations.iter().map(move |c| {
+            vec![
+                p.kind.name().into(),
+                c.metric.name().into(),
+                c.target.into(),
+                c.gallery_size.into(),
+                c.threshold.into(),
+                c.achieved.map(|r| r.numerator).into(),
+                c.achieved.map(|r| r.denominator).into(),
+                c.achieved.and_then(|r| r.value()).into(),
+                c.note.clone().into(),
+            ]
+        })
+    })
 }
 
 /// Columns of `eer.csv`.
@@ -129,24 +146,18 @@ pub const EER_COLUMNS: [(&str, Kind); 8] = [
 
 /// Equal error rate per group (verification protocols).
 pub fn eer_table(results: &Results) -> Result<Table, ReportError> {
-    let mut table = Table::new(&EER_COLUMNS);
-    for v in &results.vendors {
-        for p in &v.protocols {
-            for e in &p.eer {
-                table.push(vec![
-                    v.vendor.name.clone().into(),
-                    p.protocol.clone().into(),
-                    e.grouping.clone().into(),
-                    e.group.clone().into(),
-                    e.eer.into(),
-                    e.threshold.into(),
-                    e.mated.into(),
-                    e.non_mated.into(),
-                ])?;
-            }
-        }
-    }
-    Ok(table)
+    protocol_table(results, &EER_COLUMNS, |p| {
+        p.eer.iter().map(move |e| {
+            vec![
+                e.grouping.clone().into(),
+                e.group.clone().into(),
+                e.eer.into(),
+                e.threshold.into(),
+                e.mated.into(),
+                e.non_mated.into(),
+            ]
+        })
+    })
 }
 
 /// Columns of `cross_group_fmr.csv`.
@@ -165,26 +176,20 @@ pub const CROSS_GROUP_COLUMNS: [(&str, Kind); 10] = [
 
 /// Non-mated FMR between each probe group and each reference group.
 pub fn cross_group_table(results: &Results) -> Result<Table, ReportError> {
-    let mut table = Table::new(&CROSS_GROUP_COLUMNS);
-    for v in &results.vendors {
-        for p in &v.protocols {
-            for c in &p.cross_group_fmr {
-                table.push(vec![
-                    v.vendor.name.clone().into(),
-                    p.protocol.clone().into(),
-                    c.grouping.clone().into(),
-                    c.probe_group.clone().into(),
-                    c.reference_group.clone().into(),
-                    c.threshold.into(),
-                    c.operating_point.clone().into(),
-                    c.rate.numerator.into(),
-                    c.rate.denominator.into(),
-                    c.rate.value().into(),
-                ])?;
-            }
-        }
-    }
-    Ok(table)
+    protocol_table(results, &CROSS_GROUP_COLUMNS, |p| {
+        p.cross_group_fmr.iter().map(move |c| {
+            vec![
+                c.grouping.clone().into(),
+                c.probe_group.clone().into(),
+                c.reference_group.clone().into(),
+                c.threshold.into(),
+                c.operating_point.clone().into(),
+                c.rate.numerator.into(),
+                c.rate.denominator.into(),
+                c.rate.value().into(),
+            ]
+        })
+    })
 }
 
 /// Columns of `comparisons.csv`: one row per group per test table cell.
@@ -222,55 +227,49 @@ pub const COMPARISON_COLUMNS: [(&str, Kind); 29] = [
 
 /// Tests between groups: each group against the reference, beside the omnibus test.
 pub fn comparisons_table(results: &Results) -> Result<Table, ReportError> {
-    let mut table = Table::new(&COMPARISON_COLUMNS);
-    for v in &results.vendors {
-        for p in &v.protocols {
-            for c in &p.comparisons {
-                let o = c.omnibus.as_ref();
-                for g in &c.groups {
-                    let note = match (&g.note, &c.note, &g.power_method) {
-                        (Some(n), _, _) | (None, Some(n), _) => Some(n.clone()),
-                        (None, None, Some(m)) if m != "exact" => {
-                            Some(format!("minimum detectable ratio by the {m} approximation"))
-                        }
-                        _ => None,
-                    };
-                    table.push(vec![
-                        v.vendor.name.clone().into(),
-                        p.protocol.clone().into(),
-                        c.metric.name().into(),
-                        c.gallery_size.into(),
-                        c.rank.into(),
-                        c.threshold.into(),
-                        c.operating_point.clone().into(),
-                        c.grouping.clone().into(),
-                        o.map(|o| o.method.clone()).into(),
-                        o.map(|o| o.statistic).into(),
-                        o.map(|o| o.dof).into(),
-                        o.map(|o| o.p_value).into(),
-                        c.reference_group.clone().into(),
-                        c.reference_rule.clone().into(),
-                        g.group.clone().into(),
-                        g.rate.numerator.into(),
-                        g.rate.denominator.into(),
-                        g.rate.value().into(),
-                        g.p_value.into(),
-                        g.p_holm.into(),
-                        g.ratio.and_then(|r| r.estimate).into(),
-                        g.ratio.map(|r| r.low).into(),
-                        g.ratio.map(|r| r.high).into(),
-                        g.difference.and_then(|r| r.estimate).into(),
-                        g.difference.map(|r| r.low).into(),
-                        g.difference.map(|r| r.high).into(),
-                        g.verdict.clone().into(),
-                        g.minimum_detectable_ratio.into(),
-                        note.into(),
-                    ])?;
-                }
-            }
-        }
-    }
-    Ok(table)
+    protocol_table(results, &COMPARISON_COLUMNS, |p| {
+        p.comparisons.iter().flat_map(|c| {
+            let o = c.omnibus.as_ref();
+            c.groups.iter().map(move |g| {
+                let note = match (&g.note, &c.note, &g.power_method) {
+                    (Some(n), _, _) | (None, Some(n), _) => Some(n.clone()),
+                    (None, None, Some(m)) if m != "exact" => {
+                        Some(format!("minimum detectable ratio by the {m} approximation"))
+                    }
+                    _ => None,
+                };
+                vec![
+                    c.metric.name().into(),
+                    c.gallery_size.into(),
+                    c.rank.into(),
+                    c.threshold.into(),
+                    c.operating_point.clone().into(),
+                    c.grouping.clone().into(),
+                    o.map(|o| o.method.clone()).into(),
+                    o.map(|o| o.statistic).into(),
+                    o.map(|o| o.dof).into(),
+                    o.map(|o| o.p_value).into(),
+                    c.reference_group.clone().into(),
+                    c.reference_rule.clone().into(),
+                    g.group.clone().into(),
+                    g.rate.numerator.into(),
+                    g.rate.denominator.into(),
+                    g.rate.value().into(),
+                    g.p_value.into(),
+                    g.p_holm.into(),
+                    g.ratio.and_then(|r| r.estimate).into(),
+                    g.ratio.map(|r| r.low).into(),
+                    g.ratio.map(|r| r.high).into(),
+                    g.difference.and_then(|r| r.estimate).into(),
+                    g.difference.map(|r| r.low).into(),
+                    g.difference.map(|r| r.high).into(),
+                    g.verdict.clone().into(),
+                    g.minimum_detectable_ratio.into(),
+                    note.into(),
+                ]
+            })
+        })
+    })
 }
 
 /// Columns of `summary_measures.csv`.
@@ -297,34 +296,28 @@ pub const SUMMARY_MEASURE_COLUMNS: [(&str, Kind); 17] = [
 /// Summary measures of differential performance, one row per grouping and threshold;
 /// why a value is missing is in `results.json` (`undefined_reason`).
 pub fn summary_measures_table(results: &Results) -> Result<Table, ReportError> {
-    let mut table = Table::new(&SUMMARY_MEASURE_COLUMNS);
-    for v in &results.vendors {
-        for p in &v.protocols {
-            for s in &p.summaries {
-                let m = &s.summary;
-                table.push(vec![
-                    v.vendor.name.clone().into(),
-                    p.protocol.clone().into(),
-                    s.gallery_size.into(),
-                    s.rank.into(),
-                    s.threshold.into(),
-                    s.operating_point.clone().into(),
-                    s.grouping.clone().into(),
-                    m.alpha.into(),
-                    m.false_positive.metric.into(),
-                    m.false_positive.max_min_ratio.into(),
-                    m.false_negative.metric.into(),
-                    m.false_negative.max_min_ratio.into(),
-                    m.fdr.into(),
-                    m.ir.into(),
-                    m.gini_false_positive.into(),
-                    m.gini_false_negative.into(),
-                    m.garbe.into(),
-                ])?;
-            }
-        }
-    }
-    Ok(table)
+    protocol_table(results, &SUMMARY_MEASURE_COLUMNS, |p| {
+        p.summaries.iter().map(move |s| {
+            let m = &s.summary;
+            vec![
+                s.gallery_size.into(),
+                s.rank.into(),
+                s.threshold.into(),
+                s.operating_point.clone().into(),
+                s.grouping.clone().into(),
+                m.alpha.into(),
+                m.false_positive.metric.into(),
+                m.false_positive.max_min_ratio.into(),
+                m.false_negative.metric.into(),
+                m.false_negative.max_min_ratio.into(),
+                m.fdr.into(),
+                m.ir.into(),
+                m.gini_false_positive.into(),
+                m.gini_false_negative.into(),
+                m.garbe.into(),
+            ]
+        })
+    })
 }
 
 #[cfg(test)]
@@ -356,6 +349,29 @@ mod tests {
             "acme,one-to-one,verification,fnmr,,,0.6,grid,all,all,25,1000,0.025,0.016990131293434067,0.0366452892678433,wilson,,,",
         ];
         assert_eq!(lines, expected);
+    }
+
+    #[test]
+    fn comparisons_rows() {
+        let lines = csv_lines(&comparisons_table(&fixture::results()).unwrap());
+        assert!(
+            lines[0].starts_with(
+                "vendor,protocol,metric,gallery_size,rank,threshold,operating_point,grouping,omnibus_method"
+            )
+        );
+        // FPIR at 0.6: female 7/41000 against male 0/20000 (the lowest rate).
+        // scipy.stats.fisher_exact([[7, 40993], [0, 20000]]) -> p = 0.10414598999091673.
+        let female =
+            lines.iter().find(|l| l.starts_with("acme,watch,fpir,1000,,0.6,") && l.contains(",female,")).unwrap();
+        let cells: Vec<&str> = female.split(',').collect();
+        assert_eq!(&cells[12..17], &["male", "lowest rate", "female", "7", "41000"]);
+        let p: f64 = cells[18].parse().unwrap();
+        assert!((p - 0.104_145_989_990_916_73).abs() < 1e-14);
+        assert_eq!(cells[26], "no significant difference from male");
+        assert!(female.ends_with("male has no errors: no ratio to it is defined"));
+        let male =
+            lines.iter().find(|l| l.starts_with("acme,watch,fpir,1000,,0.6,") && l.contains(",male,0,")).unwrap();
+        assert!(male.contains(",reference,"));
     }
 
     #[test]
