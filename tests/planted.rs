@@ -125,9 +125,23 @@ fn planted_clustering_in_the_simulated_vendor_is_recovered() {
         let ((ra, ia), (rb, ib)) = (interval("a"), interval("b"));
         // Enough false matches that overlap or separation means something.
         assert!(ra.numerator >= 50, "too few false matches to compare: {ra:?}");
+        // The verdict of the tests between groups says the same.
+        let table = v
+            .comparisons
+            .iter()
+            .find(|c| {
+                c.metric == Metric::Fmr
+                    && c.threshold == 0.3
+                    && c.operating_point == "grid"
+                    && c.grouping == "ethnicity"
+            })
+            .unwrap();
+        let verdict = table.groups.iter().find(|g| g.group == "b").map(|g| g.verdict.clone()).unwrap();
         if planted {
+            assert_eq!(verdict, "significantly higher than a");
             assert!(ib.low > ia.high, "planted b not recovered: a {ra:?} {ia:?}, b {rb:?} {ib:?}");
         } else {
+            assert!(table.groups.iter().all(|g| !g.verdict.starts_with("significantly")), "{table:?}");
             // Without a plant the two intervals overlap.
             assert!(ib.low <= ia.high && ia.low <= ib.high, "unplanted vendor shows a gap: a {ra:?}, b {rb:?}");
         }
