@@ -139,6 +139,10 @@ fn planted_clustering_in_the_simulated_vendor_is_recovered() {
         let verdict = table.groups.iter().find(|g| g.group == "b").map(|g| g.verdict.clone()).unwrap();
         if planted {
             assert_eq!(verdict, "significantly higher than a");
+            // The subject bootstrap's ratio to the same reference is wholly above 1.
+            let b = table.groups.iter().find(|g| g.group == "b").unwrap();
+            let boot = b.bootstrap_ratio.as_ref().expect("bootstrap ratio attached");
+            assert!(boot.low.unwrap() > 1.0, "{boot:?}");
             assert!(ib.low > ia.high, "planted b not recovered: a {ra:?} {ia:?}, b {rb:?} {ib:?}");
         } else {
             assert!(table.groups.iter().all(|g| !g.verdict.starts_with("significantly")), "{table:?}");
@@ -183,9 +187,9 @@ fn verdicts_hold_their_level_and_find_planted_differences() {
     let repetitions = 400;
     let (mut false_alarms, mut found) = (0, 0);
     for _ in 0..repetitions {
-        let c = &compare_groups(&table(&mut rng, [1e-3; 4]), &config)[0];
+        let c = &compare_groups(&table(&mut rng, [1e-3; 4]), &config, &Default::default())[0];
         false_alarms += usize::from(c.groups.iter().any(|g| g.verdict.starts_with("significantly")));
-        let c = &compare_groups(&table(&mut rng, [1e-3, 1e-3, 1e-3, 2e-3]), &config)[0];
+        let c = &compare_groups(&table(&mut rng, [1e-3, 1e-3, 1e-3, 2e-3]), &config, &Default::default())[0];
         found += usize::from(c.groups.iter().any(|g| g.group == "d" && g.verdict.starts_with("significantly higher")));
     }
     let level = false_alarms as f64 / repetitions as f64;

@@ -4,7 +4,8 @@
 use crate::analysis::*;
 use crate::benchmark::ProtocolKind;
 use crate::bootstrap::{
-    Bootstrap, BootstrapConfig, BootstrapError, BootstrapInterval, bootstrap_search, bootstrap_verification,
+    Bootstrap, BootstrapConfig, BootstrapError, BootstrapIndex, BootstrapInterval, bootstrap_search,
+    bootstrap_verification,
 };
 use crate::differential::{Comparison, summaries_of};
 use crate::metrics::counting::{CalibratedThreshold, GroupedScores, calibrate};
@@ -52,8 +53,11 @@ fn attach_bootstrap(
     rows: &mut [RateRow],
     from: usize,
     boot: Result<Bootstrap, BootstrapError>,
+    gallery_size: Option<u64>,
+    index: &mut BootstrapIndex,
 ) -> Result<(), AnalysisError> {
     let boot = boot.map_err(AnalysisError::Bootstrap)?;
+    index.add(&boot, gallery_size);
     let mut by_key: HashMap<(Metric, Option<u32>, u64, &str), &BootstrapInterval> = HashMap::new();
     for r in &boot.rates {
         by_key.insert((r.metric, r.rank, r.threshold.to_bits(), r.label.as_str()), &r.interval);
@@ -66,10 +70,12 @@ fn attach_bootstrap(
     Ok(())
 }
 
-fn bootstrap_config(config: &AnalysisConfig) -> BootstrapConfig {
+fn bootstrap_config(config: &AnalysisConfig, codes: &GroupCodes) -> BootstrapConfig {
     let mut b = BootstrapConfig::new(config.seed);
     b.replicates = config.bootstrap_replicates;
     b.confidence = config.confidence;
+    // The declared reference where this grouping has it, as in the tests between groups.
+    b.reference_group = config.reference_group.as_deref().and_then(|g| codes.labels.iter().position(|l| l == g));
     b
 }
 
@@ -168,6 +174,7 @@ pub fn analyse_verification(
         summaries: Vec::new(),
     };
     let levels = distinct_thresholds(&uses);
+    let mut index = BootstrapIndex::default();
     for grouping in groupings_with_all(config) {
         let codes = population.group_codes(&grouping)?;
         let first_row = out.rates.len();
@@ -224,13 +231,18 @@ pub fn analyse_verification(
             });
         }
         if config.bootstrap_replicates > 0 {
-            let boot = bootstrap_verification(trials, &codes, &levels, &bootstrap_config(config));
-            attach_bootstrap(&mut out.rates, first_row, boot)?;
+            let boot = bootstrap_verification(trials, &codes, &levels, &bootstrap_config(config, &codes));
+            attach_bootstrap(&mut out.rates, first_row, boot, None, &mut index)?;
         }
     }
-    out.comparisons = crate::comparisons::compare_groups(&out.rates, config);
-    out.summaries =
-        summaries_of(&out.rates, Comparison::Verification, config.summary_alpha, config.reference_group.as_deref());
+    out.comparisons = crate::comparisons::compare_groups(&out.rates, config, &index);
+    out.summaries = summaries_of(
+        &out.rates,
+        Comparison::Verification,
+        config.summary_alpha,
+        config.reference_group.as_deref(),
+        &index,
+    );
     Ok(out)
 }
 
@@ -264,6 +276,7 @@ pub fn analyse_search(
         comparisons: Vec::new(),
         summaries: Vec::new(),
     };
+    let mut index = BootstrapIndex::default();
     for grouping in groupings_with_all(config) {
         let codes = population.group_codes(&grouping)?;
         let g = codes.n_groups();
@@ -343,14 +356,20 @@ pub fn analyse_search(
                 }
             }
             if config.bootstrap_replicates > 0 {
-                let boot = bootstrap_search(t, &codes, &distinct_thresholds(&uses), &ranks, &bootstrap_config(config));
-                attach_bootstrap(&mut out.rates, first_row, boot)?;
+                let boot =
+                    bootstrap_search(t, &codes, &distinct_thresholds(&uses), &ranks, &bootstrap_config(config, &codes));
+                attach_bootstrap(&mut out.rates, first_row, boot, size, &mut index)?;
             }
         }
     }
-    out.comparisons = crate::comparisons::compare_groups(&out.rates, config);
-    out.summaries =
-        summaries_of(&out.rates, Comparison::Identification, config.summary_alpha, config.reference_group.as_deref());
+    out.comparisons = crate::comparisons::compare_groups(&out.rates, config, &index);
+    out.summaries = summaries_of(
+        &out.rates,
+        Comparison::Identification,
+        config.summary_alpha,
+        config.reference_group.as_deref(),
+        &index,
+    );
     Ok(out)
 }
 

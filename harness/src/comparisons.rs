@@ -6,6 +6,7 @@
 //! intervals), a verdict in words, and the minimum ratio the test could have detected.
 
 use crate::analysis::{AnalysisConfig, Metric, RateRow};
+use crate::bootstrap::{BootstrapIndex, BootstrapInterval};
 use crate::rate::Rate;
 use crate::stats::power::{PowerMethod, minimum_detectable_ratio_within};
 use crate::stats::tests_of_proportions::{Alternative, Homogeneity, exact_two_proportion, homogeneity};
@@ -58,6 +59,10 @@ pub struct GroupTest {
     pub minimum_detectable_ratio: Option<f64>,
     /// `exact` (enumeration) or `arcsine` (normal approximation, for large counts).
     pub power_method: Option<String>,
+    /// Subject-bootstrap percentile intervals of the ratio and difference to the same
+    /// reference group (subjects resampled within groups); `None` when not computed.
+    pub bootstrap_ratio: Option<BootstrapInterval>,
+    pub bootstrap_difference: Option<BootstrapInterval>,
     pub note: Option<String>,
 }
 
@@ -98,7 +103,7 @@ type CellKey = (u64, String);
 type Cell<'a> = (CellKey, f64, Vec<&'a RateRow>);
 
 /// Compare groups for every tested rate of `rates` (the rows of one protocol).
-pub fn compare_groups(rates: &[RateRow], config: &AnalysisConfig) -> Vec<GroupComparison> {
+pub fn compare_groups(rates: &[RateRow], config: &AnalysisConfig, bootstrap: &BootstrapIndex) -> Vec<GroupComparison> {
     // table -> (threshold bits, operating point) -> rows, in first-seen order.
     let mut tables: BTreeMap<TableKey, Vec<Cell>> = BTreeMap::new();
     for r in rates.iter().filter(|r| tested(r.metric) && r.grouping != "all") {
@@ -111,19 +116,20 @@ pub fn compare_groups(rates: &[RateRow], config: &AnalysisConfig) -> Vec<GroupCo
         }
     }
     let tables: Vec<_> = tables.into_iter().collect();
-    tables.par_iter().flat_map_iter(|(key, cells)| compare_table(key, cells, config)).collect()
+    tables.par_iter().flat_map_iter(|(key, cells)| compare_table(key, cells, config, bootstrap)).collect()
 }
 
 fn compare_table(
     key: &TableKey,
-    cells: &[(CellKey, f64, Vec<&RateRow>)],
+    cells: &[Cell<'_>],
     config: &AnalysisConfig,
+    bootstrap: &BootstrapIndex,
 ) -> Vec<GroupComparison> {
     let (metric, gallery_size, rank, grouping) = key;
     let mut out: Vec<GroupComparison> = cells
         .iter()
         .map(|((_, op), threshold, rows)| {
-            compare_cell(*metric, *gallery_size, *rank, grouping, *threshold, op, rows, config)
+            compare_cell(*metric, *gallery_size, *rank, grouping, *threshold, op, rows, config, bootstrap)
         })
         .collect();
     // Holm across every group and threshold of this table.
@@ -169,6 +175,7 @@ fn compare_cell(
     operating_point: &str,
     rows: &[&RateRow],
     config: &AnalysisConfig,
+    bootstrap: &BootstrapIndex,
 ) -> GroupComparison {
     let mut c = GroupComparison {
         metric,
@@ -247,8 +254,18 @@ fn compare_cell(
             verdict: "reference".into(),
             minimum_detectable_ratio: None,
             power_method: None,
+            bootstrap_ratio: None,
+            bootstrap_difference: None,
             note: None,
         };
+        // Only when the bootstrap compared with the same reference group.
+        if let Some(v) = bootstrap
+            .versus(grouping, metric, gallery_size, rank, threshold, &r.group)
+            .filter(|v| v.reference == reference.group)
+        {
+            g.bootstrap_ratio = Some(v.ratio.clone());
+            g.bootstrap_difference = Some(v.difference.clone());
+        }
         if r.group != reference.group {
             let (k1, n1) = (r.rate.numerator, r.rate.denominator);
             g.p_value = exact_two_proportion(k1, n1, k0, n0, Alternative::TwoSided).ok();
@@ -327,7 +344,7 @@ mod tests {
             row(0.6, "b", 9, 1000),
             row(0.6, "c", 1, 1000),
         ];
-        let c = compare_groups(&rates, &config());
+        let c = compare_groups(&rates, &config(), &BootstrapIndex::default());
         assert_eq!(c.len(), 2);
         let (at5, at6) = (&c[0], &c[1]);
         assert_eq!(at5.reference_group.as_deref(), Some("a"));
@@ -363,7 +380,7 @@ mod tests {
         let mut cfg = config();
         cfg.reference_group = Some("b".into());
         let rates = vec![row(0.5, "a", 0, 1000), row(0.5, "b", 3, 1000), row(0.5, "c", 0, 0)];
-        let c = &compare_groups(&rates, &cfg)[0];
+        let c = &compare_groups(&rates, &cfg, &BootstrapIndex::default())[0];
         assert_eq!(c.reference_rule, "declared");
         assert_eq!(c.reference_group.as_deref(), Some("b"));
         // A group without trials is not compared.
@@ -372,7 +389,7 @@ mod tests {
         assert!(a.p_value.is_some());
         // With a lowest-rate reference of zero errors no ratio is defined.
         cfg.reference_group = None;
-        let c = &compare_groups(&rates, &cfg)[0];
+        let c = &compare_groups(&rates, &cfg, &BootstrapIndex::default())[0];
         assert_eq!(c.reference_group.as_deref(), Some("a"));
         let b = c.groups.iter().find(|g| g.group == "b").unwrap();
         assert_eq!(b.minimum_detectable_ratio, None);
@@ -381,7 +398,7 @@ mod tests {
 
     #[test]
     fn one_group_is_not_compared() {
-        let c = &compare_groups(&[row(0.5, "a", 1, 10), row(0.5, "b", 0, 0)], &config())[0];
+        let c = &compare_groups(&[row(0.5, "a", 1, 10), row(0.5, "b", 0, 0)], &config(), &BootstrapIndex::default())[0];
         assert!(c.omnibus.is_none());
         assert_eq!(c.note.as_deref(), Some("fewer than two groups have trials"));
     }

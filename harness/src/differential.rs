@@ -460,6 +460,9 @@ pub struct SummaryAtThreshold {
     pub operating_point: String,
     pub grouping: String,
     pub summary: DifferentialSummary,
+    /// Subject-bootstrap percentile intervals of the max/min ratios; `None` when not computed.
+    pub bootstrap_max_min_false_positive: Option<crate::bootstrap::BootstrapInterval>,
+    pub bootstrap_max_min_false_negative: Option<crate::bootstrap::BootstrapInterval>,
 }
 
 /// Summary measures for every grouping (but `all`) at every threshold of one protocol's
@@ -470,6 +473,7 @@ pub fn summaries_of(
     comparison: Comparison,
     alpha: f64,
     reference_group: Option<&str>,
+    bootstrap: &crate::bootstrap::BootstrapIndex,
 ) -> Vec<SummaryAtThreshold> {
     use crate::analysis::Metric;
     use std::collections::BTreeMap;
@@ -508,10 +512,15 @@ pub fn summaries_of(
             let summary = summarise(comparison, fp, fnr, alpha, named.as_ref().unwrap_or(&Reference::LowestRate))
                 .or_else(|_| summarise(comparison, fp, fnr, alpha, &Reference::LowestRate))
                 .ok()?;
+            let fn_rank = if matches!(comparison, Comparison::Identification) { rank } else { None };
             Some(SummaryAtThreshold {
                 gallery_size: key.0,
-                rank: if matches!(comparison, Comparison::Identification) { rank } else { None },
+                rank: fn_rank,
                 threshold,
+                bootstrap_max_min_false_positive: bootstrap.spread(&key.3, fp_metric, key.0, None, threshold).cloned(),
+                bootstrap_max_min_false_negative: bootstrap
+                    .spread(&key.3, fn_metric, key.0, fn_rank, threshold)
+                    .cloned(),
                 operating_point: key.2,
                 grouping: key.3,
                 summary,
@@ -551,7 +560,7 @@ mod summaries_tests {
             row(Metric::Fmr, "sex", "b", 4, 100),
             row(Metric::Fnmr, "sex", "b", 5, 100),
         ];
-        let s = summaries_of(&rates, Comparison::Verification, 0.5, None);
+        let s = summaries_of(&rates, Comparison::Verification, 0.5, None, &Default::default());
         assert_eq!(s.len(), 1);
         let m = &s[0].summary;
         assert_eq!((s[0].grouping.as_str(), s[0].threshold), ("sex", 0.5));
@@ -562,7 +571,7 @@ mod summaries_tests {
         // G(FMR) = 2 (2 * 0.03) / (2 * 4 * 0.025) = 0.6; G(FNMR) = 2 (2 * 0.05) / (2 * 4 * 0.075) = 1/3.
         assert!((m.garbe.unwrap() - (0.5 * 0.6 + 0.5 / 3.0)).abs() < 1e-12);
         // A declared reference present in the grouping is used.
-        let s = summaries_of(&rates, Comparison::Verification, 0.5, Some("b"));
+        let s = summaries_of(&rates, Comparison::Verification, 0.5, Some("b"), &Default::default());
         assert_eq!(s[0].summary.false_positive.reference.as_deref(), Some("b"));
     }
 }

@@ -136,13 +136,14 @@ pub fn results() -> Results {
     let config = AnalysisConfig::with_thresholds(vec![0.58, 0.6, 0.62], vec![Grouping::parse("sex").unwrap()]);
     let mut protocols = vec![watchlist(), verification()];
     for p in &mut protocols {
-        p.comparisons = harness::comparisons::compare_groups(&p.rates, &config);
+        p.comparisons = harness::comparisons::compare_groups(&p.rates, &config, &Default::default());
         let kind = if p.kind == ProtocolKind::Verification {
             harness::differential::Comparison::Verification
         } else {
             harness::differential::Comparison::Identification
         };
-        p.summaries = harness::differential::summaries_of(&p.rates, kind, config.summary_alpha, None);
+        p.summaries =
+            harness::differential::summaries_of(&p.rates, kind, config.summary_alpha, None, &Default::default());
     }
     let mut per_group = BTreeMap::new();
     per_group.insert("sex".to_string(), BTreeMap::from([("female".to_string(), 150), ("male".to_string(), 150)]));

@@ -193,7 +193,7 @@ pub fn cross_group_table(results: &Results) -> Result<Table, ReportError> {
 }
 
 /// Columns of `comparisons.csv`: one row per group per test table cell.
-pub const COMPARISON_COLUMNS: [(&str, Kind); 29] = [
+pub const COMPARISON_COLUMNS: [(&str, Kind); 31] = [
     ("vendor", Kind::Str),
     ("protocol", Kind::Str),
     ("metric", Kind::Str),
@@ -223,6 +223,8 @@ pub const COMPARISON_COLUMNS: [(&str, Kind); 29] = [
     ("verdict", Kind::Str),
     ("minimum_detectable_ratio", Kind::F64),
     ("note", Kind::Str),
+    ("bootstrap_ratio_low", Kind::F64),
+    ("bootstrap_ratio_high", Kind::F64),
 ];
 
 /// Tests between groups: each group against the reference, beside the omnibus test.
@@ -266,6 +268,8 @@ pub fn comparisons_table(results: &Results) -> Result<Table, ReportError> {
                     g.verdict.clone().into(),
                     g.minimum_detectable_ratio.into(),
                     note.into(),
+                    g.bootstrap_ratio.as_ref().and_then(|b| b.low).into(),
+                    g.bootstrap_ratio.as_ref().and_then(|b| b.high).into(),
                 ]
             })
         })
@@ -273,7 +277,7 @@ pub fn comparisons_table(results: &Results) -> Result<Table, ReportError> {
 }
 
 /// Columns of `summary_measures.csv`.
-pub const SUMMARY_MEASURE_COLUMNS: [(&str, Kind); 17] = [
+pub const SUMMARY_MEASURE_COLUMNS: [(&str, Kind); 21] = [
     ("vendor", Kind::Str),
     ("protocol", Kind::Str),
     ("gallery_size", Kind::U64),
@@ -291,6 +295,10 @@ pub const SUMMARY_MEASURE_COLUMNS: [(&str, Kind); 17] = [
     ("gini_false_positive", Kind::F64),
     ("gini_false_negative", Kind::F64),
     ("garbe", Kind::F64),
+    ("bootstrap_false_positive_max_min_low", Kind::F64),
+    ("bootstrap_false_positive_max_min_high", Kind::F64),
+    ("bootstrap_false_negative_max_min_low", Kind::F64),
+    ("bootstrap_false_negative_max_min_high", Kind::F64),
 ];
 
 /// Summary measures of differential performance, one row per grouping and threshold;
@@ -315,6 +323,10 @@ pub fn summary_measures_table(results: &Results) -> Result<Table, ReportError> {
                 m.gini_false_positive.into(),
                 m.gini_false_negative.into(),
                 m.garbe.into(),
+                s.bootstrap_max_min_false_positive.as_ref().and_then(|b| b.low).into(),
+                s.bootstrap_max_min_false_positive.as_ref().and_then(|b| b.high).into(),
+                s.bootstrap_max_min_false_negative.as_ref().and_then(|b| b.low).into(),
+                s.bootstrap_max_min_false_negative.as_ref().and_then(|b| b.high).into(),
             ]
         })
     })
@@ -368,7 +380,7 @@ mod tests {
         let p: f64 = cells[18].parse().unwrap();
         assert!((p - 0.104_145_989_990_916_73).abs() < 1e-14);
         assert_eq!(cells[26], "no significant difference from male");
-        assert!(female.ends_with("male has no errors: no ratio to it is defined"));
+        assert!(female.ends_with("male has no errors: no ratio to it is defined,,"));
         let male =
             lines.iter().find(|l| l.starts_with("acme,watch,fpir,1000,,0.6,") && l.contains(",male,0,")).unwrap();
         assert!(male.contains(",reference,"));

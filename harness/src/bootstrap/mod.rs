@@ -41,6 +41,7 @@
 //! the others; callers should show the count beside the interval.
 
 mod aggregates;
+mod index;
 mod summary;
 #[cfg(test)]
 mod tests;
@@ -50,6 +51,7 @@ use crate::metrics::identification::{mate_score_within_rank, search_columns};
 use crate::population::GroupCodes;
 use crate::trials::{SearchTrials, VerificationTrials};
 use aggregates::{Count, Levels, PairTable, SubjectTable, Units};
+pub use index::{BootstrapIndex, VersusReference};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
