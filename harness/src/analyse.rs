@@ -79,6 +79,32 @@ fn bootstrap_config(config: &AnalysisConfig, codes: &GroupCodes) -> BootstrapCon
     b
 }
 
+/// FPIR(N) extrapolated from every defined FMR row (DESIGN.md section 4, "Scaling"),
+/// with the FMR interval carried through.
+fn extrapolations(rates: &[RateRow], config: &AnalysisConfig) -> Vec<ExtrapolationRow> {
+    use crate::projection::{BinomialMethod, extrapolate_fpir_rate};
+    let method = match config.interval_method {
+        crate::rate::IntervalMethod::Wilson => BinomialMethod::Wilson,
+        crate::rate::IntervalMethod::ClopperPearson => BinomialMethod::ClopperPearson,
+    };
+    let mut out = Vec::new();
+    for r in rates.iter().filter(|r| r.metric == Metric::Fmr && r.rate.denominator > 0) {
+        let Some(threshold) = r.threshold else { continue };
+        for &n in &config.extrapolation_sizes {
+            if let Ok(extrapolation) = extrapolate_fpir_rate(r.rate, n, config.confidence, method) {
+                out.push(ExtrapolationRow {
+                    threshold,
+                    operating_point: r.operating_point.clone(),
+                    grouping: r.grouping.clone(),
+                    group: r.group.clone(),
+                    extrapolation,
+                });
+            }
+        }
+    }
+    out
+}
+
 fn distinct_thresholds(uses: &[ThresholdUse]) -> Vec<f64> {
     let mut t: Vec<f64> = uses.iter().map(|u| u.threshold).collect();
     t.sort_by(f64::total_cmp);
@@ -172,6 +198,7 @@ pub fn analyse_verification(
         cross_group_fmr: Vec::new(),
         comparisons: Vec::new(),
         summaries: Vec::new(),
+        extrapolations: Vec::new(),
     };
     let levels = distinct_thresholds(&uses);
     let mut index = BootstrapIndex::default();
@@ -235,6 +262,7 @@ pub fn analyse_verification(
             attach_bootstrap(&mut out.rates, first_row, boot, None, &mut index)?;
         }
     }
+    out.extrapolations = extrapolations(&out.rates, config);
     out.comparisons = crate::comparisons::compare_groups(&out.rates, config, &index);
     out.summaries = summaries_of(
         &out.rates,
@@ -275,6 +303,7 @@ pub fn analyse_search(
         cross_group_fmr: Vec::new(),
         comparisons: Vec::new(),
         summaries: Vec::new(),
+        extrapolations: Vec::new(),
     };
     let mut index = BootstrapIndex::default();
     for grouping in groupings_with_all(config) {

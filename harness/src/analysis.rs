@@ -139,6 +139,19 @@ pub struct ProtocolAnalysis {
     pub comparisons: Vec<crate::comparisons::GroupComparison>,
     /// Summary measures of differential performance (max/min ratio, FDR, IR, GARBE).
     pub summaries: Vec<crate::differential::SummaryAtThreshold>,
+    /// Verification only: FPIR(N) extrapolated from each group's FMR at each threshold,
+    /// labelled as an extrapolation with its independence assumption.
+    pub extrapolations: Vec<ExtrapolationRow>,
+}
+
+/// One group's FMR at one threshold carried to a gallery of N by FPIR(N) = 1 - (1 - FMR)^N.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExtrapolationRow {
+    pub threshold: f64,
+    pub operating_point: String,
+    pub grouping: String,
+    pub group: String,
+    pub extrapolation: crate::projection::FpirExtrapolation,
 }
 
 /// What to compute. Every default is recorded in the results, never silent.
@@ -171,6 +184,8 @@ pub struct AnalysisConfig {
     pub summary_alpha: f64,
     /// Subject-bootstrap replicates per rate (0: no bootstrap intervals).
     pub bootstrap_replicates: usize,
+    /// Gallery sizes to which verification FMR is extrapolated as FPIR(N).
+    pub extrapolation_sizes: Vec<u64>,
 }
 
 impl AnalysisConfig {
@@ -189,6 +204,7 @@ impl AnalysisConfig {
             seed: 20_231_101,
             summary_alpha: 0.5,
             bootstrap_replicates: 1000,
+            extrapolation_sizes: vec![1_000, 10_000],
         }
     }
 }

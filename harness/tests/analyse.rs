@@ -208,3 +208,18 @@ fn counts_add_up_across_groups() {
         assert_eq!(by("sex", Metric::Fnmr), by("all", Metric::Fnmr));
     }
 }
+
+#[test]
+fn fmr_is_extrapolated_to_fpir_and_labelled() {
+    let mut c = config(&[0.6]);
+    c.extrapolation_sizes = vec![2];
+    let a = analyse_verification("v", &verification(), &population(), &c, &[]).unwrap();
+    // FMR(all, 0.6) = 3/4: FPIR(2) = 1 - (1/4)^2 = 0.9375.
+    let e = a.extrapolations.iter().find(|e| e.grouping == "all" && e.threshold == 0.6).unwrap();
+    assert_eq!(e.extrapolation.kind, "extrapolation");
+    assert!((e.extrapolation.fpir - 0.9375).abs() < 1e-15);
+    assert!(e.extrapolation.assumption.contains("independen"));
+    assert!(e.extrapolation.fpir_low.unwrap() < 0.9375 && e.extrapolation.fpir_high.unwrap() > 0.9375);
+    // Groups with no non-mated pairs are not extrapolated.
+    assert!(a.extrapolations.iter().all(|e| e.group != "F×b"));
+}

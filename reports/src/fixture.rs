@@ -78,6 +78,7 @@ fn watchlist() -> ProtocolAnalysis {
         cross_group_fmr: vec![],
         comparisons: vec![],
         summaries: vec![],
+        extrapolations: vec![],
     }
 }
 
@@ -129,6 +130,7 @@ fn verification() -> ProtocolAnalysis {
         ],
         comparisons: vec![],
         summaries: vec![],
+        extrapolations: vec![],
     }
 }
 

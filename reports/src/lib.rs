@@ -122,6 +122,7 @@ pub mod layout {
     pub const CROSS_GROUP_FMR: &str = "cross_group_fmr.csv";
     pub const COMPARISONS: &str = "comparisons.csv";
     pub const SUMMARY_MEASURES: &str = "summary_measures.csv";
+    pub const EXTRAPOLATIONS: &str = "extrapolations.csv";
     pub const SUMMARY: &str = "summary.md";
     pub const RAW: &str = "raw";
     pub const FAILURES: &str = "failures.parquet";
@@ -141,7 +142,8 @@ fn checked_name(name: &str) -> Result<&str, ReportError> {
 ///
 /// ```text
 /// OUT/results.json  rates.csv  rates.parquet  calibrations.csv  eer.csv
-///     cross_group_fmr.csv  comparisons.csv  summary_measures.csv  summary.md
+///     cross_group_fmr.csv  comparisons.csv  summary_measures.csv  extrapolations.csv
+///     summary.md
 /// OUT/raw/<vendor>/<protocol>.scores.parquet | <protocol>.candidates.parquet
 /// OUT/raw/<vendor>/failures.parquet
 /// ```
@@ -180,6 +182,7 @@ pub fn write_all(out_dir: &Path, results: &Results, raw: &[RawVendorOutputs]) ->
     tables::cross_group_table(results)?.write_csv(&at(layout::CROSS_GROUP_FMR)?)?;
     tables::comparisons_table(results)?.write_csv(&at(layout::COMPARISONS)?)?;
     tables::summary_measures_table(results)?.write_csv(&at(layout::SUMMARY_MEASURES)?)?;
+    tables::extrapolations_table(results)?.write_csv(&at(layout::EXTRAPOLATIONS)?)?;
     summary::write_summary(&at(layout::SUMMARY)?, results)?;
     // raw/ always belongs to this run: an earlier run's raw outputs never survive.
     staged.dir(Path::new(layout::RAW))?;

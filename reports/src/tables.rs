@@ -332,6 +332,42 @@ pub fn summary_measures_table(results: &Results) -> Result<Table, ReportError> {
     })
 }
 
+/// Columns of `extrapolations.csv`.
+pub const EXTRAPOLATION_COLUMNS: [(&str, Kind); 11] = [
+    ("vendor", Kind::Str),
+    ("protocol", Kind::Str),
+    ("threshold", Kind::F64),
+    ("operating_point", Kind::Str),
+    ("grouping", Kind::Str),
+    ("group", Kind::Str),
+    ("fmr", Kind::F64),
+    ("gallery_size", Kind::U64),
+    ("fpir_extrapolated", Kind::F64),
+    ("fpir_low", Kind::F64),
+    ("fpir_high", Kind::F64),
+];
+
+/// FPIR(N) = 1 - (1 - FMR)^N per group, an extrapolation that assumes independent
+/// comparisons (the assumption is written in `results.json`).
+pub fn extrapolations_table(results: &Results) -> Result<Table, ReportError> {
+    protocol_table(results, &EXTRAPOLATION_COLUMNS, |p| {
+        p.extrapolations.iter().map(|e| {
+            let x = &e.extrapolation;
+            vec![
+                e.threshold.into(),
+                e.operating_point.clone().into(),
+                e.grouping.clone().into(),
+                e.group.clone().into(),
+                x.fmr.into(),
+                x.gallery_size.into(),
+                x.fpir.into(),
+                x.fpir_low.into(),
+                x.fpir_high.into(),
+            ]
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -82,6 +82,7 @@ fn write_all_writes_the_documented_layout() {
             "comparisons.csv",
             "cross_group_fmr.csv",
             "eer.csv",
+            "extrapolations.csv",
             "rates.csv",
             "rates.parquet",
             "raw/acme/failures.parquet",
