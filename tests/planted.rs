@@ -125,6 +125,23 @@ fn planted_clustering_in_the_simulated_vendor_is_recovered() {
         let ((ra, ia), (rb, ib)) = (interval("a"), interval("b"));
         // Enough false matches that overlap or separation means something.
         assert!(ra.numerator >= 50, "too few false matches to compare: {ra:?}");
+        // The summary measures carry bootstrap intervals around the same point estimates.
+        let summary = v
+            .summaries
+            .iter()
+            .find(|s| s.threshold == 0.3 && s.operating_point == "grid" && s.grouping == "ethnicity")
+            .unwrap();
+        let boot = summary.bootstrap_measures.as_ref().expect("bootstrapped measures");
+        let fdr = summary.summary.fdr.unwrap();
+        assert!((boot.fdr.estimate.unwrap() - fdr).abs() < 1e-12);
+        assert!(boot.fdr.low.unwrap() <= fdr && fdr <= boot.fdr.high.unwrap());
+        // Where the measure is undefined (FNMR is 0 in every group at 0.3: GARBE's mean is
+        // 0), the bootstrap says so too.
+        match (boot.garbe.estimate, summary.summary.garbe) {
+            (Some(b), Some(p)) => assert!((b - p).abs() < 1e-12),
+            (None, None) => assert_eq!(boot.garbe.replicates_used, 0),
+            other => panic!("bootstrap and point GARBE disagree: {other:?}"),
+        }
         // The verdict of the tests between groups says the same.
         let table = v
             .comparisons

@@ -76,6 +76,7 @@ fn bootstrap_config(config: &AnalysisConfig, codes: &GroupCodes) -> BootstrapCon
     b.confidence = config.confidence;
     // The declared reference where this grouping has it, as in the tests between groups.
     b.reference_group = config.reference_group.as_deref().and_then(|g| codes.labels.iter().position(|l| l == g));
+    b.summary_alpha = config.summary_alpha;
     b
 }
 

@@ -463,6 +463,8 @@ pub struct SummaryAtThreshold {
     /// Subject-bootstrap percentile intervals of the max/min ratios; `None` when not computed.
     pub bootstrap_max_min_false_positive: Option<crate::bootstrap::BootstrapInterval>,
     pub bootstrap_max_min_false_negative: Option<crate::bootstrap::BootstrapInterval>,
+    /// Subject-bootstrap percentile intervals of FDR, IR and GARBE (same alpha).
+    pub bootstrap_measures: Option<crate::bootstrap::MeasuresBootstrap>,
 }
 
 /// Summary measures for every grouping (but `all`) at every threshold of one protocol's
@@ -520,6 +522,10 @@ pub fn summaries_of(
                 bootstrap_max_min_false_positive: bootstrap.spread(&key.3, fp_metric, key.0, None, threshold).cloned(),
                 bootstrap_max_min_false_negative: bootstrap
                     .spread(&key.3, fn_metric, key.0, fn_rank, threshold)
+                    .cloned(),
+                bootstrap_measures: bootstrap
+                    .measures(&key.3, key.0, fn_rank, threshold)
+                    .filter(|m| m.alpha == alpha)
                     .cloned(),
                 operating_point: key.2,
                 grouping: key.3,

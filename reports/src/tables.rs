@@ -277,7 +277,7 @@ pub fn comparisons_table(results: &Results) -> Result<Table, ReportError> {
 }
 
 /// Columns of `summary_measures.csv`.
-pub const SUMMARY_MEASURE_COLUMNS: [(&str, Kind); 21] = [
+pub const SUMMARY_MEASURE_COLUMNS: [(&str, Kind); 27] = [
     ("vendor", Kind::Str),
     ("protocol", Kind::Str),
     ("gallery_size", Kind::U64),
@@ -299,6 +299,12 @@ pub const SUMMARY_MEASURE_COLUMNS: [(&str, Kind); 21] = [
     ("bootstrap_false_positive_max_min_high", Kind::F64),
     ("bootstrap_false_negative_max_min_low", Kind::F64),
     ("bootstrap_false_negative_max_min_high", Kind::F64),
+    ("bootstrap_fdr_low", Kind::F64),
+    ("bootstrap_fdr_high", Kind::F64),
+    ("bootstrap_ir_low", Kind::F64),
+    ("bootstrap_ir_high", Kind::F64),
+    ("bootstrap_garbe_low", Kind::F64),
+    ("bootstrap_garbe_high", Kind::F64),
 ];
 
 /// Summary measures of differential performance, one row per grouping and threshold;
@@ -327,6 +333,12 @@ pub fn summary_measures_table(results: &Results) -> Result<Table, ReportError> {
                 s.bootstrap_max_min_false_positive.as_ref().and_then(|b| b.high).into(),
                 s.bootstrap_max_min_false_negative.as_ref().and_then(|b| b.low).into(),
                 s.bootstrap_max_min_false_negative.as_ref().and_then(|b| b.high).into(),
+                s.bootstrap_measures.as_ref().and_then(|b| b.fdr.low).into(),
+                s.bootstrap_measures.as_ref().and_then(|b| b.fdr.high).into(),
+                s.bootstrap_measures.as_ref().and_then(|b| b.ir.low).into(),
+                s.bootstrap_measures.as_ref().and_then(|b| b.ir.high).into(),
+                s.bootstrap_measures.as_ref().and_then(|b| b.garbe.low).into(),
+                s.bootstrap_measures.as_ref().and_then(|b| b.garbe.high).into(),
             ]
         })
     })

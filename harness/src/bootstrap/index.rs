@@ -2,7 +2,7 @@
 //! them: the tests between groups (ratio and difference to the reference) and the
 //! summary measures (max/min ratio).
 
-use super::{Bootstrap, BootstrapInterval};
+use super::{Bootstrap, BootstrapInterval, MeasuresBootstrap};
 use crate::analysis::Metric;
 use std::collections::HashMap;
 
@@ -21,6 +21,8 @@ pub struct VersusReference {
 pub struct BootstrapIndex {
     versus: HashMap<(RateKey, String), VersusReference>,
     spreads: HashMap<RateKey, BootstrapInterval>,
+    /// (grouping, gallery size, false-negative rank, threshold bits)
+    measures: HashMap<(String, Option<u64>, Option<u32>, u64), MeasuresBootstrap>,
 }
 
 impl BootstrapIndex {
@@ -45,6 +47,20 @@ impl BootstrapIndex {
             let key = (boot.grouping.clone(), s.metric, gallery_size, s.rank, s.threshold.to_bits());
             self.spreads.insert(key, s.max_min_ratio.clone());
         }
+        for m in &boot.measures {
+            self.measures.insert((boot.grouping.clone(), gallery_size, m.rank, m.threshold.to_bits()), m.clone());
+        }
+    }
+
+    /// The bootstrap intervals of FDR, IR and GARBE of `grouping` at `threshold`.
+    pub fn measures(
+        &self,
+        grouping: &str,
+        gallery_size: Option<u64>,
+        rank: Option<u32>,
+        threshold: f64,
+    ) -> Option<&MeasuresBootstrap> {
+        self.measures.get(&(grouping.to_string(), gallery_size, rank, threshold.to_bits()))
     }
 
     /// The bootstrap ratio and difference of `group` to its reference.

@@ -56,7 +56,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::Serialize;
-pub use summary::{BootstrapInterval, GroupRateBootstrap, SpreadBootstrap};
+pub use summary::{BootstrapInterval, GroupRateBootstrap, MeasuresBootstrap, SpreadBootstrap};
 
 /// How many replicates, at what confidence, from which seed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -69,12 +69,14 @@ pub struct BootstrapConfig {
     /// The group each group is compared with; `None`: for each rate and threshold, the
     /// group with the lowest defined point estimate (DESIGN.md section 4).
     pub reference_group: Option<usize>,
+    /// Weight of the false-positive term in the bootstrapped FDR, IR and GARBE.
+    pub summary_alpha: f64,
 }
 
 impl BootstrapConfig {
     /// 1,000 replicates at 95%, reference group the lowest rate; the seed is explicit.
     pub fn new(seed: u64) -> Self {
-        BootstrapConfig { replicates: 1000, confidence: 0.95, seed, reference_group: None }
+        BootstrapConfig { replicates: 1000, confidence: 0.95, seed, reference_group: None, summary_alpha: 0.5 }
     }
 }
 
@@ -112,6 +114,8 @@ pub struct Bootstrap {
     pub rates: Vec<GroupRateBootstrap>,
     /// One row per metric, rank and threshold: the spread across groups.
     pub spreads: Vec<SpreadBootstrap>,
+    /// FDR, IR and GARBE per threshold (and rank), over groups with every rate defined.
+    pub measures: Vec<MeasuresBootstrap>,
 }
 
 /// Where a rate's counts live: columns of the subject or pair sums.
@@ -184,6 +188,7 @@ impl Engine {
             })
             .collect();
         let (rates, spreads) = summary::summarise(&self.specs, codes, &point, &replicates, config);
+        let measures = summary::summarise_measures(&self.specs, codes.n_groups(), &point, &replicates, config);
         Ok(Bootstrap {
             grouping: codes.grouping.name(),
             labels: codes.labels.clone(),
@@ -192,6 +197,7 @@ impl Engine {
             config: config.clone(),
             rates,
             spreads,
+            measures,
         })
     }
 }
