@@ -196,6 +196,7 @@ fn verdicts_hold_their_level_and_find_planted_differences() {
                 rate: Rate::new(Binomial::new(n, p).unwrap().sample(rng), n),
                 interval: None,
                 upper_bound: None,
+                lower_bound: None,
                 bootstrap: None,
             })
             .collect()

@@ -44,6 +44,7 @@ fn row(
         rate,
         interval: if metric.is_proportion() { rate.interval(config.interval_method, config.confidence) } else { None },
         upper_bound: if metric.is_proportion() { rate.exact_upper_bound(config.confidence) } else { None },
+        lower_bound: if metric.is_proportion() { rate.exact_lower_bound(config.confidence) } else { None },
         bootstrap: None,
     }
 }

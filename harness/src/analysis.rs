@@ -73,6 +73,8 @@ pub struct RateRow {
     /// One-sided exact (Clopper–Pearson) upper bound at the configured confidence, for
     /// "at most" claims (with zero errors, 1 − (1 − c)^(1/n)); `None` as `interval`.
     pub upper_bound: Option<f64>,
+    /// One-sided exact (Clopper–Pearson) lower bound, for "at least" claims.
+    pub lower_bound: Option<f64>,
     /// Subject-bootstrap percentile interval (subjects resampled within groups), the
     /// honest interval when trials share subjects; `None` when not computed (SEL, CMC,
     /// FTE/FTA, or `bootstrap_replicates` = 0).

@@ -325,6 +325,7 @@ mod tests {
             rate: Rate::new(k, n),
             interval: None,
             upper_bound: None,
+            lower_bound: None,
             bootstrap: None,
         }
     }

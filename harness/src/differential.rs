@@ -552,6 +552,7 @@ mod summaries_tests {
             rate: Rate::new(k, n),
             interval: None,
             upper_bound: None,
+            lower_bound: None,
             bootstrap: None,
         }
     }

@@ -63,6 +63,13 @@ impl Rate {
         use crate::stats::binomial::{Bound, clopper_pearson};
         clopper_pearson(self.numerator, self.denominator, confidence, Bound::Upper).ok().map(|i| i.high)
     }
+
+    /// One-sided exact (Clopper–Pearson) lower bound at `confidence`, for "at least"
+    /// claims (0 with zero errors). `None` when the rate is undefined.
+    pub fn exact_lower_bound(&self, confidence: f64) -> Option<f64> {
+        use crate::stats::binomial::{Bound, clopper_pearson};
+        clopper_pearson(self.numerator, self.denominator, confidence, Bound::Lower).ok().map(|i| i.low)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -105,6 +112,10 @@ mod tests {
         let b = Rate::new(0, 1000).exact_upper_bound(0.95).unwrap();
         assert!((b - (1.0 - 0.05f64.powf(1.0 / 1000.0))).abs() < 1e-15);
         assert_eq!(Rate::new(0, 0).exact_upper_bound(0.95), None);
+        // All n errors: the lower bound is 0.05^(1/n) (the mirror of the zero-error bound).
+        let l = Rate::new(1000, 1000).exact_lower_bound(0.95).unwrap();
+        assert!((l - 0.05f64.powf(1.0 / 1000.0)).abs() < 1e-15);
+        assert_eq!(Rate::new(0, 10).exact_lower_bound(0.95), Some(0.0));
     }
 
     #[test]

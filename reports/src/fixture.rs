@@ -34,6 +34,7 @@ pub fn row(
         rate,
         interval: if metric.is_proportion() { rate.wilson(0.95) } else { None },
         upper_bound: None,
+        lower_bound: None,
         bootstrap: None,
     }
 }

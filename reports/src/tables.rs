@@ -11,7 +11,7 @@ use harness::analysis::{ProtocolAnalysis, RateRow};
 use harness::results::Results;
 
 /// Columns of `rates.csv` / `rates.parquet`, in order.
-pub const RATES_COLUMNS: [(&str, Kind); 19] = [
+pub const RATES_COLUMNS: [(&str, Kind); 20] = [
     ("vendor", Kind::Str),
     ("protocol", Kind::Str),
     ("kind", Kind::Str),
@@ -31,6 +31,7 @@ pub const RATES_COLUMNS: [(&str, Kind); 19] = [
     ("bootstrap_low", Kind::F64),
     ("bootstrap_high", Kind::F64),
     ("upper_bound", Kind::F64),
+    ("lower_bound", Kind::F64),
 ];
 
 fn rate_cells(vendor: &str, protocol: Option<&str>, kind: Option<&str>, row: &RateRow) -> Vec<Cell> {
@@ -55,6 +56,7 @@ fn rate_cells(vendor: &str, protocol: Option<&str>, kind: Option<&str>, row: &Ra
         row.bootstrap.as_ref().and_then(|b| b.low).into(),
         row.bootstrap.as_ref().and_then(|b| b.high).into(),
         row.upper_bound.into(),
+        row.lower_bound.into(),
     ]
 }
 
@@ -396,17 +398,17 @@ mod tests {
         // Python (statistics.NormalDist); the last digits are the harness's rounding.
         let lines = csv_lines(&rates_table(&fixture::results()).unwrap());
         let expected = [
-            "vendor,protocol,kind,metric,gallery_size,rank,threshold,operating_point,grouping,group,numerator,denominator,rate,ci_low,ci_high,ci_method,bootstrap_low,bootstrap_high,upper_bound",
-            "acme,,,fte,,,,,sex,female,1,200,0.005,0.0008831687156009779,0.027773704397892927,wilson,,,",
-            "acme,,,fte,,,,,sex,male,0,0,,,,,,,",
-            "acme,watch,watchlist,tpir,1000,5,0.6,declared:operational,sex,female,891,1000,0.891,0.8701675082488096,0.9088399666154863,wilson,,,",
-            "acme,watch,watchlist,tpir,1000,5,0.6,declared:operational,sex,male,0,0,,,,,,,",
-            "acme,watch,watchlist,fpir,1000,,0.6,declared:operational,sex,female,7,41000,0.00017073170731707316,0.00008270637205585348,0.00035241039227492093,wilson,,,",
-            "acme,watch,watchlist,fpir,1000,,0.6,declared:operational,sex,male,0,20000,0,0,0.00019203605610462548,wilson,,,",
-            "acme,watch,watchlist,sel,1000,,0.6,declared:operational,sex,female,9,41000,0.00021951219512195122,,,,,,",
-            "acme,watch,watchlist,tpir,1000,5,0.58,grid,sex,female,900,1000,0.9,0.8798480368046516,0.9170905564069044,wilson,,,",
-            "acme,one-to-one,verification,fmr,,,0.6,grid,all,all,3,10000,0.0003,0.00010203219941781017,0.0008817357722363795,wilson,,,",
-            "acme,one-to-one,verification,fnmr,,,0.6,grid,all,all,25,1000,0.025,0.016990131293434067,0.0366452892678433,wilson,,,",
+            "vendor,protocol,kind,metric,gallery_size,rank,threshold,operating_point,grouping,group,numerator,denominator,rate,ci_low,ci_high,ci_method,bootstrap_low,bootstrap_high,upper_bound,lower_bound",
+            "acme,,,fte,,,,,sex,female,1,200,0.005,0.0008831687156009779,0.027773704397892927,wilson,,,,",
+            "acme,,,fte,,,,,sex,male,0,0,,,,,,,,",
+            "acme,watch,watchlist,tpir,1000,5,0.6,declared:operational,sex,female,891,1000,0.891,0.8701675082488096,0.9088399666154863,wilson,,,,",
+            "acme,watch,watchlist,tpir,1000,5,0.6,declared:operational,sex,male,0,0,,,,,,,,",
+            "acme,watch,watchlist,fpir,1000,,0.6,declared:operational,sex,female,7,41000,0.00017073170731707316,0.00008270637205585348,0.00035241039227492093,wilson,,,,",
+            "acme,watch,watchlist,fpir,1000,,0.6,declared:operational,sex,male,0,20000,0,0,0.00019203605610462548,wilson,,,,",
+            "acme,watch,watchlist,sel,1000,,0.6,declared:operational,sex,female,9,41000,0.00021951219512195122,,,,,,,",
+            "acme,watch,watchlist,tpir,1000,5,0.58,grid,sex,female,900,1000,0.9,0.8798480368046516,0.9170905564069044,wilson,,,,",
+            "acme,one-to-one,verification,fmr,,,0.6,grid,all,all,3,10000,0.0003,0.00010203219941781017,0.0008817357722363795,wilson,,,,",
+            "acme,one-to-one,verification,fnmr,,,0.6,grid,all,all,25,1000,0.025,0.016990131293434067,0.0366452892678433,wilson,,,,",
         ];
         assert_eq!(lines, expected);
     }
