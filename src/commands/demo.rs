@@ -88,7 +88,10 @@ pub fn execute(args: Args) -> CliResult {
     prov.command = reproduce;
     let results = stage("analysing and writing", || write_run(&bench, &runs, config, prov, out))?;
     print!("{}", headline_table(&results));
-    println!("\nEverything is in {}: summary.md, results.json, rates.csv/.parquet, raw/.", out.display());
+    println!(
+        "\nEverything is in {}: summary.md, results.json, rates.csv/.parquet, comparisons.csv (tests between groups), summary_measures.csv, raw/.",
+        out.display()
+    );
     Ok(())
 }
 
