@@ -307,6 +307,7 @@ pub fn analyse_search(
         summaries: Vec::new(),
         extrapolations: Vec::new(),
     };
+    let levels = distinct_thresholds(&uses);
     let mut index = BootstrapIndex::default();
     for grouping in groupings_with_all(config) {
         let codes = population.group_codes(&grouping)?;
@@ -387,8 +388,7 @@ pub fn analyse_search(
                 }
             }
             if config.bootstrap_replicates > 0 {
-                let boot =
-                    bootstrap_search(t, &codes, &distinct_thresholds(&uses), &ranks, &bootstrap_config(config, &codes));
+                let boot = bootstrap_search(t, &codes, &levels, &ranks, &bootstrap_config(config, &codes));
                 attach_bootstrap(&mut out.rates, first_row, boot, size, &mut index)?;
             }
         }

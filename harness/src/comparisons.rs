@@ -10,7 +10,7 @@ use crate::bootstrap::{BootstrapIndex, BootstrapInterval};
 use crate::rate::Rate;
 use crate::stats::power::{PowerMethod, minimum_detectable_ratio_within};
 use crate::stats::tests_of_proportions::{Alternative, Homogeneity, exact_two_proportion, homogeneity};
-use crate::stats::{difference_newcombe, holm, ratio_log_adjusted};
+use crate::stats::{EffectInterval, difference_newcombe, holm, ratio_log_adjusted};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -29,15 +29,6 @@ pub struct OmnibusTest {
     pub seed: Option<u64>,
 }
 
-/// A point estimate with its two-sided interval.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Effect {
-    /// `None` when the plain estimate is undefined (a ratio to a reference with no errors).
-    pub estimate: Option<f64>,
-    pub low: f64,
-    pub high: f64,
-}
-
 /// One group against the reference group.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GroupTest {
@@ -48,8 +39,8 @@ pub struct GroupTest {
     /// Holm-adjusted across every group and threshold of the table.
     pub p_holm: Option<f64>,
     /// Ratio to the reference rate (log-adjusted interval) and difference (Newcombe).
-    pub ratio: Option<Effect>,
-    pub difference: Option<Effect>,
+    pub ratio: Option<EffectInterval>,
+    pub difference: Option<EffectInterval>,
     /// `reference`, `significantly higher than X`, `significantly lower than X` (the
     /// Holm-adjusted p-value and the omnibus test are both below alpha), or
     /// `no significant difference from X`.
@@ -269,9 +260,8 @@ fn compare_cell(
         if r.group != reference.group {
             let (k1, n1) = (r.rate.numerator, r.rate.denominator);
             g.p_value = exact_two_proportion(k1, n1, k0, n0, Alternative::TwoSided).ok();
-            let effect = |e: crate::stats::EffectInterval| Effect { estimate: e.estimate, low: e.low, high: e.high };
-            g.ratio = ratio_log_adjusted(k1, n1, k0, n0, config.confidence).ok().map(effect);
-            g.difference = difference_newcombe(k1, n1, k0, n0, config.confidence).ok().map(effect);
+            g.ratio = ratio_log_adjusted(k1, n1, k0, n0, config.confidence).ok();
+            g.difference = difference_newcombe(k1, n1, k0, n0, config.confidence).ok();
             g.verdict = format!("no significant difference from {}", reference.group);
             if k0 == 0 {
                 g.note = Some(format!("{} has no errors: no ratio to it is defined", reference.group));

@@ -43,13 +43,6 @@ impl BenchmarkInfo {
     /// Counts and label provenance of a benchmark.
     pub fn of(bench: &Benchmark) -> Self {
         let p = &bench.population;
-        let mut subjects_per_group: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
-        for (a, name) in p.attributes.iter().enumerate() {
-            let groups = subjects_per_group.entry(name.clone()).or_default();
-            for s in &p.subjects {
-                *groups.entry(s.attributes[a].clone()).or_default() += 1;
-            }
-        }
         BenchmarkInfo {
             name: bench.name.clone(),
             version: bench.version.clone(),
@@ -58,7 +51,7 @@ impl BenchmarkInfo {
             subjects: p.subjects.len() as u64,
             samples: bench.samples.len() as u64,
             label_provenance: p.provenance.clone(),
-            subjects_per_group,
+            subjects_per_group: p.subjects_per_group(),
         }
     }
 }

@@ -78,6 +78,18 @@ impl Population {
         self.attributes.iter().position(|a| a == name)
     }
 
+    /// Attribute name -> group -> number of subjects.
+    pub fn subjects_per_group(&self) -> BTreeMap<String, BTreeMap<String, u64>> {
+        let mut out: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+        for (a, name) in self.attributes.iter().enumerate() {
+            let groups = out.entry(name.clone()).or_default();
+            for s in &self.subjects {
+                *groups.entry(s.attributes[a].clone()).or_default() += 1;
+            }
+        }
+        out
+    }
+
     /// The default groupings: the whole population, each attribute alone, and the
     /// intersection of all attributes when there are several.
     pub fn default_groupings(&self) -> Vec<Grouping> {
@@ -155,6 +167,15 @@ mod tests {
     fn unknown_attribute_is_an_error() {
         let e = population().group_codes(&Grouping::parse("age").unwrap()).unwrap_err();
         assert!(e.to_string().contains("unknown attribute `age`"));
+    }
+
+    #[test]
+    fn subjects_are_counted_per_group() {
+        let counts = population().subjects_per_group();
+        assert_eq!(counts["sex"]["F"], 3);
+        assert_eq!(counts["sex"]["M"], 1);
+        assert_eq!(counts["ethnicity"]["black"], 2);
+        assert_eq!(counts["ethnicity"]["white"], 2);
     }
 
     #[test]

@@ -134,12 +134,6 @@ pub fn execute(args: Args) -> CliResult {
         finite.fold(None, |acc: Option<(f64, f64)>, x| Some(acc.map_or((x, x), |(lo, hi)| (lo.min(x), hi.max(x)))));
     let observed = observed.unwrap_or((0.0, 0.0));
     let population = &input.population;
-    let mut subjects_per_group: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
-    for (a, name) in population.attributes.iter().enumerate() {
-        for s in &population.subjects {
-            *subjects_per_group.entry(name.clone()).or_default().entry(s.attributes[a].clone()).or_default() += 1;
-        }
-    }
     let results = Results {
         schema_version: RESULTS_SCHEMA_VERSION.to_string(),
         benchmark: BenchmarkInfo {
@@ -150,7 +144,7 @@ pub fn execute(args: Args) -> CliResult {
             subjects: population.subjects.len() as u64,
             samples: 0,
             label_provenance: population.provenance.clone(),
-            subjects_per_group,
+            subjects_per_group: population.subjects_per_group(),
         },
         config,
         trial_lists,
