@@ -57,6 +57,16 @@ pub struct AnalysisOptions {
 }
 
 impl AnalysisOptions {
+    /// The options as given with no flags: every default of the command line.
+    pub fn defaults() -> Self {
+        #[derive(clap::Parser)]
+        struct Defaults {
+            #[command(flatten)]
+            options: AnalysisOptions,
+        }
+        <Defaults as clap::Parser>::parse_from(["verity"]).options
+    }
+
     pub fn config(&self, population: &Population) -> Result<AnalysisConfig, CliError> {
         let bad = |m: String| CliError::BadInput(m);
         let thresholds = parse_thresholds(&self.thresholds).map_err(|e| bad(format!("--thresholds: {e}")))?;

@@ -64,19 +64,9 @@ pub fn execute(args: Args) -> CliResult {
     let runs: Vec<_> = vendors.iter().map(|v| harness::runner::run_vendor(&bench, v.as_ref(), &Bars)).collect();
     check_vendor_names(&runs)?;
     print_timings(&runs);
-    let options = AnalysisOptions {
-        thresholds: "0.56:0.64:0.02".into(),
-        groups: Vec::new(),
-        fmr_targets: vec![1e-2, 1e-3, 1e-4, 1e-5, 1e-6],
-        fpir_targets: vec![1e-2, 1e-3, 1e-4],
-        ranks: vec![1],
-        confidence: 0.95,
-        interval: "wilson".into(),
-        alpha: 0.05,
-        reference_group: None,
-        seed: 20_231_101,
-        bootstrap_replicates: 1000,
-    };
+    // The command line's own defaults (the demo's grid is the default grid), so the two
+    // can never drift apart.
+    let options = AnalysisOptions::defaults();
     let config = options.config(&bench.population)?;
     // The command that reproduces these results from the files the demo wrote.
     let mut reproduce = format!("verity run {}", bench_dir.display());
