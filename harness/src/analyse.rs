@@ -7,6 +7,7 @@ use crate::bootstrap::{
     Bootstrap, BootstrapConfig, BootstrapError, BootstrapIndex, BootstrapInterval, bootstrap_search,
     bootstrap_verification,
 };
+use crate::curves::{Curves, ScoreHistograms, curve_group, curve_thresholds, histogram_edges, histogram_group};
 use crate::differential::{Comparison, summaries_of};
 use crate::metrics::counting::{CalibratedThreshold, GroupedScores, calibrate};
 use crate::metrics::eer::equal_error_rate;
@@ -201,8 +202,31 @@ pub fn analyse_verification(
         comparisons: Vec::new(),
         summaries: Vec::new(),
         extrapolations: Vec::new(),
+        curves: Vec::new(),
+        histograms: Vec::new(),
     };
     let levels = distinct_thresholds(&uses);
+    let mated_all: Vec<f64> = {
+        let mut v: Vec<f64> = (0..n).filter(|&i| mated[i]).map(|i| trials.score[i]).collect();
+        v.sort_unstable_by(f64::total_cmp);
+        v
+    };
+    let mut curves = Curves {
+        gallery_size: None,
+        rank: None,
+        false_positive: Metric::Fmr,
+        false_negative: Metric::Fnmr,
+        thresholds: curve_thresholds(&mated_all, &non_mated_all, &levels),
+        groups: Vec::new(),
+    };
+    let edges = histogram_edges(&mated_all, &non_mated_all);
+    let mut histograms = ScoreHistograms {
+        gallery_size: None,
+        mated_score: "mated comparison score".into(),
+        non_mated_score: "non-mated comparison score (both subjects in the group)".into(),
+        edges: edges.clone().unwrap_or_default(),
+        groups: Vec::new(),
+    };
     let mut index = BootstrapIndex::default();
     for grouping in groupings_with_all(config) {
         let codes = population.group_codes(&grouping)?;
@@ -249,6 +273,11 @@ pub fn analyse_verification(
         }
         for gi in 0..g {
             let same = gi * g + gi;
+            let (name, label) = (codes.grouping.name(), &codes.labels[gi]);
+            curves.groups.push(curve_group(&name, label, &curves.thresholds, (&nm, same), (&m, gi)));
+            if let Some(edges) = &edges {
+                histograms.groups.push(histogram_group(&name, label, edges, m.group(gi), nm.group(same)));
+            }
             let crossing = equal_error_rate(m.group(gi), nm.group(same));
             out.eer.push(EerRow {
                 grouping: codes.grouping.name(),
@@ -263,6 +292,10 @@ pub fn analyse_verification(
             let boot = bootstrap_verification(trials, &codes, &levels, &bootstrap_config(config, &codes));
             attach_bootstrap(&mut out.rates, first_row, boot, None, &mut index)?;
         }
+    }
+    out.curves.push(curves);
+    if edges.is_some() {
+        out.histograms.push(histograms);
     }
     out.extrapolations = extrapolations(&out.rates, config);
     out.comparisons = crate::comparisons::compare_groups(&out.rates, config, &index);
@@ -306,13 +339,44 @@ pub fn analyse_search(
         comparisons: Vec::new(),
         summaries: Vec::new(),
         extrapolations: Vec::new(),
+        curves: Vec::new(),
+        histograms: Vec::new(),
     };
     let levels = distinct_thresholds(&uses);
+    let mut plotted: Vec<(Curves, Option<ScoreHistograms>)> = searches
+        .iter()
+        .zip(&columns)
+        .map(|(t, c)| {
+            let l = t.candidates as u32;
+            let within = mate_score_within_rank(c, l);
+            let mut m: Vec<f64> = (0..t.len()).filter(|&i| t.mated[i]).map(|i| within[i]).collect();
+            let mut nm: Vec<f64> = (0..t.len()).filter(|&i| !t.mated[i]).map(|i| c.top_score[i]).collect();
+            m.sort_unstable_by(f64::total_cmp);
+            nm.sort_unstable_by(f64::total_cmp);
+            let size = Some(t.gallery_size as u64);
+            let curves = Curves {
+                gallery_size: size,
+                rank: Some(l),
+                false_positive: Metric::Fpir,
+                false_negative: Metric::Fnir,
+                thresholds: curve_thresholds(&m, &nm, &levels),
+                groups: Vec::new(),
+            };
+            let histograms = histogram_edges(&m, &nm).map(|edges| ScoreHistograms {
+                gallery_size: size,
+                mated_score: format!("mate's score (mate within rank {l})"),
+                non_mated_score: "highest candidate score of a non-mated search".into(),
+                edges,
+                groups: Vec::new(),
+            });
+            (curves, histograms)
+        })
+        .collect();
     let mut index = BootstrapIndex::default();
     for grouping in groupings_with_all(config) {
         let codes = population.group_codes(&grouping)?;
         let g = codes.n_groups();
-        for (t, c) in searches.iter().zip(&columns) {
+        for (k, (t, c)) in searches.iter().zip(&columns).enumerate() {
             let first_row = out.rates.len();
             let size = Some(t.gallery_size as u64);
             let l = t.candidates as u32;
@@ -345,6 +409,17 @@ pub fn analyse_search(
                     (r, GroupedScores::new(&mated.iter().map(|&i| s[i]).collect::<Vec<_>>(), &m_groups, g))
                 })
                 .collect();
+            let hits = &within.iter().find(|(r, _)| *r == l).expect("rank L is always evaluated").1;
+            let (curves, histograms) = &mut plotted[k];
+            for gi in 0..g {
+                let (name, label) = (codes.grouping.name(), &codes.labels[gi]);
+                let group = curve_group(&name, label, &curves.thresholds, (&top, gi), (hits, gi));
+                curves.groups.push(group);
+                if let Some(h) = histograms {
+                    let group = histogram_group(&name, label, &h.edges, hits.group(gi), top.group(gi));
+                    h.groups.push(group);
+                }
+            }
             for u in &uses {
                 for (gi, &nm_total) in nm_totals.iter().enumerate() {
                     for (r, hits) in &within {
@@ -392,6 +467,10 @@ pub fn analyse_search(
                 attach_bootstrap(&mut out.rates, first_row, boot, size, &mut index)?;
             }
         }
+    }
+    for (curves, histograms) in plotted {
+        out.curves.push(curves);
+        out.histograms.extend(histograms);
     }
     out.comparisons = crate::comparisons::compare_groups(&out.rates, config, &index);
     out.summaries = summaries_of(

@@ -9,7 +9,7 @@ use crate::thresholds::OperatingPoint;
 use serde::Serialize;
 
 /// Metric names follow ISO/IEC 19795-1 and NISTIR 8271.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Metric {
     /// False match rate: non-mated comparisons with score >= T / non-mated comparisons.
@@ -53,7 +53,7 @@ impl Metric {
 }
 
 /// One rate of one group at one operating point: a row of the tidy `rates` table.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct RateRow {
     pub metric: Metric,
     /// 1:N only: the number of enrolled subjects.
@@ -82,14 +82,14 @@ pub struct RateRow {
 }
 
 /// A threshold the analysis evaluated, and why.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ThresholdUse {
     pub threshold: f64,
     pub operating_point: OperatingPoint,
 }
 
 /// A threshold calibrated on the whole test population to a target rate.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Calibration {
     /// `fmr` (verification) or `fpir` (identification, watchlist).
     pub metric: Metric,
@@ -104,7 +104,7 @@ pub struct Calibration {
 }
 
 /// Equal error rate of one group (verification).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct EerRow {
     pub grouping: String,
     pub group: String,
@@ -117,7 +117,7 @@ pub struct EerRow {
 }
 
 /// Non-mated FMR between a probe group and a reference group (the NISTIR 8280 heatmap).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct CrossGroupCell {
     pub grouping: String,
     pub probe_group: String,
@@ -128,7 +128,7 @@ pub struct CrossGroupCell {
 }
 
 /// Everything computed for one vendor on one protocol.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ProtocolAnalysis {
     pub protocol: String,
     pub kind: ProtocolKind,
@@ -144,10 +144,15 @@ pub struct ProtocolAnalysis {
     /// Verification only: FPIR(N) extrapolated from each group's FMR at each threshold,
     /// labelled as an extrapolation with its independence assumption.
     pub extrapolations: Vec<ExtrapolationRow>,
+    /// Error counts per group over a fine threshold grid, for DET curves and rates
+    /// against threshold (verification: one; 1:N: one per gallery size).
+    pub curves: Vec<crate::curves::Curves>,
+    /// Mated and non-mated score histograms per group (one per gallery size for 1:N).
+    pub histograms: Vec<crate::curves::ScoreHistograms>,
 }
 
 /// One group's FMR at one threshold carried to a gallery of N by FPIR(N) = 1 - (1 - FMR)^N.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ExtrapolationRow {
     pub threshold: f64,
     pub operating_point: String,
@@ -157,7 +162,7 @@ pub struct ExtrapolationRow {
 }
 
 /// What to compute. Every default is recorded in the results, never silent.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct AnalysisConfig {
     /// The user's threshold grid.
     pub thresholds: Vec<f64>,

@@ -72,7 +72,7 @@ pub struct SearchProtocol {
     pub gallery_sizes: Vec<usize>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ProtocolKind {
     Verification,

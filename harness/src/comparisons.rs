@@ -16,7 +16,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// The omnibus test of homogeneity across the groups of one grouping.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct OmnibusTest {
     /// `chi-squared` (Pearson, no continuity correction) or `monte-carlo` (exact test by
     /// simulation with the observed margins, used when an expected count is below 5).
@@ -30,7 +30,7 @@ pub struct OmnibusTest {
 }
 
 /// One group against the reference group.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct GroupTest {
     pub group: String,
     pub rate: Rate,
@@ -58,7 +58,7 @@ pub struct GroupTest {
 }
 
 /// The tests for one rate of one grouping at one threshold.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct GroupComparison {
     pub metric: Metric,
     pub gallery_size: Option<u64>,

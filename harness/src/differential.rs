@@ -19,7 +19,7 @@ use serde::Serialize;
 use crate::rate::Rate;
 
 /// Which pair of rates the measures summarise.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Comparison {
     /// 1:1 verification: FMR and FNMR.
@@ -63,7 +63,7 @@ pub enum DifferentialError {
 }
 
 /// One group's rate and its ratio to the reference group.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct GroupRatio {
     pub group: String,
     pub rate: Rate,
@@ -72,9 +72,9 @@ pub struct GroupRatio {
 }
 
 /// Ratios of one metric across the groups where it is defined.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct RatioSummary {
-    pub metric: &'static str,
+    pub metric: String,
     pub reference: Option<String>,
     pub groups: Vec<GroupRatio>,
     /// Groups left out because the rate has no trials (zero denominator).
@@ -87,7 +87,7 @@ pub struct RatioSummary {
 }
 
 /// Every summary measure for one threshold, with `alpha` stated.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct DifferentialSummary {
     pub comparison: Comparison,
     /// Weight of the false-positive term (1 - alpha weighs the false-negative term).
@@ -170,7 +170,7 @@ pub fn ratio_summary(
         _ => None,
     };
     Ok(RatioSummary {
-        metric,
+        metric: metric.to_string(),
         reference: reference_index.map(|i| defined[i].0.clone()),
         groups: rows,
         excluded_groups: excluded,
@@ -300,7 +300,7 @@ fn max_min_reason(s: &RatioSummary) -> String {
     match lowest_rate_index(&defined) {
         Some(lo) if defined.len() >= 2 => {
             let all_zero = defined.iter().all(|(_, r)| r.numerator == 0);
-            zero_reason(s.metric, &defined[lo], all_zero)
+            zero_reason(&s.metric, &defined[lo], all_zero)
         }
         _ => format!("fewer than two groups with a defined {}", s.metric),
     }
@@ -451,7 +451,7 @@ mod tests {
 }
 
 /// The summary measures of one grouping at one threshold of an analysis.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct SummaryAtThreshold {
     pub gallery_size: Option<u64>,
     /// The FNIR rank used (1:N): the smallest rank reported for the protocol.

@@ -9,6 +9,7 @@ pub mod analysis;
 pub mod benchmark;
 pub mod bootstrap;
 pub mod comparisons;
+pub mod curves;
 pub mod differential;
 pub mod evaluate;
 pub mod metrics;

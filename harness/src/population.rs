@@ -31,7 +31,7 @@ pub enum GroupingError {
 }
 
 /// A way of splitting the population: one attribute, or the intersection of several.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Grouping {
     /// Attribute names, e.g. `["sex", "ethnicity"]` for the intersection.
     pub attributes: Vec<String>,

@@ -19,7 +19,7 @@ and one probe's scores are correlated, so the true FPIR at N can differ; prefer 
 size that will be deployed";
 
 /// Binomial interval used for a measured rate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum BinomialMethod {
     /// Wilson score interval (the default of DESIGN.md).
@@ -90,12 +90,12 @@ pub fn rescale_fpir(fpir: f64, from: u64, to: u64) -> f64 {
 }
 
 /// An FPIR extrapolated from a per-comparison FMR; always labelled as such.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct FpirExtrapolation {
     /// Always `"extrapolation"`.
-    pub kind: &'static str,
-    pub formula: &'static str,
-    pub assumption: &'static str,
+    pub kind: String,
+    pub formula: String,
+    pub assumption: String,
     pub fmr: f64,
     pub gallery_size: u64,
     pub fpir: f64,
@@ -113,9 +113,9 @@ pub fn extrapolate_fpir(fmr: f64, gallery_size: u64) -> Result<FpirExtrapolation
         return Err(ProjectionError::ZeroSize);
     }
     Ok(FpirExtrapolation {
-        kind: "extrapolation",
-        formula: "FPIR(N) = 1 - (1 - FMR)^N",
-        assumption: INDEPENDENCE_ASSUMPTION,
+        kind: "extrapolation".to_string(),
+        formula: "FPIR(N) = 1 - (1 - FMR)^N".to_string(),
+        assumption: INDEPENDENCE_ASSUMPTION.to_string(),
         fmr,
         gallery_size,
         fpir: fpir_from_fmr(fmr, gallery_size),
@@ -155,7 +155,7 @@ pub struct Deployment {
 }
 
 /// "1 in X" for a rate: X = 1/rate, or in words when no alert is expected.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct OneIn {
     /// X = 1/FPIR; `None` when FPIR is 0 ("none expected"), never infinity.
     pub x: Option<f64>,
@@ -186,7 +186,7 @@ fn sig3(x: f64) -> String {
 }
 
 /// One group's share of the projection.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct GroupProjection {
     pub group: String,
     pub share: f64,
@@ -206,7 +206,7 @@ pub struct GroupProjection {
 }
 
 /// The crowd as a whole.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct OverallProjection {
     /// Crowd-weighted FPIR: Σ share × FPIR.
     pub fpir: f64,
@@ -216,7 +216,7 @@ pub struct OverallProjection {
     pub one_in: OneIn,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Projection {
     pub faces: u64,
     pub tested_watchlist_size: u64,

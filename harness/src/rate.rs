@@ -23,6 +23,30 @@ impl Serialize for Rate {
     }
 }
 
+/// Read back from `{"numerator", "denominator", "rate"}`; `rate` must agree with the
+/// counts (it is derived from them), so a hand-edited file cannot carry a rate its
+/// counts do not give.
+impl<'de> serde::Deserialize<'de> for Rate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Shape {
+            numerator: u64,
+            denominator: u64,
+            rate: Option<f64>,
+        }
+        let s = Shape::deserialize(d)?;
+        let r = Rate::new(s.numerator, s.denominator);
+        if r.value() != s.rate {
+            return Err(serde::de::Error::custom(format!(
+                "rate {:?} does not equal numerator/denominator {}/{}",
+                s.rate, s.numerator, s.denominator
+            )));
+        }
+        Ok(r)
+    }
+}
+
 impl Rate {
     pub fn new(numerator: u64, denominator: u64) -> Self {
         Rate { numerator, denominator }
@@ -72,7 +96,7 @@ impl Rate {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum IntervalMethod {
     /// Wilson score interval (Wilson 1927), the default.
@@ -90,7 +114,7 @@ impl IntervalMethod {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
 pub struct Interval {
     pub low: f64,
     pub high: f64,

@@ -7,9 +7,9 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Version of the `results.json` schema (docs/results.md).
-pub const RESULTS_SCHEMA_VERSION: &str = "1.0";
+pub const RESULTS_SCHEMA_VERSION: &str = "1.1";
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct BenchmarkInfo {
     pub name: String,
     pub version: String,
@@ -24,7 +24,7 @@ pub struct BenchmarkInfo {
 }
 
 /// The planned trials of one protocol. Every vendor gets the same list: its hash proves it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct TrialList {
     pub protocol: String,
     pub kind: ProtocolKind,
@@ -37,7 +37,7 @@ pub struct TrialList {
 }
 
 /// Failures of one kind for one role.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct FailureCount {
     pub role: Role,
     pub code: FailureCode,
@@ -46,7 +46,7 @@ pub struct FailureCount {
 
 /// Size and wall-clock time of a vendor's work. Times vary from run to run, so they
 /// are kept out of `results.json`, which must be byte-identical for the same inputs.
-#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, Default)]
 pub struct Timing {
     pub templates: u64,
     pub template_bytes_mean: f64,
@@ -58,7 +58,7 @@ pub struct Timing {
     pub search_seconds_total: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct VendorResults {
     pub vendor: VendorDescription,
     pub fingerprint: String,
@@ -69,7 +69,7 @@ pub struct VendorResults {
     pub protocols: Vec<ProtocolAnalysis>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Provenance {
     pub verity_version: String,
     /// The command line that reproduces the run.
@@ -80,7 +80,7 @@ pub struct Provenance {
     pub inputs: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Results {
     pub schema_version: String,
     pub benchmark: BenchmarkInfo,

@@ -63,7 +63,7 @@ fn round_to(v: f64, decimals: i32) -> f64 {
 }
 
 /// Why a threshold is in a table.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum OperatingPoint {
     /// A point of the user's grid.

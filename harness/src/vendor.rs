@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 /// What a template is made for (FRTE's template roles).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
     Enrol,
@@ -24,7 +24,7 @@ impl Role {
 }
 
 /// How templates are laid out, which decides how verity compares them.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum TemplateFormat {
     /// Opaque bytes compared only by the vendor's `compare`.
@@ -35,13 +35,13 @@ pub enum TemplateFormat {
 }
 
 /// A threshold the vendor declares for an operating mode.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct DeclaredThreshold {
     pub label: String,
     pub value: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct VendorDescription {
     pub name: String,
     pub version: String,
@@ -56,7 +56,7 @@ pub struct VendorDescription {
 }
 
 /// Return codes for a failed template, after the NIST FRTE `ReturnCode` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "kebab-case")]
 pub enum FailureCode {
     /// No face found (failure to acquire).
@@ -86,7 +86,7 @@ impl FailureCode {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct TemplateFailure {
     pub code: FailureCode,
     pub message: String,

@@ -80,6 +80,8 @@ fn watchlist() -> ProtocolAnalysis {
         comparisons: vec![],
         summaries: vec![],
         extrapolations: vec![],
+        curves: Vec::new(),
+        histograms: Vec::new(),
     }
 }
 
@@ -132,6 +134,8 @@ fn verification() -> ProtocolAnalysis {
         comparisons: vec![],
         summaries: vec![],
         extrapolations: vec![],
+        curves: Vec::new(),
+        histograms: Vec::new(),
     }
 }
 

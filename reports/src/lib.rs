@@ -11,6 +11,7 @@
 //! engine; it only selects, formats and writes.
 
 pub mod atomic;
+pub mod document;
 pub mod finite;
 pub mod json;
 pub mod raw;

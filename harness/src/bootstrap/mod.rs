@@ -59,7 +59,7 @@ use serde::Serialize;
 pub use summary::{BootstrapInterval, GroupRateBootstrap, MeasuresBootstrap, SpreadBootstrap};
 
 /// How many replicates, at what confidence, from which seed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct BootstrapConfig {
     /// Default 1,000.
     pub replicates: usize,
@@ -101,7 +101,7 @@ pub enum BootstrapError {
 }
 
 /// Every bootstrap interval of one protocol under one grouping: built once, read many ways.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Bootstrap {
     pub grouping: String,
     pub labels: Vec<String>,

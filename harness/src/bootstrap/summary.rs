@@ -9,7 +9,7 @@ use serde::Serialize;
 
 /// A percentile interval with its bookkeeping. `estimate` is the statistic on the data
 /// as observed; `low`/`high` are `None` when no replicate defined it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct BootstrapInterval {
     pub estimate: Option<f64>,
     pub low: Option<f64>,
@@ -21,7 +21,7 @@ pub struct BootstrapInterval {
 }
 
 /// One group's rate at one threshold (and rank), with its bootstrap intervals.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct GroupRateBootstrap {
     pub metric: Metric,
     /// FNIR/TPIR only.
@@ -43,7 +43,7 @@ pub struct GroupRateBootstrap {
 }
 
 /// The spread of one rate across groups at one threshold (and rank).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct SpreadBootstrap {
     pub metric: Metric,
     pub rank: Option<u32>,
@@ -58,7 +58,7 @@ pub struct SpreadBootstrap {
 /// rate (FMR, FPIR) and the false-negative rate (FNMR, FNIR at `rank`) of every group.
 /// A replicate in which a group's rate is undefined, or IR's lowest rate is 0, is
 /// counted as undefined.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct MeasuresBootstrap {
     pub threshold: f64,
     pub rank: Option<u32>,

@@ -8,7 +8,7 @@ use super::{StatsError, check_confidence, check_count};
 /// A point estimate with a two-sided interval. `estimate` is `None` where the plain
 /// estimate is undefined (a ratio to a reference with zero errors); the interval can
 /// still be given, since its method adjusts the counts.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EffectInterval {
     pub estimate: Option<f64>,
     pub low: f64,
