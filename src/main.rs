@@ -30,6 +30,12 @@ enum Command {
     Plan(commands::plan::Args),
     /// Expected false alerts of a watchlist deployment, overall and per group.
     Project(commands::project::Args),
+    /// Several vendors side by side on identical trials, with paired exact (McNemar) tests.
+    Compare(commands::compare::Args),
+    /// Write the NPL/NIST-style report (HTML, Markdown, figures, DPIA/PSED annex) of runs.
+    Report(commands::report::Args),
+    /// Score bids with a procurement rubric (gates, quality:price weighting) and rank them.
+    Score(commands::score::Args),
 }
 
 fn main() {
@@ -42,6 +48,9 @@ fn main() {
         Command::Simulate(a) => commands::simulate::execute(a),
         Command::Plan(a) => commands::plan::execute(a),
         Command::Project(a) => commands::project::execute(a),
+        Command::Compare(a) => commands::compare::execute(a),
+        Command::Report(a) => commands::report::execute(a),
+        Command::Score(a) => commands::score::execute(a),
     };
     if let Err(e) = outcome {
         eprintln!("error: {e}");

@@ -94,30 +94,28 @@ pub fn curve_thresholds(mated: &[f64], non_mated: &[f64], evaluated: &[f64]) -> 
             t.push(lo + (hi - lo) * i as f64 / (LINEAR_POINTS - 1) as f64);
         }
     }
-    // False positives: the k-th highest non-mated score gives a rate of at least k/n.
+    // False positives: the k-th highest non-mated score gives a rate of at least k/n;
+    // k falls by a factor 10^(1/PER_DECADE) each step, down to one false positive.
     let n = nm.len();
-    let mut j = 0.0;
-    while n > 0 {
-        let k = (n as f64 * 10f64.powf(-j / PER_DECADE)).ceil() as usize;
-        if k == 0 {
-            break;
+    if n > 0 {
+        for j in 0u32.. {
+            let k = (n as f64 * 10f64.powf(-f64::from(j) / PER_DECADE)).ceil() as usize;
+            t.push(nm[n - k.clamp(1, n)]);
+            if k <= 1 {
+                break;
+            }
         }
-        t.push(nm[n - k.min(n)]);
-        if k == 1 {
-            break;
-        }
-        j += 1.0;
     }
-    // False negatives: k mated scores below the (k+1)-th lowest.
+    // False negatives: k mated scores below the (k+1)-th lowest, down to none.
     let n = m.len();
-    let mut j = 0.0;
-    while n > 0 {
-        let k = (n as f64 * 10f64.powf(-j / PER_DECADE)).floor() as usize;
-        t.push(m[k.min(n - 1)]);
-        if k == 0 {
-            break;
+    if n > 0 {
+        for j in 0u32.. {
+            let k = (n as f64 * 10f64.powf(-f64::from(j) / PER_DECADE)).floor() as usize;
+            t.push(m[k.min(n - 1)]);
+            if k == 0 {
+                break;
+            }
         }
-        j += 1.0;
     }
     t.sort_unstable_by(f64::total_cmp);
     t.dedup();

@@ -13,6 +13,7 @@ pub mod curves;
 pub mod differential;
 pub mod evaluate;
 pub mod metrics;
+pub mod paired;
 pub mod plan;
 pub mod planning;
 pub mod population;

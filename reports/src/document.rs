@@ -130,9 +130,9 @@ h1 { font-size: 1.7em; border-bottom: 2px solid var(--ink); padding-bottom: .2em
 h2 { font-size: 1.3em; border-bottom: 1px solid var(--rule); padding-bottom: .15em; margin-top: 2em; break-after: avoid; }
 h3 { font-size: 1.1em; margin-top: 1.4em; break-after: avoid; }
 table { border-collapse: collapse; margin: .6em 0; font-size: .85em; font-variant-numeric: tabular-nums; }
-th, td { border: 1px solid var(--rule); padding: .2em .45em; text-align: right; vertical-align: top; }
-th { background: #f3f3f3; text-align: center; }
-td:first-child, th:first-child { text-align: left; }
+th, td { border: 1px solid var(--rule); padding: .2em .45em; text-align: left; vertical-align: top; }
+th { background: #f3f3f3; }
+td.num { text-align: right; white-space: nowrap; }
 tr { break-inside: avoid; }
 td.significant { font-weight: bold; background: var(--shade); }
 td.fail { font-weight: bold; background: var(--shade); text-decoration: underline; }
@@ -233,11 +233,19 @@ impl Document {
                     for r in &t.rows {
                         h.push_str("<tr>");
                         for c in r {
-                            let class = match c.mark {
-                                Mark::Significant => " class=\"significant\"",
-                                Mark::Fail => " class=\"fail\"",
-                                Mark::Pass => " class=\"pass\"",
-                                Mark::None => "",
+                            let mut classes: Vec<&str> = match c.mark {
+                                Mark::Significant => vec!["significant"],
+                                Mark::Fail => vec!["fail"],
+                                Mark::Pass => vec!["pass"],
+                                Mark::None => vec![],
+                            };
+                            if is_number(&c.text) {
+                                classes.push("num");
+                            }
+                            let class = if classes.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" class=\"{}\"", classes.join(" "))
                             };
                             let _ = write!(h, "<td{class}>{}</td>", escape(&c.shown()));
                         }
@@ -320,6 +328,12 @@ impl Document {
     }
 }
 
+/// A cell that reads as a number (right-aligned): `88.8% (…)`, `1,234`, `0.049`.
+fn is_number(s: &str) -> bool {
+    let t = s.trim_start_matches(['<', '≤', '~', '−', '-']);
+    t.chars().next().is_some_and(|c| c.is_ascii_digit()) && t.len() < 48
+}
+
 fn strip_xml_declaration(svg: &str) -> &str {
     let s = svg.trim_start();
     if s.starts_with("<?xml") { s.find("?>").map(|i| s[i + 2..].trim_start()).unwrap_or(s) } else { s }
@@ -348,7 +362,7 @@ mod tests {
     fn html_escapes_and_inlines() {
         let h = sample().to_html();
         assert!(h.contains("<title>Report &lt;A&amp;B&gt;</title>"));
-        assert!(h.contains("<td class=\"significant\">0.02% \u{25B2}</td>"));
+        assert!(h.contains("<td class=\"significant num\">0.02% \u{25B2}</td>"));
         assert!(h.contains("<figure id=\"fig-det\">\n<svg"));
         assert!(!h.contains("<?xml"));
         assert!(!h.contains("<script") && !h.contains("href=\"http") && !h.contains("src="));

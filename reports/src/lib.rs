@@ -10,11 +10,16 @@
 //! out the same. It computes no metric: every number it prints was computed by the
 //! engine; it only selects, formats and writes.
 
+pub mod annex;
 pub mod atomic;
+pub mod compare;
 pub mod document;
 pub mod finite;
 pub mod json;
+pub mod plots;
 pub mod raw;
+pub mod report;
+pub mod scorecard;
 pub mod summary;
 pub mod table;
 pub mod tables;
@@ -46,6 +51,8 @@ pub enum ReportError {
     UnknownSubject { what: String, index: u32, subjects: usize },
     #[error("`{0}` cannot be used as a file or folder name")]
     BadName(String),
+    #[error(transparent)]
+    Build(#[from] report::ReportBuildError),
     #[error("two outputs would be written to `{0}`")]
     DuplicatePath(String),
 }

@@ -251,3 +251,264 @@ pub fn write_failures(path: &Path, rows: &[FailureRecord]) -> Result<(), ReportE
 #[cfg(test)]
 #[path = "raw_tests.rs"]
 mod tests;
+
+// ---------------------------------------------------------------------------------
+// Reading raw outputs back into trials (for `verity compare`, which pairs two vendors'
+// trials search by search). The readers accept exactly what the writers above write;
+// anything else is an error naming the file and the row.
+
+/// Subject id -> subject index (the `u32`s of the trials), for reading raw outputs back.
+#[derive(Debug, Clone, Default)]
+pub struct SubjectIndex {
+    index: std::collections::HashMap<String, u32>,
+    ids: Vec<String>,
+    growing: bool,
+}
+
+impl SubjectIndex {
+    /// The benchmark's subjects in population order (index `i` is `ids[i]`); an id
+    /// not among them is an error when read.
+    pub fn fixed<S: Into<String>>(ids: impl IntoIterator<Item = S>) -> Self {
+        let ids: Vec<String> = ids.into_iter().map(Into::into).collect();
+        let index = ids.iter().enumerate().map(|(i, id)| (id.clone(), i as u32)).collect();
+        SubjectIndex { index, ids, growing: false }
+    }
+
+    /// Starts empty; every id not seen before gets the next index. For reading raw
+    /// outputs without the benchmark (no group labels, so overall figures only); share
+    /// one index across every file that is to be paired.
+    pub fn growing() -> Self {
+        SubjectIndex { growing: true, ..Default::default() }
+    }
+
+    /// Subject ids by index.
+    pub fn ids(&self) -> &[String] {
+        &self.ids
+    }
+
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    pub fn get(&self, id: &str) -> Option<u32> {
+        self.index.get(id).copied()
+    }
+
+    fn resolve(&mut self, id: &str) -> Option<u32> {
+        if let Some(&i) = self.index.get(id) {
+            return Some(i);
+        }
+        if !self.growing {
+            return None;
+        }
+        let i = self.ids.len() as u32;
+        self.index.insert(id.to_string(), i);
+        self.ids.push(id.to_string());
+        Some(i)
+    }
+}
+
+/// Searches read back from `<protocol>.candidates.parquet`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadSearches {
+    /// One per gallery size, in the file's order.
+    pub searches: Vec<SearchTrials>,
+    /// Search sample ids, indexed by `SearchTrials::search`, numbered in order of first
+    /// appearance in the file (so two vendors' files of one trial list number their
+    /// searches alike).
+    pub search_ids: Vec<String>,
+}
+
+fn malformed(path: &Path, message: String) -> ReportError {
+    ReportError::Parquet { path: path.to_path_buf(), source: PolarsError::ComputeError(message.into()) }
+}
+
+fn read_frame(path: &Path) -> Result<DataFrame, ReportError> {
+    let file = std::fs::File::open(path).map_err(|source| ReportError::Io { path: path.to_path_buf(), source })?;
+    ParquetReader::new(file).finish().map_err(polars_error(path))
+}
+
+/// A column of the expected type, as `Option` values row by row.
+fn column<'a, T>(
+    frame: &'a DataFrame,
+    path: &Path,
+    name: &str,
+    typed: impl Fn(&'a polars::prelude::Column) -> PolarsResult<T>,
+) -> Result<T, ReportError> {
+    let c = frame.column(name).map_err(polars_error(path))?;
+    typed(c).map_err(polars_error(path))
+}
+
+fn required<T>(path: &Path, value: Option<T>, row: usize, name: &str) -> Result<T, ReportError> {
+    value.ok_or_else(|| malformed(path, format!("row {}: `{name}` is null", row + 1)))
+}
+
+fn subject_of(subjects: &mut SubjectIndex, path: &Path, id: &str, row: usize) -> Result<u32, ReportError> {
+    subjects.resolve(id).ok_or_else(|| {
+        malformed(
+            path,
+            format!("row {}: subject `{id}` is not a subject of the benchmark ({} subjects)", row + 1, subjects.len()),
+        )
+    })
+}
+
+/// Read `<protocol>.scores.parquet` ([`write_verification_scores`]) back into trials:
+/// a failed trial (null score) gets the engine's `-inf`. Checks that `mated` agrees
+/// with the subjects and that exactly the failed trials have no score.
+pub fn read_verification_scores(path: &Path, subjects: &mut SubjectIndex) -> Result<VerificationTrials, ReportError> {
+    let frame = read_frame(path)?;
+    let probe = column(&frame, path, "probe_subject", |c| c.str())?;
+    let reference = column(&frame, path, "reference_subject", |c| c.str())?;
+    let mated = column(&frame, path, "mated", |c| c.bool())?;
+    let score = column(&frame, path, "score", |c| c.f64())?;
+    let failed = column(&frame, path, "failed", |c| c.bool())?;
+    let mut trials = VerificationTrials::default();
+    let rows = probe.iter().zip(reference.iter()).zip(mated.iter()).zip(score.iter()).zip(failed.iter());
+    for (row, ((((p, r), m), s), f)) in rows.enumerate() {
+        let p = subject_of(subjects, path, required(path, p, row, "probe_subject")?, row)?;
+        let r = subject_of(subjects, path, required(path, r, row, "reference_subject")?, row)?;
+        if required(path, m, row, "mated")? != (p == r) {
+            return Err(malformed(path, format!("row {}: `mated` disagrees with the subjects", row + 1)));
+        }
+        let score = match (required(path, f, row, "failed")?, s) {
+            (true, None) => None,
+            (false, Some(s)) if s.is_finite() => Some(s),
+            (true, Some(_)) => return Err(malformed(path, format!("row {}: a failed trial has a score", row + 1))),
+            (false, s) => return Err(malformed(path, format!("row {}: score {s:?} is not a finite number", row + 1))),
+        };
+        trials.push(p, r, score);
+    }
+    Ok(trials)
+}
+
+/// One search being assembled from its rows.
+struct PendingSearch {
+    gallery_size: u64,
+    search: u32,
+    subject: u32,
+    mated: bool,
+    failed: bool,
+    list: Vec<(u32, f64)>,
+}
+
+/// Read `<protocol>.candidates.parquet` ([`write_candidates`]) back into one
+/// [`SearchTrials`] per gallery size. `candidates` is the protocol's candidate list
+/// length L (from the benchmark, or the largest rank of the run's FNIR rows); `None`
+/// takes the longest list in the file. Rows must come as written: gallery sizes in
+/// contiguous blocks, each search's candidates by rank 1, 2, ...
+pub fn read_candidates(
+    path: &Path,
+    subjects: &mut SubjectIndex,
+    candidates: Option<usize>,
+) -> Result<ReadSearches, ReportError> {
+    let frame = read_frame(path)?;
+    let gallery = column(&frame, path, "gallery_size", |c| c.u64())?;
+    let search = column(&frame, path, "search", |c| c.str())?;
+    let searcher = column(&frame, path, "search_subject", |c| c.str())?;
+    let mated = column(&frame, path, "mated", |c| c.bool())?;
+    let failed = column(&frame, path, "failed", |c| c.bool())?;
+    let rank = column(&frame, path, "rank", |c| c.u32())?;
+    let candidate = column(&frame, path, "candidate_subject", |c| c.str())?;
+    let score = column(&frame, path, "score", |c| c.f64())?;
+
+    let mut search_index: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+    let mut search_ids: Vec<String> = Vec::new();
+    let mut out: Vec<SearchTrials> = Vec::new();
+    let mut pending: Option<PendingSearch> = None;
+    let mut longest = 0usize;
+    let finish = |out: &mut Vec<SearchTrials>, p: PendingSearch| -> Result<(), ReportError> {
+        if out.last().is_none_or(|t| t.gallery_size as u64 != p.gallery_size) {
+            if out.iter().any(|t| t.gallery_size as u64 == p.gallery_size) {
+                return Err(malformed(path, format!("gallery size {} appears in two separate blocks", p.gallery_size)));
+            }
+            out.push(SearchTrials::new(p.gallery_size as usize, 0));
+        }
+        let t = out.last_mut().expect("a gallery was just pushed");
+        t.push(p.search, p.subject, p.mated, if p.failed { None } else { Some(&p.list) });
+        Ok(())
+    };
+    let rows = gallery
+        .iter()
+        .zip(search.iter())
+        .zip(searcher.iter())
+        .zip(mated.iter())
+        .zip(failed.iter())
+        .zip(rank.iter())
+        .zip(candidate.iter())
+        .zip(score.iter());
+    for (row, (((((((g, s), who), m), f), r), c), sc)) in rows.enumerate() {
+        let g = required(path, g, row, "gallery_size")?;
+        let s = required(path, s, row, "search")?;
+        let (m, f) = (required(path, m, row, "mated")?, required(path, f, row, "failed")?);
+        let who = subject_of(subjects, path, required(path, who, row, "search_subject")?, row)?;
+        let index = match search_index.get(s) {
+            Some(&i) => i,
+            None => {
+                let i = search_ids.len() as u32;
+                search_index.insert(s.to_string(), i);
+                search_ids.push(s.to_string());
+                i
+            }
+        };
+        let continues =
+            matches!(&pending, Some(p) if p.gallery_size == g && p.search == index) && r.is_some_and(|r| r > 1);
+        if !continues {
+            if let Some(p) = pending.take() {
+                finish(&mut out, p)?;
+            }
+            pending = Some(PendingSearch {
+                gallery_size: g,
+                search: index,
+                subject: who,
+                mated: m,
+                failed: f,
+                list: Vec::new(),
+            });
+        }
+        let p = pending.as_mut().expect("a search is pending");
+        if (p.subject, p.mated, p.failed) != (who, m, f) {
+            return Err(malformed(
+                path,
+                format!("row {}: search `{s}` changes its subject or flags between rows", row + 1),
+            ));
+        }
+        match (r, c, sc) {
+            (None, None, None) if !continues => {}
+            (Some(r), Some(c), Some(sc)) if !f && r as usize == p.list.len() + 1 && sc.is_finite() => {
+                let c = subject_of(subjects, path, c, row)?;
+                p.list.push((c, sc));
+                longest = longest.max(p.list.len());
+            }
+            _ => {
+                return Err(malformed(
+                    path,
+                    format!(
+                        "row {}: search `{s}` rank {r:?}: expected the next rank with a candidate and a finite score, or one row of nulls for a failed or empty search",
+                        row + 1
+                    ),
+                ));
+            }
+        }
+    }
+    if let Some(p) = pending.take() {
+        finish(&mut out, p)?;
+    }
+    let l = candidates.unwrap_or(longest);
+    for t in &mut out {
+        t.candidates = l;
+        if let Some(i) = (0..t.len()).find(|&i| t.candidates_of(i).0.len() > l) {
+            return Err(malformed(
+                path,
+                format!(
+                    "gallery size {}: search `{}` returns more than {l} candidates",
+                    t.gallery_size, search_ids[t.search[i] as usize]
+                ),
+            ));
+        }
+    }
+    Ok(ReadSearches { searches: out, search_ids })
+}

@@ -170,3 +170,86 @@ fn failures_read_back_and_empty_file_has_columns() {
     let df = read(&path);
     assert_eq!(df.shape(), (0, 4));
 }
+
+#[test]
+fn verification_scores_round_trip() {
+    let mut trials = VerificationTrials::default();
+    trials.push(0, 0, Some(0.75));
+    trials.push(0, 2, Some(-0.125));
+    trials.push(2, 2, None);
+    trials.push(1, 0, Some(1e-300));
+    let subjects = ids("s", 3);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.scores.parquet");
+    write_verification_scores(&path, &trials, &ids("probe", 4), &ids("ref", 4), &subjects).unwrap();
+    let back = read_verification_scores(&path, &mut SubjectIndex::fixed(subjects.clone())).unwrap();
+    assert_eq!(back, trials);
+    assert_eq!(back.score[2], f64::NEG_INFINITY);
+
+    // Without the benchmark: subjects numbered as first seen.
+    let mut growing = SubjectIndex::growing();
+    let back = read_verification_scores(&path, &mut growing).unwrap();
+    assert_eq!(growing.ids(), ["s0", "s2", "s1"]);
+    assert_eq!(back.probe_subject, [0, 0, 1, 2]);
+    assert_eq!(back.reference_subject, [0, 1, 1, 0]);
+    assert_eq!(back.score, trials.score);
+
+    // A subject the benchmark does not have is an error naming the row.
+    let err = read_verification_scores(&path, &mut SubjectIndex::fixed(ids("s", 2))).unwrap_err();
+    assert!(err.to_string().contains("row 2: subject `s2`"), "{err}");
+}
+
+#[test]
+fn candidates_round_trip() {
+    let subjects = ids("s", 4);
+    let mut small = SearchTrials::new(2, 2);
+    small.push(0, 0, true, Some(&[(0, 0.9), (1, 0.4)]));
+    small.push(1, 3, false, Some(&[]));
+    small.push(2, 2, false, None);
+    let mut large = SearchTrials::new(3, 2);
+    large.push(0, 0, true, Some(&[(0, 0.9)]));
+    large.push(1, 3, false, Some(&[(2, 0.7), (1, 0.3)]));
+    large.push(2, 2, true, None);
+    large.push(3, 1, true, Some(&[(1, 0.5), (1, 0.5)]));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.candidates.parquet");
+    let searches = vec![small, large];
+    write_candidates(&path, &searches, &ids("q", 4), &subjects).unwrap();
+    let back = read_candidates(&path, &mut SubjectIndex::fixed(subjects.clone()), Some(2)).unwrap();
+    assert_eq!(back.searches, searches);
+    assert_eq!(back.search_ids, ids("q", 4));
+    // L defaults to the longest list in the file.
+    let back = read_candidates(&path, &mut SubjectIndex::fixed(subjects.clone()), None).unwrap();
+    assert_eq!(back.searches, searches);
+    // A declared L shorter than a list is an error.
+    let err = read_candidates(&path, &mut SubjectIndex::fixed(subjects), Some(1)).unwrap_err();
+    assert!(err.to_string().contains("more than 1 candidates"), "{err}");
+}
+
+#[test]
+fn candidates_search_ids_are_numbered_as_first_seen() {
+    // Search 1 is absent from the smaller gallery (its mate is not enrolled there).
+    let subjects = ids("s", 3);
+    let mut small = SearchTrials::new(1, 1);
+    small.push(0, 0, true, Some(&[(0, 0.9)]));
+    small.push(2, 2, false, Some(&[(0, 0.2)]));
+    let mut large = SearchTrials::new(2, 1);
+    large.push(0, 0, true, Some(&[(0, 0.9)]));
+    large.push(1, 1, true, Some(&[(1, 0.8)]));
+    large.push(2, 2, false, Some(&[(1, 0.3)]));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("n.candidates.parquet");
+    write_candidates(&path, &[small.clone(), large.clone()], &ids("q", 3), &subjects).unwrap();
+    let back = read_candidates(&path, &mut SubjectIndex::fixed(subjects), Some(1)).unwrap();
+    assert_eq!(back.search_ids, ["q0", "q2", "q1"]);
+    for (read, written) in back.searches.iter().zip([&small, &large]) {
+        let named = |t: &SearchTrials, ids: &[String]| -> Vec<String> {
+            t.search.iter().map(|&i| ids[i as usize].clone()).collect()
+        };
+        assert_eq!(named(read, &back.search_ids), named(written, &ids("q", 3)));
+        assert_eq!(
+            (&read.subject, &read.mated, &read.candidate_score),
+            (&written.subject, &written.mated, &written.candidate_score)
+        );
+    }
+}

@@ -17,6 +17,8 @@ const VENDORS: [(&str, &str); 3] = [
     ("vendor-b.toml", include_str!("../../examples/demo/vendor-b.toml")),
     ("vendor-c.toml", include_str!("../../examples/demo/vendor-c.toml")),
 ];
+/// The example procurement rubric (the Met's 70:30 quality:price weighting).
+const RUBRIC: &str = include_str!("../../examples/rubric-70-30.toml");
 /// The threshold of the printed table: NPL's operating threshold.
 const HEADLINE: f64 = 0.6;
 
@@ -77,9 +79,41 @@ pub fn execute(args: Args) -> CliResult {
     let mut prov = provenance(inputs, BTreeMap::from([("population".to_string(), spec.population.seed)]));
     prov.command = reproduce;
     let results = stage("analysing and writing", || write_run(&bench, &runs, config, prov, out))?;
+    let report_options = reports::report::ReportOptions {
+        grouping: None,
+        threshold: None,
+        see_also: vec![
+            "compare.html (the vendors side by side)".into(),
+            "scorecard.html (the procurement scorecard)".into(),
+        ],
+    };
+    stage("writing the report", || reports::report::write_report(out, &results, &report_options))
+        .map_err(|e| failure(e.to_string()))?;
+    // The three vendors side by side, with paired tests on the same searches.
+    let run = reports::compare::load_run(out).map_err(|e| failure(e.to_string()))?;
+    let note = format!("Groups of the paired tests: the subjects of benchmark {}.", bench_dir.display());
+    let comparison = stage("comparing the vendors", || {
+        reports::compare::compare(vec![run], None, Some(&bench.population), vec![note])
+    })
+    .map_err(|e| failure(e.to_string()))?;
+    reports::compare::write_comparison(out, &comparison).map_err(|e| failure(e.to_string()))?;
+    let rubric_path = out.join("rubric.toml");
+    write_text(&rubric_path, RUBRIC)?;
+    let rubric = reports::scorecard::Rubric::parse(RUBRIC, &rubric_path).map_err(|e| failure(e.to_string()))?;
+    let run_label = out.display().to_string();
+    let card =
+        reports::scorecard::score(&rubric, &[(run_label.as_str(), &results)]).map_err(|e| failure(e.to_string()))?;
+    stage("writing the scorecard", || reports::scorecard::write_scorecard(out, &card))
+        .map_err(|e| failure(e.to_string()))?;
     print!("{}", headline_table(&results));
+    print!(
+        "\nScorecard ({}, rubric {}):\n{}",
+        rubric.name,
+        rubric_path.display(),
+        reports::scorecard::ranking_text(&card)
+    );
     println!(
-        "\nEverything is in {}: summary.md, results.json, rates.csv/.parquet, comparisons.csv (tests between groups), summary_measures.csv, raw/.",
+        "\nEverything is in {}: report.html (the full report; report.md is the same as Markdown), annex.md (DPIA/PSED statements), compare.html (the vendors side by side, paired tests), scorecard.html (rubric.toml applied), summary.md, results.json, rates.csv/.parquet, comparisons.csv (tests between groups), summary_measures.csv, raw/.",
         out.display()
     );
     Ok(())

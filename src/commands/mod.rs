@@ -1,9 +1,12 @@
 pub mod analyse;
 pub mod common;
+pub mod compare;
 pub mod demo;
 pub mod plan;
 pub mod project;
+pub mod report;
 pub mod run;
+pub mod score;
 pub mod simulate;
 pub mod validate;
 

@@ -9,6 +9,7 @@
 pub mod binomial;
 pub mod effect;
 pub mod hypergeometric;
+pub mod mcnemar;
 pub mod multiple;
 pub mod power;
 pub mod special;

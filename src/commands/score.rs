@@ -1,0 +1,35 @@
+//! `verity score --rubric FILE RUN... --out DIR`: apply a procurement rubric to the
+//! results of one or more runs and write the scorecard (HTML, Markdown, CSV).
+
+use super::common::read_results;
+use crate::error::{CliError, CliResult};
+use harness::results::Results;
+use reports::scorecard::{Rubric, layout, ranking_text, score, write_scorecard};
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The rubric (TOML): criteria, scoring functions, weights, gates, bids
+    /// (docs/scorecard.md; an example is examples/rubric-70-30.toml).
+    #[arg(long)]
+    pub rubric: PathBuf,
+    /// Run output folders (or their results.json); the vendors of all are scored.
+    #[arg(required = true)]
+    pub runs: Vec<PathBuf>,
+    /// Output folder for scorecard.html, scorecard.md and scorecard.csv.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+pub fn execute(args: Args) -> CliResult {
+    // Everything is read and scored before anything is written: bad input leaves no file.
+    let rubric = Rubric::load(&args.rubric).map_err(|e| CliError::BadInput(e.to_string()))?;
+    let runs: Vec<(String, Results)> =
+        args.runs.iter().map(|p| read_results(p).map(|r| (p.display().to_string(), r))).collect::<Result<_, _>>()?;
+    let labelled: Vec<(&str, &Results)> = runs.iter().map(|(l, r)| (l.as_str(), r)).collect();
+    let card = score(&rubric, &labelled).map_err(|e| CliError::BadInput(e.to_string()))?;
+    write_scorecard(&args.out, &card).map_err(|e| CliError::Failure(e.to_string()))?;
+    print!("{}", ranking_text(&card));
+    println!("scorecard written to {}: {}, {}, {}", args.out.display(), layout::HTML, layout::MARKDOWN, layout::CSV);
+    Ok(())
+}
