@@ -36,6 +36,12 @@ enum Command {
     Report(commands::report::Args),
     /// Score bids with a procurement rubric (gates, quality:price weighting) and rank them.
     Score(commands::score::Args),
+    /// Build a seeded verification, identification or watchlist protocol and add it to a benchmark.
+    Protocol(commands::protocol::Args),
+    /// Counts per group, label provenance, detectability and image properties of a benchmark.
+    Inspect(commands::inspect::Args),
+    /// Turn a public dataset layout (folder, LFW, RFW, BFW, UTKFace, FairFace, bob) into a benchmark.
+    Import(commands::import::Args),
 }
 
 fn main() {
@@ -51,6 +57,9 @@ fn main() {
         Command::Compare(a) => commands::compare::execute(a),
         Command::Report(a) => commands::report::execute(a),
         Command::Score(a) => commands::score::execute(a),
+        Command::Protocol(a) => commands::protocol::execute(a),
+        Command::Inspect(a) => commands::inspect::execute(a),
+        Command::Import(a) => commands::import::execute(a),
     };
     if let Err(e) = outcome {
         eprintln!("error: {e}");

@@ -7,8 +7,11 @@
 //! whichever vendor runs on it and however it is reported.
 
 mod error;
+pub mod import;
+pub mod inspect;
 mod load;
 mod manifest;
+pub mod protocol_builder;
 mod protocols;
 pub mod scores;
 pub mod synthetic;
@@ -21,4 +24,4 @@ mod testing;
 pub use error::{DatasetError, Problem, Problems};
 pub use load::{INLINE_PREFIX, load};
 pub use manifest::PROVENANCES;
-pub use write::{WRITTEN_BY_VERITY, write_benchmark};
+pub use write::{WRITTEN_BY_VERITY, WriteOptions, write_benchmark, write_benchmark_with};

@@ -3,10 +3,10 @@
 //! problem collected, and the content hash is computed.
 
 use crate::error::{Problem, Problems};
-use crate::manifest::{self, Attribute, MANIFEST, Manifest};
+use crate::manifest::{self, Attribute, MANIFEST, Manifest, Vocabulary};
 use crate::protocols;
 use crate::table::{self, Cell, Table};
-use harness::benchmark::{Benchmark, MediaSource, Samples};
+use harness::benchmark::{Benchmark, CaptureColumn, MediaSource, Samples};
 use harness::population::{Population, Subject};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -56,7 +56,7 @@ pub fn load(dir: &Path) -> Result<Benchmark, Problems> {
         |f: &Option<manifest::FileRef>| f.as_ref().filter(|f| !missing.contains(&f.path)).map(|f| f.path.clone());
     let population = present(&manifest.subjects)
         .and_then(|file| table::read(dir, &file, &mut problems))
-        .and_then(|t| read_subjects(&t, &manifest.attributes, &mut problems));
+        .and_then(|t| read_subjects(&t, &manifest.attributes, &manifest.vocabulary, &mut problems));
     let samples = present(&manifest.samples)
         .and_then(|file| table::read(dir, &file, &mut problems))
         .and_then(|t| read_samples(dir, &t, population.as_ref(), &mut problems));
@@ -104,7 +104,14 @@ fn content_hash(dir: &Path, manifest: &Manifest) -> Result<String, Problem> {
     Ok(hex::encode(outer.finalize()))
 }
 
-fn read_subjects(t: &Table, declared: &[Attribute], problems: &mut Problems) -> Option<Population> {
+/// The subjects table, with each attribute's codes replaced by their category names
+/// where the manifest gives the attribute a vocabulary.
+fn read_subjects(
+    t: &Table,
+    declared: &[Attribute],
+    vocabulary: &BTreeMap<String, Vocabulary>,
+    problems: &mut Problems,
+) -> Option<Population> {
     let id_col = t.require(&["subject_id"], problems)?.first().copied()?;
     let mut attributes = Vec::new();
     let mut columns = Vec::new();
@@ -130,10 +137,18 @@ fn read_subjects(t: &Table, declared: &[Attribute], problems: &mut Problems) -> 
     let mut subjects = Vec::with_capacity(t.rows.len());
     let mut lines = Vec::with_capacity(t.rows.len());
     let mut first_line: HashMap<&str, u64> = HashMap::new();
+    let vocabularies: Vec<Option<&Vocabulary>> = attributes.iter().map(|a| vocabulary.get(a)).collect();
     for row in &t.rows {
         let values: Vec<String> = columns
             .iter()
-            .map(|&c| t.text(row, c, "empty attribute value", problems).unwrap_or_default().to_string())
+            .zip(&vocabularies)
+            .map(|(&c, vocabulary)| {
+                let code = t.text(row, c, "empty attribute value", problems).unwrap_or_default();
+                match vocabulary {
+                    Some(v) if !code.is_empty() => category(t, row.line, c, code, v, problems),
+                    _ => code.to_string(),
+                }
+            })
             .collect();
         let Some(id) = t.text(row, id_col, "empty subject_id", problems) else { continue };
         if let Some(first) = first_line.get(id) {
@@ -170,6 +185,22 @@ fn read_subjects(t: &Table, declared: &[Attribute], problems: &mut Problems) -> 
     Some(Population { attributes, subjects, provenance })
 }
 
+/// The category name of a code, or a problem naming the code and the known codes.
+fn category(t: &Table, line: u64, col: usize, code: &str, vocabulary: &Vocabulary, problems: &mut Problems) -> String {
+    if let Some(name) = vocabulary.codes.get(code) {
+        return name.clone();
+    }
+    let column = t.header.get(col).map_or("", String::as_str);
+    let known: Vec<&str> = vocabulary.codes.keys().map(String::as_str).collect();
+    let msg = format!("code not in [vocabulary.{column}] of {MANIFEST}; its codes are: {}", known.join(", "));
+    problems.push(Problem::new(&t.file, msg).line(line).column(column).value(code));
+    // Kept as is so that the single-member-group rule does not report it again as a group.
+    code.to_string()
+}
+
+/// Columns of the samples table that are not its ids or media: capture attributes.
+const SAMPLE_COLUMNS: [&str; 4] = ["sample_id", "subject_id", "media", "template"];
+
 fn read_samples(dir: &Path, t: &Table, population: Option<&Population>, problems: &mut Problems) -> Option<Samples> {
     let cols = t.require(&["sample_id", "subject_id"], problems);
     let media_col = t.column("media");
@@ -193,6 +224,13 @@ fn read_samples(dir: &Path, t: &Table, population: Option<&Population>, problems
     let subject_index: Option<HashMap<&str, u32>> =
         population.map(|p| p.subjects.iter().enumerate().map(|(i, s)| (s.id.as_str(), i as u32)).collect());
     let mut samples = Samples::default();
+    let capture_columns: Vec<usize> = (0..t.header.len())
+        .filter(|&i| !t.header[i].is_empty() && !SAMPLE_COLUMNS.contains(&t.header[i].as_str()))
+        .collect();
+    samples.capture = capture_columns
+        .iter()
+        .map(|&i| CaptureColumn { name: t.header[i].clone(), values: Vec::with_capacity(t.rows.len()) })
+        .collect();
     let mut first_line: HashMap<&str, u64> = HashMap::new();
     // The first template's length and line, against which all others are checked.
     let mut width: Option<(usize, u64)> = None;
@@ -223,11 +261,27 @@ fn read_samples(dir: &Path, t: &Table, population: Option<&Population>, problems
         samples.ids.push(id.to_string());
         samples.subject.push(subject.unwrap_or(UNKNOWN_SUBJECT));
         samples.media.push(source.unwrap_or(MediaSource::Inline(Vec::new())));
+        for (column, &c) in samples.capture.iter_mut().zip(&capture_columns) {
+            column.values.push(capture_value(t, row, c, problems));
+        }
     }
     if t.rows.is_empty() {
         problems.push(Problem::new(&t.file, "no samples"));
     }
     Some(samples)
+}
+
+/// A capture attribute's text; empty when not known.
+fn capture_value(t: &Table, row: &table::Row, col: usize, problems: &mut Problems) -> String {
+    match row.cells.get(col) {
+        Some(Cell::Text(s)) => s.clone(),
+        Some(Cell::Floats(_)) => {
+            let name = t.header.get(col).map_or("", String::as_str);
+            problems.push(Problem::new(&t.file, "expected text, found a list").line(row.line).column(name));
+            String::new()
+        }
+        Some(Cell::Null | Cell::Invalid) | None => String::new(),
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -459,5 +513,60 @@ mod tests {
         let b = load(f.dir()).unwrap();
         assert_eq!(b.samples.media[0], MediaSource::File(std::path::absolute(f.dir().join("media/a.png")).unwrap()));
         assert_eq!(b.samples.media[1], MediaSource::Inline(b"x,y".to_vec()));
+    }
+
+    #[test]
+    fn vocabulary_maps_codes_to_names_and_refuses_unknown_codes() {
+        let f = Fixture::tiny();
+        let vocabulary = "\n[vocabulary.ethnicity]\nx = \"group x\"\ny = \"group y\"\n";
+        f.write(MANIFEST, &TINY_MANIFEST.replacen("\n[[protocols]]", &format!("{vocabulary}\n[[protocols]]"), 1));
+        let b = load(f.dir()).unwrap();
+        let values: Vec<&str> = b.population.subjects.iter().map(|s| s.attributes[1].as_str()).collect();
+        assert_eq!(values, ["group x", "group y", "group x", "group y"]);
+        f.write("subjects.csv", "subject_id,sex,ethnicity\na,F,x\nb,F,z\nc,M,x\nd,M,y\n");
+        assert!(
+            problems_of(&f).contains(
+                r#"subjects.csv:3: column ethnicity: value "z": code not in [vocabulary.ethnicity] of benchmark.toml; its codes are: x, y"#
+            ),
+            "{}",
+            problems_of(&f)
+        );
+        f.write(MANIFEST, &format!("{TINY_MANIFEST}\n[vocabulary.age]\n1 = \"one\"\n"));
+        assert!(problems_of(&f).contains("key vocabulary.age: vocabulary of an undeclared attribute"));
+    }
+
+    #[test]
+    fn capture_columns_are_kept_as_text() {
+        let f = Fixture::tiny();
+        let text = f.read("samples.csv");
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        lines[0].push_str(",camera,lmk_x1");
+        for (i, l) in lines.iter_mut().enumerate().skip(1) {
+            l.push_str(if i == 2 { ",,3.5" } else { ",cam1,1" });
+        }
+        f.write("samples.csv", &(lines.join("\n") + "\n"));
+        let b = load(f.dir()).unwrap();
+        let names: Vec<&str> = b.samples.capture.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["camera", "lmk_x1"]);
+        assert_eq!(b.samples.capture("camera").unwrap().values[..3], ["cam1", "", "cam1"]);
+        assert_eq!(b.samples.capture("lmk_x1").unwrap().values.len(), 8);
+    }
+
+    #[test]
+    fn no_identities_means_no_identity_protocols() {
+        let f = Fixture::tiny();
+        let manifest = TINY_MANIFEST
+            .replace("licence = \"CC0-1.0\"", "licence = \"CC0-1.0\"\nidentities = false\nsource = \"UTKFace\"");
+        f.write(MANIFEST, &manifest);
+        let all = problems_of(&f);
+        assert!(
+            all.contains("benchmark.toml:17: key protocols[1]: benchmark tiny has no identities (imported from UTKFace): it supports failure-to-acquire and quality breakdowns only"),
+            "{all}"
+        );
+        assert_eq!(all.matches("has no identities").count(), 3, "{all}");
+        let without = manifest.split("\n[[protocols]]").next().unwrap().to_string();
+        f.write(MANIFEST, &without);
+        let b = load(f.dir()).unwrap();
+        assert!(b.protocols.is_empty());
     }
 }

@@ -4,6 +4,7 @@
 //! missing or wrong key is reported (serde stops at the first) with its line.
 
 use crate::error::{Problem, Problems};
+use std::collections::BTreeMap;
 use std::ops::Range;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
@@ -26,6 +27,15 @@ pub(crate) struct FileRef {
 pub(crate) struct Attribute {
     pub name: String,
     pub provenance: String,
+    /// Free text saying exactly where the labels came from (`detail`), if given.
+    pub detail: Option<String>,
+}
+
+/// `[vocabulary.X]`: the codes a dataset writes in column X of the subjects table, each
+/// with the category name the loader puts in its place.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Vocabulary {
+    pub codes: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,10 +85,23 @@ pub(crate) struct Manifest {
     pub name: String,
     pub version: String,
     pub licence: String,
+    /// `identities = false`: each sample is its own subject (attribute-only datasets such
+    /// as UTKFace), so the benchmark can carry no identity protocol.
+    pub no_identities: bool,
+    /// The public dataset or layout the benchmark was imported from (`source`).
+    pub source: Option<String>,
     pub subjects: Option<FileRef>,
     pub samples: Option<FileRef>,
     pub attributes: Vec<Attribute>,
+    /// By attribute name.
+    pub vocabulary: BTreeMap<String, Vocabulary>,
     pub protocols: Vec<ProtocolSpec>,
+}
+
+/// Why a benchmark without identities refuses identity protocols, in one sentence.
+pub(crate) fn no_identities_message(name: &str, source: Option<&str>) -> String {
+    let from = source.map_or_else(|| "each sample is its own subject".to_string(), |s| format!("imported from {s}"));
+    format!("benchmark {name} has no identities ({from}): it supports failure-to-acquire and quality breakdowns only")
 }
 
 impl Manifest {
@@ -293,6 +316,52 @@ impl Reader<'_, '_> {
     }
 }
 
+impl Reader<'_, '_> {
+    /// `[vocabulary.X]` tables: each names a declared attribute and maps codes to
+    /// non-empty category names.
+    fn vocabularies(&mut self, value: &Spanned<DeValue<'_>>, manifest: &mut Manifest) {
+        let DeValue::Table(tables) = value.get_ref() else {
+            let line = self.line(value.span());
+            self.problem(line, "vocabulary", None, "expected [vocabulary.ATTRIBUTE] tables");
+            return;
+        };
+        for (k, v) in tables.iter() {
+            let attribute = k.get_ref().to_string();
+            let prefix = format!("vocabulary.{attribute}");
+            let line = self.line(v.span());
+            if !manifest.attributes.iter().any(|a| a.name == attribute) {
+                let msg = format!("vocabulary of an undeclared attribute; declare [attributes.{attribute}]");
+                self.problem(line, &prefix, None, msg);
+                continue;
+            }
+            let DeValue::Table(codes) = v.get_ref() else {
+                self.problem(line, &prefix, None, "expected a table of code = \"category name\"");
+                continue;
+            };
+            let mut vocabulary = Vocabulary::default();
+            for (code, name) in codes.iter() {
+                let code = code.get_ref().to_string();
+                let path = join(&prefix, &code);
+                let nline = self.line(name.span());
+                match name.get_ref() {
+                    DeValue::String(s) if !s.trim().is_empty() => {
+                        vocabulary.codes.insert(code, s.to_string());
+                    }
+                    DeValue::String(s) => self.problem(nline, &path, Some(s.to_string()), "empty category name"),
+                    other => {
+                        let msg = format!("expected a category name (string), found {}", other.type_str());
+                        self.problem(nline, &path, None, msg);
+                    }
+                }
+            }
+            if vocabulary.codes.is_empty() {
+                self.problem(line, &prefix, None, "empty vocabulary: list each code with its category name");
+            }
+            manifest.vocabulary.insert(attribute, vocabulary);
+        }
+    }
+}
+
 pub(crate) fn join(prefix: &str, key: &str) -> String {
     if prefix.is_empty() { key.to_string() } else { format!("{prefix}.{key}") }
 }
@@ -323,9 +392,10 @@ pub(crate) fn parse(text: &str, problems: &mut Problems) -> Manifest {
     }
     let root = doc.get_ref();
     let mut r = Reader { text, problems };
-    r.only(root, &["benchmark", "tables", "attributes", "protocols"], "");
+    r.only(root, &["benchmark", "tables", "attributes", "vocabulary", "protocols"], "");
+    let mut labels_none = None;
     if let Some((b, line)) = r.table(root, "benchmark", "", 1) {
-        r.only(b, &["name", "version", "licence", "description"], "benchmark");
+        r.only(b, &["name", "version", "licence", "description", "identities", "source", "labels"], "benchmark");
         manifest.name = r.string(b, "name", "benchmark", line).map(|s| s.0).unwrap_or_default();
         manifest.version = r.string(b, "version", "benchmark", line).map(|s| s.0).unwrap_or_default();
         manifest.licence = r.string(b, "licence", "benchmark", line).map(|s| s.0).unwrap_or_default();
@@ -334,6 +404,29 @@ pub(crate) fn parse(text: &str, problems: &mut Problems) -> Manifest {
         {
             let line = r.line(v.span());
             r.problem(line, "benchmark.description", None, "expected a string");
+        }
+        if let Some(v) = get(b, "identities") {
+            match v.get_ref() {
+                DeValue::Boolean(flag) => manifest.no_identities = !flag,
+                other => {
+                    let line = r.line(v.span());
+                    let msg = format!("expected true or false, found {}", other.type_str());
+                    r.problem(line, "benchmark.identities", None, msg);
+                }
+            }
+        }
+        if get(b, "source").is_some() {
+            manifest.source = r.string(b, "source", "benchmark", line).map(|s| s.0);
+        }
+        if get(b, "labels").is_some()
+            && let Some((labels, lline)) = r.string(b, "labels", "benchmark", line)
+        {
+            if labels == "none" {
+                labels_none = Some(lline);
+            } else {
+                let msg = "expected \"none\" (the source has no demographic labels), or leave the key out";
+                r.problem(lline, "benchmark.labels", Some(labels), msg);
+            }
         }
     }
     if let Some((t, line)) = r.table(root, "tables", "", 1) {
@@ -350,7 +443,9 @@ pub(crate) fn parse(text: &str, problems: &mut Problems) -> Manifest {
                 r.problem(line, &prefix, None, "expected a table with a provenance key");
                 continue;
             };
-            r.only(a, &["provenance"], &prefix);
+            r.only(a, &["provenance", "detail"], &prefix);
+            let detail =
+                if get(a, "detail").is_some() { r.string(a, "detail", &prefix, line).map(|d| d.0) } else { None };
             if let Some((provenance, pline)) = r.string(a, "provenance", &prefix, line) {
                 if !PROVENANCES.contains(&provenance.as_str()) {
                     let expected = PROVENANCES.join(", ");
@@ -361,16 +456,31 @@ pub(crate) fn parse(text: &str, problems: &mut Problems) -> Manifest {
                         format!("unknown provenance; expected one of: {expected}"),
                     );
                 } else {
-                    manifest.attributes.push(Attribute { name, provenance });
+                    manifest.attributes.push(Attribute { name, provenance, detail });
                 }
             }
         }
     }
+    if let (Some(line), false) = (labels_none, manifest.attributes.is_empty()) {
+        let msg = "labels = \"none\" says there are no demographic labels, but attributes are declared";
+        r.problem(line, "benchmark.labels", Some("none".into()), msg);
+    }
+    if let Some(v) = get(root, "vocabulary") {
+        r.vocabularies(v, &mut manifest);
+    }
+    // A benchmark may have no protocols yet: `verity protocol` adds them.
     match get(root, "protocols") {
-        None => r.problem(1, "protocols", None, "missing: at least one [[protocols]] table"),
+        None => {}
         Some(v) => match v.get_ref() {
             DeValue::Array(items) => {
                 for (i, item) in items.iter().enumerate() {
+                    if manifest.no_identities {
+                        // Mated and non-mated trials need subjects with several samples.
+                        let line = r.line(item.span());
+                        let msg = no_identities_message(&manifest.name, manifest.source.as_deref());
+                        r.problem(line, &format!("protocols[{}]", i + 1), None, msg);
+                        continue;
+                    }
                     if let Some(spec) = r.protocol(i, item) {
                         if let Some(first) = manifest.protocols.iter().find(|p| p.name == spec.name) {
                             let msg = format!("duplicate protocol name (first at line {})", first.line);
@@ -438,7 +548,10 @@ gallery_sizes = [2, 4]
         let (m, problems) = parse_text(GOOD);
         assert!(problems.is_empty(), "{problems}");
         assert_eq!(m.name, "tiny");
-        assert_eq!(m.attributes, vec![Attribute { name: "sex".into(), provenance: "self-declared".into() }]);
+        assert_eq!(
+            m.attributes,
+            vec![Attribute { name: "sex".into(), provenance: "self-declared".into(), detail: None }]
+        );
         assert_eq!(m.protocols.len(), 2);
         assert_eq!(m.protocols[1].candidates, Some((5, 25)));
         assert_eq!(m.protocols[1].gallery_sizes.as_ref().map(|g| g.0.clone()), Some(vec![2, 4]));
@@ -510,6 +623,51 @@ gallery_sizes = [2, 4]
         let text = GOOD.replace("name = \"i\"", "name = \"v\"");
         let (_, problems) = parse_text(&text);
         assert!(problems.to_string().contains("duplicate protocol name"), "{problems}");
+    }
+
+    #[test]
+    fn identities_source_labels_and_vocabulary() {
+        let text = GOOD
+            .replace("licence = \"CC0-1.0\"", "licence = \"CC0-1.0\"\nidentities = false\nsource = \"UTKFace\"")
+            + "\n[vocabulary.sex]\nF = \"female\"\n1 = \"one\"\n";
+        let (m, problems) = parse_text(&text);
+        assert!(m.no_identities);
+        assert_eq!(m.source.as_deref(), Some("UTKFace"));
+        let codes: Vec<(&str, &str)> =
+            m.vocabulary["sex"].codes.iter().map(|(c, n)| (c.as_str(), n.as_str())).collect();
+        assert_eq!(codes, [("1", "one"), ("F", "female")]);
+        assert!(m.protocols.is_empty(), "identity protocols are refused");
+        let all = problems.to_string();
+        assert!(all.contains("key protocols[2]: benchmark tiny has no identities (imported from UTKFace)"), "{all}");
+
+        let text = GOOD
+            .replace("licence = \"CC0-1.0\"", "licence = \"CC0-1.0\"\nidentities = \"no\"\nlabels = \"some\"")
+            + "\n[attributes.age]\nprovenance = \"estimated\"\ndetail = \"by a model\"\n[vocabulary.height]\nx = \"y\"\n[vocabulary.age]\nx = 1\ny = \"\"\n";
+        let (m, problems) = parse_text(&text);
+        let all = problems.to_string();
+        for want in [
+            "key benchmark.identities: expected true or false, found string",
+            "key benchmark.labels: value \"some\": expected \"none\"",
+            "key vocabulary.height: vocabulary of an undeclared attribute",
+            "key vocabulary.age.x: expected a category name (string), found integer",
+            "key vocabulary.age.y: value \"\": empty category name",
+        ] {
+            assert!(all.contains(want), "{want} not in {all}");
+        }
+        let age = m.attributes.iter().find(|a| a.name == "age");
+        assert_eq!(age.and_then(|a| a.detail.as_deref()), Some("by a model"), "{:?}", m.attributes);
+
+        let text = GOOD.replace("licence = \"CC0-1.0\"", "licence = \"CC0-1.0\"\nlabels = \"none\"");
+        let (_, problems) = parse_text(&text);
+        assert!(problems.to_string().contains("labels = \"none\" says there are no demographic labels"), "{problems}");
+    }
+
+    #[test]
+    fn protocols_may_be_absent() {
+        let text = GOOD.split("\n[[protocols]]").next().unwrap_or_default().to_string();
+        let (m, problems) = parse_text(&text);
+        assert!(problems.is_empty(), "{problems}");
+        assert!(m.protocols.is_empty());
     }
 
     #[test]

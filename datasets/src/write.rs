@@ -5,9 +5,9 @@
 
 use crate::error::DatasetError;
 use crate::load::{INLINE_PREFIX, load};
-use crate::manifest::MANIFEST;
+use crate::manifest::{MANIFEST, is_relative_inside};
 use harness::benchmark::{Benchmark, MediaSource, Protocol, SearchProtocol};
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -16,11 +16,39 @@ use std::path::{Path, PathBuf};
 pub const WRITTEN_BY_VERITY: &str =
     "# Written by verity (datasets::write_benchmark); verity may overwrite this folder.";
 
+/// What a benchmark folder records beyond the engine's [`Benchmark`]; importers fill it
+/// (`docs/benchmark-format.md`, `docs/import.md`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WriteOptions {
+    pub description: String,
+    /// The public dataset or layout the benchmark was imported from (`source`).
+    pub source: Option<String>,
+    /// `identities = false`: every sample is its own subject; no identity protocol.
+    pub no_identities: bool,
+    /// `labels = "none"`: the source has no demographic labels (no attributes).
+    pub no_labels: bool,
+    /// Per attribute: free text saying exactly where its labels came from (`detail`).
+    pub detail: BTreeMap<String, String>,
+    /// Per attribute: code -> category name (`[vocabulary.X]`). The subjects table then
+    /// holds the codes, and the loader puts the names in their place.
+    pub vocabulary: BTreeMap<String, Vec<(String, String)>>,
+    /// Further files written into the folder with the benchmark (relative path, bytes),
+    /// such as score files; not part of the content hash.
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
 /// Write `bench` to `dir` in the benchmark format (CSV tables). `dir` must not exist,
 /// be empty, or hold a benchmark written by verity (which is replaced). Media files are
 /// copied to `media/`; inline media must be UTF-8 text.
 pub fn write_benchmark(bench: &Benchmark, description: &str, dir: &Path) -> Result<(), DatasetError> {
+    let options = WriteOptions { description: description.to_string(), ..WriteOptions::default() };
+    write_benchmark_with(bench, &options, dir)
+}
+
+/// [`write_benchmark`] with everything else the manifest can record.
+pub fn write_benchmark_with(bench: &Benchmark, options: &WriteOptions, dir: &Path) -> Result<(), DatasetError> {
     check_representable(bench)?;
+    check_options(bench, options)?;
     let replace = match std::fs::read_dir(dir).map(|mut entries| entries.next().is_none()) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
         Err(e) => return Err(DatasetError::Io { path: dir.to_path_buf(), source: e }),
@@ -46,7 +74,7 @@ pub fn write_benchmark(bench: &Benchmark, description: &str, dir: &Path) -> Resu
     if tmp.exists() {
         std::fs::remove_dir_all(&tmp).map_err(DatasetError::io(&tmp))?;
     }
-    let built = build(bench, description, &tmp).and_then(|()| load(&tmp).map(|_| ()).map_err(DatasetError::Invalid));
+    let built = build(bench, options, &tmp).and_then(|()| load(&tmp).map(|_| ()).map_err(DatasetError::Invalid));
     if let Err(e) = built {
         let _ = std::fs::remove_dir_all(&tmp);
         return Err(e);
@@ -102,6 +130,42 @@ fn check_representable(bench: &Benchmark) -> Result<(), DatasetError> {
     Ok(())
 }
 
+/// Names the written folder uses itself; capture columns and extra files must not clash.
+const SAMPLE_COLUMNS: [&str; 4] = ["sample_id", "subject_id", "media", "template"];
+const OWN_PATHS: [&str; 5] = [MANIFEST, "subjects.csv", "samples.csv", "protocols", "media"];
+
+fn check_options(bench: &Benchmark, options: &WriteOptions) -> Result<(), DatasetError> {
+    let bad = |m: String| Err(DatasetError::Unrepresentable(m));
+    let mut names = HashSet::new();
+    for c in &bench.samples.capture {
+        if c.name.trim().is_empty() || SAMPLE_COLUMNS.contains(&c.name.as_str()) || !names.insert(c.name.as_str()) {
+            return bad(format!("capture column name `{}` is empty, repeated or reserved", c.name));
+        }
+        if c.values.len() != bench.samples.len() {
+            let (n, m) = (c.values.len(), bench.samples.len());
+            return bad(format!("capture column `{}` has {n} values for {m} samples", c.name));
+        }
+    }
+    for a in options.detail.keys().chain(options.vocabulary.keys()) {
+        if !bench.population.attributes.contains(a) {
+            return bad(format!("label detail or vocabulary given for `{a}`, which is not an attribute"));
+        }
+    }
+    if options.no_labels && !bench.population.attributes.is_empty() {
+        return bad("labels = \"none\" with attributes declared".into());
+    }
+    if options.no_identities && !bench.protocols.is_empty() {
+        return bad("a benchmark without identities cannot hold protocols".into());
+    }
+    for (path, _) in &options.files {
+        let top = path.split('/').next().unwrap_or_default();
+        if !is_relative_inside(path) || OWN_PATHS.contains(&top) {
+            return bad(format!("extra file `{path}` must be a relative path outside the benchmark's own files"));
+        }
+    }
+    Ok(())
+}
+
 fn distinct_subjects(bench: &Benchmark, s: &SearchProtocol) -> usize {
     s.gallery.iter().filter_map(|&i| bench.samples.subject.get(i as usize)).collect::<HashSet<_>>().len()
 }
@@ -137,7 +201,7 @@ impl Out<'_> {
     }
 }
 
-fn build(bench: &Benchmark, description: &str, dir: &Path) -> Result<(), DatasetError> {
+fn build(bench: &Benchmark, options: &WriteOptions, dir: &Path) -> Result<(), DatasetError> {
     std::fs::create_dir_all(dir.join("protocols")).map_err(DatasetError::io(dir))?;
     let out = Out { dir };
     let pop = &bench.population;
@@ -164,23 +228,56 @@ fn build(bench: &Benchmark, description: &str, dir: &Path) -> Result<(), Dataset
         });
     }
     let subject_id = |s: u32| pop.subjects.get(s as usize).map_or_else(String::new, |s| s.id.clone());
-    let rows = bench.samples.ids.iter().zip(&bench.samples.subject).zip(media_text);
+    let rows = bench.samples.ids.iter().zip(&bench.samples.subject).zip(media_text).enumerate();
     let media_column = if templates { "template" } else { "media" };
+    let mut header = vec!["sample_id", "subject_id", media_column];
+    header.extend(bench.samples.capture.iter().map(|c| c.name.as_str()));
     out.csv(
         "samples.csv",
-        &["sample_id", "subject_id", media_column],
-        rows.map(|((id, &s), m)| vec![id.clone(), subject_id(s), m]),
+        &header,
+        rows.map(|(i, ((id, &s), m))| {
+            let capture = bench.samples.capture.iter().map(|c| c.values.get(i).cloned().unwrap_or_default());
+            [id.clone(), subject_id(s), m].into_iter().chain(capture).collect()
+        }),
     )?;
+    for (path, bytes) in &options.files {
+        let target = dir.join(path);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(DatasetError::io(parent))?;
+        }
+        std::fs::write(&target, bytes).map_err(DatasetError::io(&target))?;
+    }
 
     let mut toml = format!("{WRITTEN_BY_VERITY}\n\n[benchmark]\n");
     let _ = writeln!(toml, "name = {}", toml_string(&bench.name));
     let _ = writeln!(toml, "version = {}", toml_string(&bench.version));
     let _ = writeln!(toml, "licence = {}", toml_string(&bench.licence));
-    let _ = writeln!(toml, "description = {}", toml_string(description));
+    let _ = writeln!(toml, "description = {}", toml_string(&options.description));
+    if let Some(source) = &options.source {
+        let _ = writeln!(toml, "source = {}", toml_string(source));
+    }
+    if options.no_identities {
+        toml.push_str("identities = false\n");
+    }
+    if options.no_labels {
+        toml.push_str("labels = \"none\"\n");
+    }
     toml.push_str("\n[tables]\nsubjects = \"subjects.csv\"\nsamples = \"samples.csv\"\n");
+    if pop.attributes.is_empty() {
+        toml.push_str("\n[attributes]\n");
+    }
     for a in &pop.attributes {
         let provenance = pop.provenance.get(a).map_or("", String::as_str);
         let _ = write!(toml, "\n[attributes.{}]\nprovenance = {}\n", toml_key(a), toml_string(provenance));
+        if let Some(detail) = options.detail.get(a) {
+            let _ = writeln!(toml, "detail = {}", toml_string(detail));
+        }
+    }
+    for (a, codes) in &options.vocabulary {
+        let _ = write!(toml, "\n[vocabulary.{}]\n", toml_key(a));
+        for (code, name) in codes {
+            let _ = writeln!(toml, "{} = {}", toml_key(code), toml_string(name));
+        }
     }
     let sample_id = |i: &u32| bench.samples.ids.get(*i as usize).cloned().unwrap_or_default();
     let one_column = |file: &str, list: &[u32]| out.csv(file, &["sample_id"], list.iter().map(|i| vec![sample_id(i)]));
@@ -277,6 +374,62 @@ mod tests {
         let e = write_benchmark(&b, "", foreign.dir()).unwrap_err();
         assert!(matches!(e, DatasetError::Exists(_)), "{e}");
         assert!(foreign.read(MANIFEST).starts_with("[benchmark]"), "untouched");
+    }
+
+    #[test]
+    fn round_trip_with_capture_columns_vocabulary_and_extra_files() {
+        use harness::benchmark::CaptureColumn;
+        let mut b = load(Fixture::tiny().dir()).unwrap();
+        b.samples.capture = vec![
+            CaptureColumn { name: "camera".into(), values: (0..8).map(|i| format!("cam{}", i % 2)).collect() },
+            CaptureColumn { name: "lmk_x1".into(), values: vec![String::new(); 8] },
+        ];
+        for s in &mut b.population.subjects {
+            s.attributes[1] = if s.attributes[1] == "x" { "1".into() } else { "2".into() };
+        }
+        let options = WriteOptions {
+            description: "with extras".into(),
+            source: Some("a test".into()),
+            detail: BTreeMap::from([("sex".to_string(), "asked at enrolment".to_string())]),
+            vocabulary: BTreeMap::from([(
+                "ethnicity".to_string(),
+                vec![("1".to_string(), "group x".to_string()), ("2".to_string(), "group y".to_string())],
+            )]),
+            files: vec![("scores/a.csv".into(), b"x,y\n".to_vec())],
+            ..WriteOptions::default()
+        };
+        let out = tempfile::tempdir().unwrap();
+        let dir = out.path().join("b");
+        write_benchmark_with(&b, &options, &dir).unwrap();
+        let back = load(&dir).unwrap();
+        assert_eq!(back.samples.capture, b.samples.capture);
+        assert_eq!(back.population.subjects[0].attributes[1], "group x");
+        assert_eq!(std::fs::read(dir.join("scores/a.csv")).unwrap(), b"x,y\n");
+        let manifest = std::fs::read_to_string(dir.join(MANIFEST)).unwrap();
+        assert!(manifest.contains("source = \"a test\"\n"), "{manifest}");
+        assert!(manifest.contains("detail = \"asked at enrolment\"\n"), "{manifest}");
+        assert!(manifest.contains("[vocabulary.ethnicity]\n1 = \"group x\"\n2 = \"group y\"\n"), "{manifest}");
+    }
+
+    #[test]
+    fn refuses_extras_that_would_not_load_back() {
+        use harness::benchmark::CaptureColumn;
+        let good = load(Fixture::tiny().dir()).unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let dir = out.path().join("b");
+        let refused = |b: &Benchmark, o: &WriteOptions| {
+            matches!(write_benchmark_with(b, o, &dir), Err(DatasetError::Unrepresentable(_)))
+        };
+        let mut b = good.clone();
+        b.samples.capture = vec![CaptureColumn { name: "media".into(), values: vec![String::new(); 8] }];
+        assert!(refused(&b, &WriteOptions::default()));
+        b.samples.capture = vec![CaptureColumn { name: "camera".into(), values: vec![String::new(); 7] }];
+        assert!(refused(&b, &WriteOptions::default()));
+        assert!(refused(&good, &WriteOptions { no_identities: true, ..WriteOptions::default() }));
+        assert!(refused(&good, &WriteOptions { no_labels: true, ..WriteOptions::default() }));
+        let files = vec![("samples.csv".to_string(), Vec::new())];
+        assert!(refused(&good, &WriteOptions { files, ..WriteOptions::default() }));
+        assert!(std::fs::read_dir(out.path()).unwrap().next().is_none(), "nothing left behind");
     }
 
     #[test]

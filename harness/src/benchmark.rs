@@ -35,6 +35,17 @@ pub struct Samples {
     /// Index into `Population::subjects`.
     pub subject: Vec<u32>,
     pub media: Vec<MediaSource>,
+    /// Capture attributes (camera, session, quality, landmarks), one column each, each
+    /// with one value per sample. Carried for breakdowns and reports; no vendor sees them.
+    pub capture: Vec<CaptureColumn>,
+}
+
+/// One capture attribute of every sample, as text; an empty value means not known.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CaptureColumn {
+    pub name: String,
+    /// One value per sample, in sample order.
+    pub values: Vec<String>,
 }
 
 impl Samples {
@@ -43,6 +54,10 @@ impl Samples {
     }
     pub fn is_empty(&self) -> bool {
         self.ids.is_empty()
+    }
+    /// The capture attribute called `name`, if the benchmark has it.
+    pub fn capture(&self, name: &str) -> Option<&CaptureColumn> {
+        self.capture.iter().find(|c| c.name == name)
     }
 }
 

@@ -71,6 +71,7 @@ fn bench() -> Benchmark {
             ids: (0..samples.len()).map(|i| format!("x{i}")).collect(),
             subject: samples.iter().map(|s| s.0).collect(),
             media: samples.iter().map(|s| MediaSource::Inline(s.1.as_bytes().to_vec())).collect(),
+            capture: Vec::new(),
         },
         protocols: vec![
             Protocol::Verification(VerificationProtocol {

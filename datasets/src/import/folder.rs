@@ -1,0 +1,91 @@
+//! A folder per subject: `SRC/SUBJECT/IMAGE`. The folder name is the subject id, every
+//! file in it (hidden files aside) one sample; files directly in SRC are ignored, so a
+//! subjects table may sit there. Attributes come from `--subjects` (first column the
+//! subject id) with `--provenance` for each and an optional `--vocabulary`.
+//!
+//! The layout has no protocol. `--pairs all` adds a verification protocol of every
+//! unordered pair of samples (quadratic: for small sets); otherwise build one with
+//! `verity protocol`.
+
+use super::labels::{Declared, SubjectTable};
+use super::{Dataset, ImportOptions, Layout, Origin, PairRule};
+use crate::error::{Problem, Problems};
+use std::path::Path;
+
+pub(super) const PROTOCOL: &str = "all-pairs";
+
+fn sorted_entries(dir: &Path, problems: &mut Problems) -> Vec<(String, bool)> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            problems.push(Problem::new(dir.display().to_string(), format!("cannot read the folder: {e}")));
+            return Vec::new();
+        }
+    };
+    let mut out: Vec<(String, bool)> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path().is_dir()))
+        .filter(|(n, _)| !n.starts_with('.'))
+        .collect();
+    out.sort();
+    out
+}
+
+pub(super) fn read(src: &Path, options: &ImportOptions, problems: &mut Problems) -> Option<Dataset> {
+    if !src.is_dir() {
+        problems.push(Problem::new(src.display().to_string(), "folder not found (expected SRC/SUBJECT/IMAGE)"));
+        return None;
+    }
+    let declared = Declared::read(options, problems);
+    let table = options.subjects.as_ref().and_then(|p| SubjectTable::read(p, &declared, problems));
+    if options.subjects.is_none() && declared.attributes().next().is_some() {
+        problems.push(Problem::new("--provenance", "given without --subjects, which holds the attributes"));
+    }
+    let mut d = Dataset::new(Layout::Folder, true);
+    if let Some(t) = &table {
+        d.labels = t.labels.clone();
+    }
+    for (subject_id, is_dir) in sorted_entries(src, problems) {
+        if !is_dir {
+            continue;
+        }
+        let folder = src.join(&subject_id);
+        let origin = Origin::file(&folder.display().to_string());
+        let subject = d.subject(&subject_id, origin.clone());
+        if let Some(t) = &table {
+            match t.rows.get(&subject_id) {
+                Some((codes, line)) => {
+                    d.subjects[subject as usize].codes = codes.clone();
+                    d.subjects[subject as usize].origin = Origin::at(&t.file, *line);
+                }
+                None => {
+                    let msg = format!("subject folder has no row in the subjects table {}", t.file);
+                    problems.push(origin.problem(msg).value(subject_id.as_str()));
+                }
+            }
+        }
+        let mut images = 0;
+        for (name, nested) in sorted_entries(&folder, problems) {
+            let path = folder.join(&name);
+            if nested {
+                let msg = "folder inside a subject folder; the layout is SRC/SUBJECT/IMAGE";
+                problems.push(Problem::new(path.display().to_string(), msg));
+                continue;
+            }
+            images += 1;
+            d.sample(&format!("{subject_id}/{name}"), subject, path, &origin, problems);
+        }
+        if images == 0 {
+            problems.push(origin.problem("subject folder holds no images").value(subject_id.as_str()));
+        }
+    }
+    if options.pairs == PairRule::All {
+        let n = d.samples.len() as u32;
+        for p in 0..n {
+            for r in p + 1..n {
+                d.pair(PROTOCOL, p, r, Origin::file("--pairs all"), problems);
+            }
+        }
+    }
+    Some(d)
+}
