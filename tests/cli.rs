@@ -69,10 +69,30 @@ fn simulate_validate_run_writes_every_output() {
         assert!(rates.contains(&needle), "no FPIR row for ethnicity a at {t}");
     }
 
-    // The same inputs give a byte-identical results.json.
+    // Template sizes per group are in results.json (32-d embeddings: 128 bytes each).
+    let per_group = results["vendors"][0]["timing"]["template_bytes_per_group"].as_array().unwrap();
+    let all = per_group.iter().find(|g| g["grouping"] == "all").unwrap();
+    assert_eq!(all["bytes_mean"], 128.0);
+    assert!(per_group.iter().any(|g| g["grouping"] == "sex" && g["group"] == "F" && g["bytes_mean"] == 128.0));
+    let planned = results["vendors"][0]["timing"]["templates"].as_u64().unwrap();
+    assert_eq!(all["templates"], planned);
+    // Times are in timing.json, not results.json.
+    let timing: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("timing.json")).unwrap()).unwrap();
+    let t = &timing["vendors"][0]["templates"];
+    assert_eq!(t["planned"], planned);
+    assert_eq!(t["made"], planned);
+    assert!(t["seconds"]["median"].as_f64().unwrap() > 0.0);
+    assert!(t["seconds"]["p95"].as_f64().unwrap() >= t["seconds"]["median"].as_f64().unwrap());
+    assert!(t["seconds_per_group"].as_array().unwrap().iter().any(|g| g["grouping"] == "ethnicity"));
+    assert!(!std::fs::read_to_string(out.join("results.json")).unwrap().contains("seconds"));
+
+    // The same inputs give a byte-identical results.json, the second time from the cache.
     let first = std::fs::read(out.join("results.json")).unwrap();
     let o = verity(&args);
     assert!(o.status.success(), "{}", text(&o));
+    let counter = format!("small-vendor: templates: {planned} from cache 0 made");
+    assert!(text(&o).replace(',', "").contains(&counter), "{}", text(&o));
     assert_eq!(first, std::fs::read(out.join("results.json")).unwrap());
 }
 

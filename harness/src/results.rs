@@ -7,7 +7,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Version of the `results.json` schema (docs/results.md).
-pub const RESULTS_SCHEMA_VERSION: &str = "1.1";
+pub const RESULTS_SCHEMA_VERSION: &str = "1.2";
 
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct BenchmarkInfo {
@@ -50,12 +50,28 @@ pub struct FailureCount {
 pub struct Timing {
     pub templates: u64,
     pub template_bytes_mean: f64,
+    /// Mean template size per group of every grouping analysed (schema 1.2); sizes are
+    /// deterministic, so they belong here, unlike times (those go to `timing.json`).
+    #[serde(default)]
+    pub template_bytes_per_group: Vec<GroupTemplateBytes>,
     #[serde(skip)]
     pub template_seconds_total: f64,
     #[serde(skip)]
     pub comparison_seconds_total: f64,
     #[serde(skip)]
     pub search_seconds_total: f64,
+}
+
+/// Template size in one group: templates made (not failed) and their mean size.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct GroupTemplateBytes {
+    pub grouping: String,
+    pub group: String,
+    /// Templates attempted for subjects of the group, and of those the ones made.
+    pub templates: u64,
+    pub made: u64,
+    /// Mean size in bytes of the templates made; `null` when none was made.
+    pub bytes_mean: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]

@@ -3,6 +3,7 @@
 //! template or trial concerned, counted as a failure, never the run.
 
 use crate::benchmark::{Benchmark, Protocol, SearchProtocol};
+use crate::cache::{CacheError, MediaHash, StoredTemplate, TemplateStore, media_hash};
 use crate::plan::{gallery_subjects, templates_needed};
 use crate::progress::Progress;
 use crate::results::Timing;
@@ -10,6 +11,7 @@ use crate::search::{EmbeddingGallery, normalise, search, top_l};
 use crate::trials::{SearchTrials, TemplateOutcomes, VerificationTrials};
 use crate::vendor::{FailureCode, Role, Template, TemplateFailure, TemplateFormat, Vendor, VendorDescription};
 use rayon::prelude::*;
+use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Instant;
 
@@ -29,6 +31,16 @@ pub enum ProtocolTrials {
     Search(Vec<SearchTrials>),
 }
 
+/// Templates this run took from the cache and made itself: `from_cache + made` is the
+/// number of templates planned.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CacheCounts {
+    pub from_cache: u64,
+    pub made: u64,
+    /// Cache blocks that did not read back whole and were ignored (their templates were made again).
+    pub damaged_blocks: u64,
+}
+
 /// Everything one vendor produced on a benchmark.
 #[derive(Debug, Clone)]
 pub struct VendorRun {
@@ -39,6 +51,14 @@ pub struct VendorRun {
     pub timing: Timing,
     /// In the benchmark's protocol order.
     pub protocols: Vec<ProtocolTrials>,
+    /// Per planned template, in the order of `outcomes`: the seconds the vendor took to
+    /// make it (for a template from the cache, when it was made) and its size in bytes
+    /// (0 for a failure).
+    pub template_seconds: Vec<f64>,
+    pub template_bytes: Vec<u64>,
+    pub cache: CacheCounts,
+    /// Wall-clock seconds of this run's template stage (cache reads included).
+    pub template_stage_seconds: f64,
 }
 
 /// A made template, decoded once.
@@ -64,49 +84,121 @@ fn guarded<T>(what: &str, f: impl FnOnce() -> Result<T, TemplateFailure>) -> Res
     }
 }
 
-/// Run `vendor` on every protocol of `bench`.
+/// Run `vendor` on every protocol of `bench`, keeping nothing between runs.
 pub fn run_vendor(bench: &Benchmark, vendor: &dyn Vendor, progress: &dyn Progress) -> VendorRun {
+    match run_vendor_with(bench, vendor, progress, None) {
+        Ok(run) => run,
+        Err(e) => unreachable!("without a store the runner does no I/O of its own: {e}"),
+    }
+}
+
+/// Templates made per cache block: small enough that a kill loses little work, large
+/// enough that the files stay few (a block per 1/64 of the run, 32 to 4,096 templates).
+fn block_size(templates: usize) -> usize {
+    (templates / 64).clamp(32, 4096)
+}
+
+/// One template attempt before decoding.
+struct Attempt {
+    outcome: Result<Template, TemplateFailure>,
+    seconds: f64,
+    cached: bool,
+    /// The cache key's media hash; `None` without a store or when the media could not be read.
+    media: Option<MediaHash>,
+}
+
+type Cached = HashMap<(MediaHash, Role), (Result<Template, TemplateFailure>, f64)>;
+
+/// Run `vendor` on every protocol of `bench`. With a `store` (one per vendor
+/// fingerprint), templates already in it are taken from it and every template made is
+/// saved to it in atomic blocks as the run goes, so a run that was killed continues
+/// where it stopped and gives the same results. Failures are stored and reused too.
+pub fn run_vendor_with(
+    bench: &Benchmark,
+    vendor: &dyn Vendor,
+    progress: &dyn Progress,
+    store: Option<&dyn TemplateStore>,
+) -> Result<VendorRun, CacheError> {
     let description = vendor.describe();
     let dim = match description.template {
         TemplateFormat::Embedding { dim } => Some(dim),
         TemplateFormat::Opaque => None,
     };
     let needed = templates_needed(&bench.protocols);
+    let stage_start = Instant::now();
+
+    let mut counts = CacheCounts::default();
+    let mut cached: Cached = HashMap::new();
+    if let Some(store) = store {
+        let stored = store.load()?;
+        counts.damaged_blocks = stored.damaged_blocks;
+        for t in stored.templates {
+            cached.entry((t.media, t.role)).or_insert((t.outcome, t.seconds));
+        }
+    }
 
     let stage = progress.stage(&format!("{}: templates", description.name), needed.len() as u64);
-    let made: Vec<(Result<Made, TemplateFailure>, f64, usize)> = needed
-        .par_iter()
-        .map(|&(sample, role)| {
-            let start = Instant::now();
-            let result = bench.samples.media[sample as usize]
-                .bytes()
-                .map_err(|e| TemplateFailure { code: FailureCode::MediaReadError, message: e.to_string() })
-                .and_then(|media| guarded("create_template", || vendor.create_template(&media, role)));
-            let seconds = start.elapsed().as_secs_f64();
-            let size = result.as_ref().map(|t| t.0.len()).unwrap_or(0);
-            let decoded = result.and_then(|t| match dim {
+    let mut made: Vec<(Result<Made, TemplateFailure>, f64, usize)> = Vec::with_capacity(needed.len());
+    for block in needed.chunks(block_size(needed.len())) {
+        let attempts: Vec<Attempt> = block
+            .par_iter()
+            .map(|&(sample, role)| {
+                let attempt = attempt(bench, vendor, store.is_some(), &cached, sample, role);
+                stage.advance(1);
+                attempt
+            })
+            .collect();
+        // A vendor that has declared itself broken made this block's failures by being
+        // broken, not by the media: they are not kept, so a rerun tries them again.
+        if let Some(store) = store.filter(|_| vendor.fatal().is_none()) {
+            let fresh: Vec<StoredTemplate> = block
+                .iter()
+                .zip(&attempts)
+                .filter(|(_, a)| !a.cached)
+                .filter_map(|(&(_, role), a)| {
+                    a.media.map(|media| StoredTemplate { media, role, seconds: a.seconds, outcome: a.outcome.clone() })
+                })
+                .collect();
+            if !fresh.is_empty() {
+                store.save(&fresh)?;
+            }
+        }
+        for a in attempts {
+            if a.cached {
+                counts.from_cache += 1;
+            } else {
+                counts.made += 1;
+            }
+            let size = a.outcome.as_ref().map(|t| t.0.len()).unwrap_or(0);
+            let decoded = a.outcome.and_then(|t| match dim {
                 Some(d) => t.embedding(d).map(|mut v| {
                     normalise(&mut v);
                     Made::Embedding(v)
                 }),
                 None => Ok(Made::Opaque(t)),
             });
-            stage.advance(1);
-            (decoded, seconds, size)
-        })
-        .collect();
+            made.push((decoded, a.seconds, size));
+        }
+    }
     stage.finish();
+    drop(cached);
 
     let mut outcomes = TemplateOutcomes::default();
     let mut failures = Vec::new();
     let mut timing = Timing::default();
     let mut bytes = 0usize;
+    let mut template_seconds = Vec::with_capacity(needed.len());
+    let mut template_bytes = Vec::with_capacity(needed.len());
     for (&(sample, role), (result, seconds, size)) in needed.iter().zip(&made) {
         outcomes.subject.push(bench.samples.subject[sample as usize]);
         outcomes.role.push(role);
         outcomes.failed.push(result.is_err());
         timing.templates += 1;
         timing.template_seconds_total += seconds;
+        template_seconds.push(*seconds);
+        // A template that did not decode (wrong length, not finite) is a failure: size 0.
+        let size = if result.is_ok() { *size } else { 0 };
+        template_bytes.push(size as u64);
         bytes += size;
         if let Err(f) = result {
             failures.push(FailureEvent { sample, role, failure: f.clone() });
@@ -114,6 +206,7 @@ pub fn run_vendor(bench: &Benchmark, vendor: &dyn Vendor, progress: &dyn Progres
     }
     let made_ok = needed.len() - failures.len();
     timing.template_bytes_mean = if made_ok > 0 { bytes as f64 / made_ok as f64 } else { 0.0 };
+    let template_stage_seconds = stage_start.elapsed().as_secs_f64();
 
     let lookup = |sample: u32, role: Role| -> Option<&Made> {
         let i = needed.binary_search(&(sample, role)).expect("every template was planned");
@@ -159,7 +252,43 @@ pub fn run_vendor(bench: &Benchmark, vendor: &dyn Vendor, progress: &dyn Progres
             }
         }
     }
-    VendorRun { description, fingerprint: vendor.fingerprint(), outcomes, failures, timing, protocols }
+    Ok(VendorRun {
+        description,
+        fingerprint: vendor.fingerprint(),
+        outcomes,
+        failures,
+        timing,
+        protocols,
+        template_seconds,
+        template_bytes,
+        cache: counts,
+        template_stage_seconds,
+    })
+}
+
+/// Take one template from the cache, or make it (timed, a panic caught).
+fn attempt(bench: &Benchmark, vendor: &dyn Vendor, keyed: bool, cached: &Cached, sample: u32, role: Role) -> Attempt {
+    let media = match bench.samples.media[sample as usize].bytes() {
+        Ok(media) => media,
+        // Not cached: there is no media hash to key it by, and the file may be back next time.
+        Err(e) => {
+            return Attempt {
+                outcome: Err(TemplateFailure { code: FailureCode::MediaReadError, message: e.to_string() }),
+                seconds: 0.0,
+                cached: false,
+                media: None,
+            };
+        }
+    };
+    let key = keyed.then(|| media_hash(&media));
+    if let Some(k) = key
+        && let Some((outcome, seconds)) = cached.get(&(k, role))
+    {
+        return Attempt { outcome: outcome.clone(), seconds: *seconds, cached: true, media: key };
+    }
+    let start = Instant::now();
+    let outcome = guarded("create_template", || vendor.create_template(&media, role));
+    Attempt { outcome, seconds: start.elapsed().as_secs_f64(), cached: false, media: key }
 }
 
 fn dot(a: &[f32], b: &[f32]) -> f64 {

@@ -132,6 +132,20 @@ pub trait Vendor: Send + Sync {
 
     /// A fingerprint of the vendor's configuration and model, for provenance and caching.
     fn fingerprint(&self) -> String;
+
+    /// The model and library files the vendor runs (weights, shared libraries,
+    /// executables), so that a run records their SHA-256 in its provenance. Config-only
+    /// vendors have none.
+    fn provenance_files(&self) -> Vec<std::path::PathBuf> {
+        Vec::new()
+    }
+
+    /// Why the run must stop, once the vendor has declared itself broken (e.g. a vendor
+    /// process that failed on too large a share of calls). A run whose vendor reports
+    /// this after its templates were made ends with that error and produces no results.
+    fn fatal(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Cosine similarity of two embeddings (0 when either has zero length).

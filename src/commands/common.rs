@@ -144,6 +144,16 @@ pub fn sha256_file(path: &Path) -> Result<String, CliError> {
     Ok(hex::encode(Sha256::digest(&bytes)))
 }
 
+/// Provenance entries of one vendor: its config file (`vendor:PATH`) and every model or
+/// library file it declares (`vendor-file:PATH`), each with its SHA-256.
+pub fn vendor_inputs(config: &Path, vendor: &dyn harness::vendor::Vendor) -> Result<Vec<(String, String)>, CliError> {
+    let mut out = vec![(format!("vendor:{}", config.display()), sha256_file(config)?)];
+    for file in vendor.provenance_files() {
+        out.push((format!("vendor-file:{}", file.display()), sha256_file(&file)?));
+    }
+    Ok(out)
+}
+
 pub fn provenance(inputs: BTreeMap<String, String>, seeds: BTreeMap<String, u64>) -> Provenance {
     Provenance { verity_version: env!("CARGO_PKG_VERSION").to_string(), command: command_line(), seeds, inputs }
 }
@@ -158,7 +168,11 @@ pub fn write_run(
 ) -> Result<Results, CliError> {
     let mut vendors = Vec::new();
     for run in runs {
-        vendors.push(harness::evaluate::evaluate(bench, run, &config).map_err(|e| CliError::BadInput(e.to_string()))?);
+        let mut v = harness::evaluate::evaluate(bench, run, &config).map_err(|e| CliError::BadInput(e.to_string()))?;
+        v.timing.template_bytes_per_group =
+            harness::timing::template_bytes_per_group(run, &bench.population, &config.groupings)
+                .map_err(|e| CliError::BadInput(e.to_string()))?;
+        vendors.push(v);
     }
     let results = Results {
         schema_version: RESULTS_SCHEMA_VERSION.to_string(),
@@ -263,6 +277,58 @@ pub fn print_timings(runs: &[VendorRun]) {
     }
 }
 
+/// Template, comparison and search times per vendor, to stderr: median and 95th
+/// percentile per template, overall and per group.
+pub fn print_vendor_timing(timings: &[harness::timing::VendorTiming]) {
+    let ms = |x: Option<f64>| x.map_or("-".to_string(), |s| format!("{:.3} ms", s * 1e3));
+    for t in timings {
+        let tt = &t.templates;
+        eprintln!(
+            "{}: template creation median {}, p95 {} ({} templates timed); {:.1} bytes per template; comparisons {:.2} s, searches {:.2} s",
+            t.vendor,
+            ms(tt.seconds.median),
+            ms(tt.seconds.p95),
+            tt.seconds.count,
+            tt.bytes_mean,
+            t.comparisons.seconds_total,
+            t.searches.seconds_total
+        );
+        for g in tt.seconds_per_group.iter().filter(|g| g.grouping != "all") {
+            eprintln!(
+                "  {} {}: template median {}, p95 {}",
+                g.grouping,
+                g.group,
+                ms(g.seconds.median),
+                ms(g.seconds.p95)
+            );
+        }
+    }
+}
+
+/// The file beside `results.json` that holds wall-clock times (docs/results.md).
+pub const TIMING: &str = "timing.json";
+
+/// Write `OUT/timing.json` atomically. Times vary from run to run, so they live here and
+/// not in `results.json`.
+pub fn write_timing(out: &Path, timings: &[harness::timing::VendorTiming]) -> Result<(), CliError> {
+    #[derive(serde::Serialize)]
+    struct TimingFile<'a> {
+        timing_version: &'static str,
+        note: &'static str,
+        vendors: &'a [harness::timing::VendorTiming],
+    }
+    let file = TimingFile {
+        timing_version: "1.0",
+        note: "wall-clock seconds; they vary between runs and machines, so they are kept out of results.json",
+        vendors: timings,
+    };
+    let mut bytes = serde_json::to_vec_pretty(&file).map_err(|e| CliError::Failure(format!("timing.json: {e}")))?;
+    bytes.push(b'\n');
+    let path = out.join(TIMING);
+    reports::atomic::write_bytes(&path, &bytes)
+        .map_err(|e| CliError::Failure(format!("writing {}: {e}", path.display())))
+}
+
 /// Run `work` as a one-step stage, so that it has a progress line while it runs.
 pub fn stage<T>(name: &str, work: impl FnOnce() -> T) -> T {
     use harness::progress::Progress;
@@ -294,4 +360,50 @@ pub fn read_results(run: &Path) -> Result<Results, CliError> {
         )));
     }
     Ok(results)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use harness::vendor::{Role, Template, TemplateFailure, Vendor, VendorDescription};
+    use std::path::PathBuf;
+
+    struct WithModel(PathBuf);
+
+    impl Vendor for WithModel {
+        fn describe(&self) -> VendorDescription {
+            unimplemented!("not needed for provenance")
+        }
+        fn create_template(&self, _: &[u8], _: Role) -> Result<Template, TemplateFailure> {
+            unimplemented!("not needed for provenance")
+        }
+        fn compare(&self, _: &Template, _: &Template) -> Result<f64, TemplateFailure> {
+            unimplemented!("not needed for provenance")
+        }
+        fn fingerprint(&self) -> String {
+            "with-model".into()
+        }
+        fn provenance_files(&self) -> Vec<PathBuf> {
+            vec![self.0.clone()]
+        }
+    }
+
+    #[test]
+    fn vendor_inputs_hash_the_config_and_every_model_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("v.toml");
+        let model = dir.path().join("model.onnx");
+        std::fs::write(&config, "kind = \"x\"\n").unwrap();
+        std::fs::write(&model, b"abc").unwrap();
+        let inputs = vendor_inputs(&config, &WithModel(model.clone())).unwrap();
+        assert_eq!(inputs.len(), 2);
+        assert_eq!(inputs[0].0, format!("vendor:{}", config.display()));
+        assert_eq!(inputs[1].0, format!("vendor-file:{}", model.display()));
+        // SHA-256("abc"), FIPS 180-2 appendix B.1.
+        assert_eq!(inputs[1].1, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        // A model file that cannot be read is bad input naming it.
+        std::fs::remove_file(&model).unwrap();
+        let e = vendor_inputs(&config, &WithModel(model.clone())).unwrap_err();
+        assert!(e.to_string().contains("model.onnx"), "{e}");
+    }
 }

@@ -1,10 +1,20 @@
 //! `verity run BENCH --vendor CONFIG... --out DIR`: run vendors on a benchmark, analyse, write.
+//!
+//! Templates are cached in `DIR/.verity-cache/` (docs/runner.md): a run that was killed
+//! and started again with the same arguments takes up where it stopped.
 
-use super::common::{AnalysisOptions, check_vendor_names, print_timings, provenance, sha256_file, stage, write_run};
+use super::common::{
+    AnalysisOptions, check_vendor_names, print_vendor_timing, provenance, sha256_file, stage, vendor_inputs, write_run,
+    write_timing,
+};
 use crate::error::{CliError, CliResult};
 use crate::progress::Bars;
+use harness::cache::DirStore;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+
+/// The folder inside `--out` that holds the template cache, one sub-folder per vendor fingerprint.
+pub const CACHE_DIR: &str = ".verity-cache";
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -16,6 +26,10 @@ pub struct Args {
     /// Output folder.
     #[arg(long)]
     pub out: PathBuf,
+    /// Make every template afresh and keep none: no `OUT/.verity-cache/` is read or
+    /// written (the results are the same; only the time differs).
+    #[arg(long)]
+    pub no_cache: bool,
     #[command(flatten)]
     pub analysis: AnalysisOptions,
 }
@@ -26,18 +40,105 @@ pub fn execute(args: Args) -> CliResult {
     let mut inputs = BTreeMap::new();
     inputs.insert(format!("benchmark:{}", args.benchmark.display()), bench.content_hash.clone());
     let mut vendors = Vec::new();
+    // Precomputed scores (`kind = "scores"`), by their place among the vendors.
+    let mut scored = BTreeMap::new();
     for path in &args.vendors {
+        if vendors::scores::is_scores_config(path).map_err(|e| CliError::BadInput(e.to_string()))? {
+            let run = vendors::scores::load_run(path, &bench).map_err(|e| CliError::BadInput(e.to_string()))?;
+            inputs.insert(format!("vendor:{}", path.display()), sha256_file(path)?);
+            scored.insert(vendors.len() + scored.len(), run);
+            continue;
+        }
         let vendor = vendors::load_vendor(path).map_err(|e| CliError::BadInput(e.to_string()))?;
-        inputs.insert(format!("vendor:{}", path.display()), sha256_file(path)?);
-        vendors.push(vendor);
+        // The model and library files the config points to too: a changed model file
+        // changes the provenance even when the config text did not change.
+        let declared = vendor_inputs(path, vendor.as_ref())?;
+        // The cache is keyed by the fingerprint and by the model files' hashes too, so a
+        // model file replaced under an unchanged config never reuses stale templates.
+        let mut identity = vendor.fingerprint();
+        for (name, hash) in declared.iter().filter(|(name, _)| name.starts_with("vendor-file:")) {
+            identity.push_str(&format!("\n{name} {hash}"));
+        }
+        inputs.extend(declared);
+        vendors.push((vendor, identity));
     }
-    let runs: Vec<_> = vendors.iter().map(|v| harness::runner::run_vendor(&bench, v.as_ref(), &Bars)).collect();
+    let mut runs = Vec::new();
+    for (vendor, identity) in &vendors {
+        while let Some(run) = scored.remove(&runs.len()) {
+            runs.push(run);
+        }
+        let store = if args.no_cache {
+            None
+        } else {
+            let root = args.out.join(CACHE_DIR);
+            Some(DirStore::open(&root, identity).map_err(|e| CliError::Failure(e.to_string()))?)
+        };
+        let run = harness::runner::run_vendor_with(
+            &bench,
+            vendor.as_ref(),
+            &Bars,
+            store.as_ref().map(|s| s as &dyn harness::cache::TemplateStore),
+        )
+        .map_err(|e| CliError::Failure(e.to_string()))?;
+        // A vendor that declared itself broken (docs/process-protocol.md) ends the run,
+        // and its cache goes: the templates it failed once broken are no results.
+        if let Some(message) = vendor.fatal() {
+            if let Some(store) = &store {
+                let _ = std::fs::remove_dir_all(store.dir());
+            }
+            return Err(CliError::Failure(format!("the run was stopped: {message}")));
+        }
+        let c = run.cache;
+        eprintln!(
+            "{}: templates: {} from cache, {} made{}",
+            run.description.name,
+            thousands(c.from_cache),
+            thousands(c.made),
+            if c.damaged_blocks > 0 {
+                format!(" ({} damaged cache blocks ignored)", thousands(c.damaged_blocks))
+            } else {
+                String::new()
+            }
+        );
+        runs.push(run);
+    }
+    runs.extend(scored.into_values());
     check_vendor_names(&runs)?;
-    print_timings(&runs);
+    let timings = runs
+        .iter()
+        .map(|r| harness::timing::vendor_timing(&bench, r, &config.groupings))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| CliError::BadInput(e.to_string()))?;
+    print_vendor_timing(&timings);
     let results = stage("analysing and writing", || {
         write_run(&bench, &runs, config, provenance(inputs, BTreeMap::new()), &args.out)
     })?;
+    write_timing(&args.out, &timings)?;
     println!("{}", reports::summary::markdown(&results));
     println!("outputs written to {}", args.out.display());
     Ok(())
+}
+
+/// `1234567` as `1,234,567`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn thousands_separates_groups_of_three() {
+        assert_eq!(super::thousands(0), "0");
+        assert_eq!(super::thousands(999), "999");
+        assert_eq!(super::thousands(1234), "1,234");
+        assert_eq!(super::thousands(1_234_567), "1,234,567");
+    }
 }

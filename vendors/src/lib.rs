@@ -6,6 +6,12 @@
 //!   synthetic face media; it plants known differentials for the demo, tests and planner.
 //! - [`embedded`]: a passthrough for score-level benchmarks whose samples carry their
 //!   embeddings.
+//! - [`onnx`]: an ONNX face-recognition model run by a dynamically loaded ONNX Runtime
+//!   (`scripts/setup-onnx`, `examples/onnx-dlib/`).
+//! - [`process`]: any executable speaking JSON lines over stdin/stdout
+//!   (docs/process-protocol.md).
+//! - [`scores`]: a vendor's precomputed scores and candidate lists for the published
+//!   trial list (docs/scores-adapter.md); read by `verity run` in place of running one.
 //!
 //! This crate depends on `harness` only. It must never depend on `datasets`, `reports`
 //! or the command line: an adapter sees media bytes and returns templates, and knows
@@ -13,16 +19,22 @@
 
 pub mod config;
 pub mod embedded;
+pub mod onnx;
+pub mod process;
+mod process_wire;
+pub mod scores;
 pub mod simulated;
 
 use harness::vendor::Vendor;
 use std::path::{Path, PathBuf};
 
 pub use embedded::EmbeddedVendor;
+pub use onnx::OnnxVendor;
+pub use process::ProcessVendor;
 pub use simulated::SimulatedVendor;
 
 /// The adapter kinds `load_vendor` knows.
-pub const KINDS: &[&str] = &["simulated", "embedded"];
+pub const KINDS: &[&str] = &["simulated", "embedded", "process", "scores", "onnx"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum VendorError {
@@ -51,6 +63,9 @@ pub fn vendor_from_toml(text: &str, path: &Path) -> Result<Box<dyn Vendor>, Vend
     match kind.as_deref() {
         Some("simulated") => Ok(Box::new(SimulatedVendor::from_toml(text, path)?)),
         Some("embedded") => Ok(Box::new(EmbeddedVendor::from_toml(text, path)?)),
+        Some("process") => Ok(Box::new(ProcessVendor::from_toml(text, path)?)),
+        Some("onnx") => Ok(Box::new(OnnxVendor::from_toml(text, path)?)),
+        Some("scores") => Err(scores::not_a_media_vendor(&file)),
         Some(other) => {
             Err(file
                 .error_at_key(&["kind"], format!("unknown vendor kind `{other}`; known kinds: {}", KINDS.join(", "))))

@@ -24,6 +24,10 @@
 //!   some captures clean enough to reach the far non-mated tail.
 //! - `fte`: probability that a capture fails with `FeatureExtractionError`.
 //!
+//! `delay_us` (top level, default 0) makes every `create_template` wait that many
+//! microseconds, standing in for a slow model so tests can kill a run part-way
+//! (tests/resume_cli.rs); it changes no template.
+//!
 //! Each attribute value is a coordinate axis `e_k(v)` ([`value_coordinate`]); cells that
 //! share a value share part of their direction (`F×black` and `M×black` both contain
 //! `e_k(black)`), so same-ethnicity non-mated pairs are more alike than others, as
@@ -93,6 +97,10 @@ pub struct SimulatedConfig {
     /// `F,black`) applies to every cell showing all of them; keys with more values win.
     #[serde(default)]
     pub cells: BTreeMap<String, ParameterOverrides>,
+    /// Microseconds to wait in every `create_template`, to stand in for a slow model
+    /// (resume tests kill a run part-way). It changes no template.
+    #[serde(default)]
+    pub delay_us: u64,
 }
 
 /// The model of one appearance cell, built once and shared by its captures.
@@ -301,6 +309,9 @@ impl Vendor for SimulatedVendor {
     }
 
     fn create_template(&self, media: &[u8], _role: Role) -> Result<Template, TemplateFailure> {
+        if self.config.delay_us > 0 {
+            std::thread::sleep(std::time::Duration::from_micros(self.config.delay_us));
+        }
         let face = SyntheticFace::decode(media)
             .map_err(|e| TemplateFailure { code: FailureCode::ParseError, message: e.to_string() })?;
         Ok(Template::from_embedding(&self.embed(&face)?))

@@ -1,0 +1,91 @@
+//! Template throughput of the `onnx` adapter, for benches/onnx_throughput.py, which runs
+//! this and Python onnxruntime on the same inputs and prints the ratio.
+//!
+//! cargo run --release -p vendors --example onnx_throughput -- CONFIG IMAGES BATCH THREADS INPUTS_OUT
+//!
+//! Makes IMAGES face crops (the demo faces of the fixture, repeated with small shifts),
+//! writes their preprocessed tensors to INPUTS_OUT (raw f32, for Python), then times
+//! (1) the model on the preprocessed tensors (`OnnxVendor::embed`) and (2) templates from
+//! PNG bytes end to end (`OnnxVendor::create_templates`: decode, preprocess, model), and
+//! prints one JSON line of images per second.
+
+use image::{RgbImage, imageops};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+use vendors::OnnxVendor;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() != 6 {
+        eprintln!("usage: onnx_throughput CONFIG IMAGES BATCH THREADS INPUTS_OUT");
+        std::process::exit(2);
+    }
+    let config = PathBuf::from(&args[1]);
+    let images: usize = args[2].parse().expect("IMAGES is a number");
+    let batch: i64 = args[3].parse().expect("BATCH is a number");
+    let threads: i64 = args[4].parse().expect("THREADS is a number");
+    let text = std::fs::read_to_string(&config).expect("read the config");
+    let mut table: toml::Table = toml::from_str(&text).expect("parse the config");
+    table.insert("batch_size".into(), toml::Value::Integer(batch));
+    table.insert("threads".into(), toml::Value::Integer(threads));
+    let vendor =
+        OnnxVendor::from_toml(&toml::to_string(&table).expect("write toml"), &config).unwrap_or_else(|e| panic!("{e}"));
+
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root");
+    let media = face_media(repo, images);
+    let inputs: Vec<Vec<f32>> = media.iter().map(|m| vendor.preprocess(m).expect("preprocess")).collect();
+    let bytes: Vec<u8> = inputs.concat().iter().flat_map(|x| x.to_le_bytes()).collect();
+    std::fs::write(&args[5], bytes).expect("write the inputs");
+
+    vendor.embed(&inputs[..(batch as usize).min(inputs.len())]).expect("warm-up");
+    let best = |f: &dyn Fn()| {
+        (0..3)
+            .map(|_| {
+                let start = Instant::now();
+                f();
+                start.elapsed().as_secs_f64()
+            })
+            .fold(f64::INFINITY, f64::min)
+    };
+    let model_seconds = best(&|| {
+        vendor.embed(&inputs).expect("embed");
+    });
+    let refs: Vec<&[u8]> = media.iter().map(Vec::as_slice).collect();
+    let end_to_end_seconds = best(&|| {
+        assert!(vendor.create_templates(&refs).iter().all(Result::is_ok));
+    });
+    println!(
+        "{{\"images\": {images}, \"batch_size\": {batch}, \"threads\": {threads}, \"model_images_per_second\": {:.3}, \
+         \"end_to_end_images_per_second\": {:.3}}}",
+        images as f64 / model_seconds,
+        images as f64 / end_to_end_seconds
+    );
+}
+
+/// PNG face crops of the fixture's demo faces, shifted a little each round.
+fn face_media(repo: &Path, n: usize) -> Vec<Vec<u8>> {
+    let text = std::fs::read_to_string(repo.join("vendors/tests/fixtures/face_api_demo_faces.json")).expect("fixture");
+    let json: serde_json::Value = serde_json::from_str(&text).expect("fixture json");
+    let faces: Vec<(RgbImage, [u32; 4])> = json["faces"]
+        .as_array()
+        .expect("faces")
+        .iter()
+        .map(|f| {
+            let path = repo.join(".verity-deps/face-api/demo").join(f["photo"].as_str().expect("photo"));
+            let photo = image::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).to_rgb8();
+            let b: Vec<u32> =
+                f["box"].as_array().expect("box").iter().map(|v| v.as_u64().unwrap_or(0) as u32).collect();
+            (photo, [b[0], b[1], b[2], b[3]])
+        })
+        .collect();
+    (0..n)
+        .map(|i| {
+            let (photo, b) = &faces[i % faces.len()];
+            let shift = (i / faces.len()) as u32 % 8;
+            let crop = imageops::crop_imm(photo, b[0] + shift, b[1] + shift, b[2], b[3]).to_image();
+            let mut out = std::io::Cursor::new(Vec::new());
+            crop.write_to(&mut out, image::ImageFormat::Png).expect("png");
+            out.into_inner()
+        })
+        .collect()
+}
