@@ -3,6 +3,8 @@
 //! SVG, the Markdown must hold the same sections, and the numbers printed must be the
 //! numbers in results.json.
 
+mod common;
+
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -51,20 +53,6 @@ const SECTIONS: [&str; 14] = [
     "Provenance and how to reproduce",
 ];
 
-/// Nothing in the HTML may point outside the file.
-fn assert_self_contained(html: &str) {
-    let lower = html.to_lowercase();
-    for bad in ["<script", "<link", "<iframe", "<img", "src=", "url(", "@import", "http://", "https://"] {
-        // The SVG namespace is an identifier, not a reference: allow exactly that URI.
-        let count = lower.matches(bad).count();
-        let allowed = if bad == "http://" { lower.matches("http://www.w3.org/").count() } else { 0 };
-        assert_eq!(count, allowed, "the HTML holds `{bad}`");
-    }
-    for (i, _) in lower.match_indices("href=\"") {
-        assert!(lower[i + 6..].starts_with('#'), "a link that leaves the page: {}", &html[i..(i + 60).min(html.len())]);
-    }
-}
-
 #[test]
 fn report_is_self_contained_with_every_section_and_valid_figures() {
     let dir = tempfile::tempdir().unwrap();
@@ -73,8 +61,8 @@ fn report_is_self_contained_with_every_section_and_valid_figures() {
     assert!(o.status.success(), "{}", text(&o));
     let html = std::fs::read_to_string(run.join("report.html")).unwrap();
     let md = std::fs::read_to_string(run.join("report.md")).unwrap();
-    assert_self_contained(&html);
-    assert_self_contained(&std::fs::read_to_string(run.join("annex.html")).unwrap());
+    common::assert_self_contained(&html);
+    common::assert_self_contained(&std::fs::read_to_string(run.join("annex.html")).unwrap());
 
     // Every section, in order, in both renderings.
     let mut at_html = 0;
@@ -225,20 +213,5 @@ fn small_report_markdown_snapshot() {
     assert!(o.status.success(), "{}", text(&o));
     let md = std::fs::read_to_string(run.join("report.md")).unwrap();
     let md = md.replace(dir.path().to_str().unwrap(), "<TMP>").replace(env!("CARGO_MANIFEST_DIR"), "<REPO>");
-    let snapshot = fixture("snapshots/small-report.md");
-    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
-        std::fs::create_dir_all(snapshot.parent().unwrap()).unwrap();
-        std::fs::write(&snapshot, &md).unwrap();
-    }
-    let expected = std::fs::read_to_string(&snapshot).expect("snapshot exists (UPDATE_SNAPSHOTS=1 writes it)");
-    if md != expected {
-        let line = md.lines().zip(expected.lines()).position(|(a, b)| a != b).unwrap_or(0);
-        panic!(
-            "report.md differs from {} at line {}:\n  now:      {}\n  snapshot: {}",
-            snapshot.display(),
-            line + 1,
-            md.lines().nth(line).unwrap_or(""),
-            expected.lines().nth(line).unwrap_or("")
-        );
-    }
+    common::check_snapshot("small-report.md", &md);
 }

@@ -213,7 +213,7 @@ mod tests {
         assert!(t.contains(&0.999));
         assert!(t.contains(&0.5));
         // Ten points per decade of FMR between 1 and 1e-3: at least 30 from the non-mated side.
-        let fp_side = t.iter().filter(|&&x| x >= 0.0 && x <= 0.999).count();
+        let fp_side = t.iter().filter(|&&x| (0.0..=0.999).contains(&x)).count();
         assert!(fp_side >= 30, "{fp_side}");
     }
 

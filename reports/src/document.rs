@@ -130,7 +130,7 @@ h1 { font-size: 1.7em; border-bottom: 2px solid var(--ink); padding-bottom: .2em
 h2 { font-size: 1.3em; border-bottom: 1px solid var(--rule); padding-bottom: .15em; margin-top: 2em; break-after: avoid; }
 h3 { font-size: 1.1em; margin-top: 1.4em; break-after: avoid; }
 table { border-collapse: collapse; margin: .6em 0; font-size: .85em; font-variant-numeric: tabular-nums; }
-th, td { border: 1px solid var(--rule); padding: .2em .45em; text-align: left; vertical-align: top; }
+th, td { border: 1px solid var(--rule); padding: .2em .45em; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
 th { background: #f3f3f3; }
 td.num { text-align: right; white-space: nowrap; }
 tr { break-inside: avoid; }

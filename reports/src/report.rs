@@ -669,9 +669,9 @@ fn figure_sections(d: &mut Document, results: &Results, ops: &[OperatingThreshol
         }
     }
     d.heading(2, "Cross-group false match rates");
-    d.paragraph(format!(
-        "Non-mated FMR between the probe's group (rows) and the reference's group (columns) at the operating threshold, on a log10 colour scale (darker: more false matches), as in NISTIR 8280. The diagonal is each group's own FMR; off-diagonal cells show how often faces of different groups are confused. Cells print the rate; '0 of N' means no false match in N pairs."
-    ));
+    d.paragraph(
+        "Non-mated FMR between the probe's group (rows) and the reference's group (columns) at the operating threshold, on a log10 colour scale (darker: more false matches), as in NISTIR 8280. The diagonal is each group's own FMR; off-diagonal cells show how often faces of different groups are confused. Cells print the rate; '0 of N' means no false match in N pairs.",
+    );
     for (vr, op) in results.vendors.iter().zip(ops) {
         for p in vr.protocols.iter().filter(|p| !p.cross_group_fmr.is_empty()) {
             d.figure(
@@ -711,15 +711,15 @@ fn figure_sections(d: &mut Document, results: &Results, ops: &[OperatingThreshol
     }
     d.heading(2, "Score distributions by group");
     d.paragraph(format!(
-        "Mated (solid) and non-mated (dashed) scores per {grouping} group, as the share of that group's scored trials in each score bin. The operating threshold separates them: non-mated mass to its right is false positives, mated mass to its left is misses. A group whose non-mated scores sit further right will get more false alerts at one threshold."
+        "Mated (solid) and non-mated (dashed) scores per {grouping} group, as the share of that group's scored trials in each score bin. The operating threshold (dashed rule, T) separates them: non-mated mass to its right is false positives, mated mass to its left is misses. A group whose non-mated scores sit further right will get more false alerts at one threshold."
     ));
-    for vr in &results.vendors {
+    for (vr, op) in results.vendors.iter().zip(ops) {
         for p in &vr.protocols {
             let v = view(p);
             if let Some(h) = p.histograms.iter().find(|h| h.gallery_size == v.gallery) {
                 d.figure(
                     format!("scores-{}-{}", slug(&vr.vendor.name), slug(&p.protocol)),
-                    plots::score_histograms(h, grouping),
+                    plots::score_histograms(h, grouping, &[op.threshold]),
                     format!(
                         "Scores of {} on {} by {grouping}: mated = {}; non-mated = {}.",
                         vr.vendor.name,
