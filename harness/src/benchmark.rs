@@ -59,6 +59,21 @@ impl Samples {
     pub fn capture(&self, name: &str) -> Option<&CaptureColumn> {
         self.capture.iter().find(|c| c.name == name)
     }
+
+    /// The five landmarks of `sample` from the capture columns `lmk_x1, lmk_y1, ...,
+    /// lmk_x5, lmk_y5`; `None` when the benchmark has no such columns or any of the ten
+    /// values of this sample is empty or not a finite number.
+    pub fn landmarks(&self, sample: u32) -> Option<crate::vendor::Landmarks> {
+        let mut points = [[0.0; 2]; 5];
+        for (i, point) in points.iter_mut().enumerate() {
+            for (axis, value) in point.iter_mut().enumerate() {
+                let name = format!("lmk_{}{}", if axis == 0 { 'x' } else { 'y' }, i + 1);
+                let text = self.capture(&name)?.values.get(sample as usize)?;
+                *value = text.trim().parse::<f64>().ok().filter(|v| v.is_finite())?;
+            }
+        }
+        Some(crate::vendor::Landmarks(points))
+    }
 }
 
 /// 1:1 verification: explicit (probe, reference) sample pairs. A pair is mated when

@@ -280,14 +280,21 @@ fn attempt(bench: &Benchmark, vendor: &dyn Vendor, keyed: bool, cached: &Cached,
             };
         }
     };
-    let key = keyed.then(|| media_hash(&media));
+    // Landmarks travel with the media (geometry, not identity); a template made with them
+    // is keyed by them too, so a cache never serves one made with other landmarks.
+    let landmarks = bench.samples.landmarks(sample);
+    let key = keyed.then(|| match &landmarks {
+        Some(l) => media_hash(&[&media[..], b"\0landmarks\0", &l.to_bytes()].concat()),
+        None => media_hash(&media),
+    });
     if let Some(k) = key
         && let Some((outcome, seconds)) = cached.get(&(k, role))
     {
         return Attempt { outcome: outcome.clone(), seconds: *seconds, cached: true, media: key };
     }
     let start = Instant::now();
-    let outcome = guarded("create_template", || vendor.create_template(&media, role));
+    let outcome =
+        guarded("create_template", || vendor.create_template_with_landmarks(&media, role, landmarks.as_ref()));
     Attempt { outcome, seconds: start.elapsed().as_secs_f64(), cached: false, media: key }
 }
 

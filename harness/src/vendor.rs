@@ -120,12 +120,39 @@ impl Template {
     }
 }
 
+/// Five facial landmarks in pixel coordinates of the media: left eye, right eye, nose
+/// tip, left and right mouth corner (the usual 5-point order of RFW and ArcFace).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Landmarks(pub [[f64; 2]; 5]);
+
+impl Landmarks {
+    /// The points as little-endian bytes, for keys that must change with them.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.0.iter().flat_map(|p| p.iter().flat_map(|v| v.to_le_bytes())).collect()
+    }
+}
+
 /// A face-recognition algorithm under test. Keep this small: the FRTE contract.
 pub trait Vendor: Send + Sync {
     fn describe(&self) -> VendorDescription;
 
     /// Make a template from media bytes. The bytes are all the vendor is given.
     fn create_template(&self, media: &[u8], role: Role) -> Result<Template, TemplateFailure>;
+
+    /// Make a template when the benchmark records five facial landmarks of the media
+    /// (capture columns `lmk_x1, lmk_y1, ..., lmk_x5, lmk_y5`). Landmarks are geometry
+    /// of the image, not identity: no id, file name or label comes with them. A vendor
+    /// that aligns faces (the `onnx` adapter with `align = "landmarks"`) uses them; the
+    /// default ignores them.
+    fn create_template_with_landmarks(
+        &self,
+        media: &[u8],
+        role: Role,
+        landmarks: Option<&Landmarks>,
+    ) -> Result<Template, TemplateFailure> {
+        let _ = landmarks;
+        self.create_template(media, role)
+    }
 
     /// Similarity of two templates made by this vendor; higher means more alike.
     fn compare(&self, probe: &Template, reference: &Template) -> Result<f64, TemplateFailure>;

@@ -232,3 +232,68 @@ fn cached_templates_are_handed_back_unchanged() {
     assert_eq!(run.template_bytes, plain.template_bytes);
     assert_eq!(run.cache.from_cache, run.template_bytes.len() as u64);
 }
+
+/// Records the landmarks the runner hands over with each media.
+struct LandmarkRecorder {
+    seen: Mutex<Vec<(Vec<u8>, Option<Landmarks>)>>,
+}
+
+impl Vendor for LandmarkRecorder {
+    fn describe(&self) -> VendorDescription {
+        Recorder { seen: Mutex::new(Seen::default()) }.describe()
+    }
+    fn create_template(&self, _media: &[u8], _role: Role) -> Result<Template, TemplateFailure> {
+        unreachable!("the runner calls create_template_with_landmarks")
+    }
+    fn create_template_with_landmarks(
+        &self,
+        media: &[u8],
+        _role: Role,
+        landmarks: Option<&Landmarks>,
+    ) -> Result<Template, TemplateFailure> {
+        self.seen.lock().unwrap().push((media.to_vec(), landmarks.copied()));
+        let mut t = b"T".to_vec();
+        t.extend(Sha256::digest(media));
+        Ok(Template(t))
+    }
+    fn compare(&self, a: &Template, b: &Template) -> Result<f64, TemplateFailure> {
+        Ok(f64::from(a.0[1] ^ b.0[1]) / 255.0)
+    }
+    fn fingerprint(&self) -> String {
+        "landmarks/1".into()
+    }
+}
+
+#[test]
+fn landmarks_recorded_with_a_sample_reach_the_vendor_with_its_media() {
+    let dir = TempDir::new("blinding-landmarks");
+    let mut bench = benchmark(dir.path());
+    let n = bench.samples.len();
+    // Landmarks for every sample but the first of each subject (left empty: unknown).
+    for i in 1..=5 {
+        for (axis, offset) in [("x", 0.0), ("y", 100.0)] {
+            let values = (0..n)
+                .map(|s| if s % 3 == 0 { String::new() } else { format!("{}", s as f64 + offset + i as f64 / 10.0) })
+                .collect();
+            bench.samples.capture.push(CaptureColumn { name: format!("lmk_{axis}{i}"), values });
+        }
+    }
+    let vendor = LandmarkRecorder { seen: Mutex::new(Vec::new()) };
+    let run = run_vendor(&bench, &vendor, &Silent);
+    assert!(run.failures.is_empty(), "{:?}", run.failures);
+    let seen = vendor.seen.into_inner().unwrap();
+    assert!(!seen.is_empty());
+    for s in 0..n {
+        let media = bench.samples.media[s].bytes().unwrap().into_owned();
+        let expected = (s % 3 != 0).then(|| {
+            Landmarks(std::array::from_fn(|i| {
+                [s as f64 + (i + 1) as f64 / 10.0, s as f64 + 100.0 + (i + 1) as f64 / 10.0]
+            }))
+        });
+        assert_eq!(bench.samples.landmarks(s as u32), expected);
+        for (m, l) in seen.iter().filter(|(m, _)| *m == media) {
+            assert_eq!(m, &media);
+            assert_eq!(*l, expected, "sample {s}");
+        }
+    }
+}

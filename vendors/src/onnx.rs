@@ -38,18 +38,22 @@
 //! parallel runner gets batched inference without a batch API in the contract.
 //! [`OnnxVendor::create_templates`] takes a batch directly and decodes it in parallel.
 //!
-//! Alignment. The adapter sees media bytes only (blinding), so landmarks stored with a
-//! benchmark's samples cannot reach it through the contract; media should be face crops
-//! (`fit = "pad"`), or near-centred faces (`fit = "center-crop"`).
-//! [`preprocess::similarity_transform`] and [`preprocess::warp_similarity`] implement the
-//! 5-point alignment for when landmarks can be passed.
+//! Alignment. With `align = "landmarks"` and the model's `reference_landmarks`, a sample
+//! whose benchmark records five landmarks (capture columns `lmk_x1..lmk_y5`, e.g. from
+//! an RFW import) is warped by the similarity transform that maps its landmarks onto the
+//! reference points ([`preprocess::similarity_transform`], Umeyama 1991;
+//! [`preprocess::warp_similarity`]). The runner passes the landmarks with the media
+//! (`Vendor::create_template_with_landmarks`): geometry only, no id or label. Media
+//! without landmarks are fitted as `fit` says (face crops: `pad`; near-centred faces:
+//! `center-crop`). There is no ONNX face detector yet.
 
 pub mod preprocess;
 
 use crate::VendorError;
 use crate::config::{self, ConfigText, ThresholdEntry};
 use harness::vendor::{
-    DeclaredThreshold, FailureCode, Role, Template, TemplateFailure, TemplateFormat, Vendor, VendorDescription, cosine,
+    DeclaredThreshold, FailureCode, Landmarks, Role, Template, TemplateFailure, TemplateFormat, Vendor,
+    VendorDescription, cosine,
 };
 use preprocess::{ChannelOrder, Fit, Layout, Preprocessing};
 use rayon::prelude::*;
@@ -100,6 +104,24 @@ pub struct OnnxConfig {
     pub threads: usize,
     #[serde(default)]
     pub thresholds: Vec<ThresholdEntry>,
+    /// `none` (default): media are fitted as `fit` says. `landmarks`: where the benchmark
+    /// records a sample's five landmarks, the face is warped by the similarity transform
+    /// that maps them onto `reference_landmarks` (Umeyama); media without landmarks
+    /// fall back to `fit`.
+    #[serde(default)]
+    pub align: Align,
+    /// The model's five reference points (left eye, right eye, nose tip, left and right
+    /// mouth corner) in input pixels; required with `align = "landmarks"`.
+    pub reference_landmarks: Option<[[f64; 2]; 5]>,
+}
+
+/// Whether faces are aligned by landmarks before the model sees them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Align {
+    #[default]
+    None,
+    Landmarks,
 }
 
 fn default_channels() -> ChannelOrder {
@@ -256,6 +278,12 @@ impl OnnxVendor {
             "onnx",
             &format!("{text}\nmodel sha256 {}\nlibrary sha256 {}", hash(&model, "model")?, hash(&library, "library")?),
         );
+        if config.align == Align::Landmarks && config.reference_landmarks.is_none() {
+            return Err(file.error_at_key(
+                &["align"],
+                "align = \"landmarks\" needs reference_landmarks: the model's five points in input pixels",
+            ));
+        }
         let preprocessing = Preprocessing {
             width: config.size[0],
             height: config.size[1],
@@ -296,6 +324,28 @@ impl OnnxVendor {
             code: FailureCode::ParseError,
             message: format!("cannot decode the image: {e}"),
         })
+    }
+
+    /// Decode media, warp the face so that its landmarks fall on `reference` (the
+    /// model's template), and make the model input.
+    pub fn preprocess_aligned(
+        &self,
+        media: &[u8],
+        landmarks: &Landmarks,
+        reference: &[[f64; 2]; 5],
+    ) -> Result<Vec<f32>, TemplateFailure> {
+        let image = image::load_from_memory(media)
+            .map_err(|e| TemplateFailure {
+                code: FailureCode::ParseError,
+                message: format!("cannot decode the image: {e}"),
+            })?
+            .to_rgb8();
+        let transform = preprocess::similarity_transform(&landmarks.0, reference).ok_or_else(|| TemplateFailure {
+            code: FailureCode::FaceDetectionError,
+            message: "the five landmarks coincide: no alignment is defined".into(),
+        })?;
+        let p = &self.preprocessing;
+        Ok(p.tensor(&preprocess::warp_similarity(&image, transform, p.width, p.height)))
     }
 
     /// Run the model on preprocessed inputs (each [`Preprocessing::len`] values), in
@@ -460,8 +510,20 @@ impl Vendor for OnnxVendor {
         }
     }
 
-    fn create_template(&self, media: &[u8], _role: Role) -> Result<Template, TemplateFailure> {
-        let input = self.preprocess(media)?;
+    fn create_template(&self, media: &[u8], role: Role) -> Result<Template, TemplateFailure> {
+        self.create_template_with_landmarks(media, role, None)
+    }
+
+    fn create_template_with_landmarks(
+        &self,
+        media: &[u8],
+        _role: Role,
+        landmarks: Option<&Landmarks>,
+    ) -> Result<Template, TemplateFailure> {
+        let input = match (self.config.align, landmarks, self.config.reference_landmarks) {
+            (Align::Landmarks, Some(l), Some(reference)) => self.preprocess_aligned(media, l, &reference)?,
+            _ => self.preprocess(media)?,
+        };
         let embedding =
             self.run_queued(input).map_err(|message| TemplateFailure { code: FailureCode::VendorError, message })?;
         self.template(embedding)

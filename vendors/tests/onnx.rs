@@ -198,3 +198,50 @@ fn tempfile_dir() -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[test]
+fn landmark_alignment_undoes_a_known_rotation_and_scale() {
+    if skip() {
+        return;
+    }
+    use harness::vendor::Landmarks;
+    use vendors::onnx::preprocess::warp_similarity;
+    let v = vendor();
+    // A face crop brought to the model's 150x150 input: the canonical view.
+    let (photo, b) = &faces()[0];
+    let face = imageops::crop_imm(photo, b[0], b[1], b[2], b[3]).to_image();
+    let canonical = imageops::resize(&face, 150, 150, imageops::FilterType::Triangle);
+    // Five reference points in the canonical view, and a known similarity (scale 1.6,
+    // rotation 25 degrees, shift) that places the face in a larger photo.
+    let reference = [[50.0, 60.0], [100.0, 60.0], [75.0, 85.0], [55.0, 110.0], [95.0, 110.0]];
+    let (scale, angle) = (1.6f64, 25f64.to_radians());
+    let s = [scale * angle.cos(), scale * angle.sin(), 120.0, 60.0];
+    let photo = warp_similarity(&canonical, s, 480, 480);
+    let moved = Landmarks(reference.map(|[x, y]| [s[0] * x - s[1] * y + s[2], s[1] * x + s[0] * y + s[3]]));
+
+    let aligned = v.preprocess_aligned(&png(&photo), &moved, &reference).unwrap();
+    let unaligned = v.preprocess(&png(&photo)).unwrap();
+    let truth = v.preprocess(&png(&canonical)).unwrap();
+    let e = v.embed(&[aligned, unaligned, truth]).unwrap();
+    let (d_aligned, d_unaligned) = (euclidean(&e[0], &e[2]), euclidean(&e[1], &e[2]));
+    eprintln!("distance to the canonical view: aligned {d_aligned:.4}, unaligned {d_unaligned:.4}");
+    // Aligned, the face is the same person by dlib's own threshold (0.6) and much closer
+    // than the rotated, shrunken unaligned view.
+    assert!(d_aligned < 0.3, "aligned distance {d_aligned}");
+    assert!(d_aligned < d_unaligned / 2.0, "aligned {d_aligned}, unaligned {d_unaligned}");
+
+    // Through the contract: the runner's call with landmarks aligns when configured.
+    // (Top-level keys go before the config's tables.)
+    let text = "align = \"landmarks\"\nreference_landmarks = [[50.0, 60.0], [100.0, 60.0], [75.0, 85.0], [55.0, 110.0], [95.0, 110.0]]\n"
+        .to_string()
+        + &std::fs::read_to_string(config_path()).unwrap();
+    let aligning = OnnxVendor::from_toml(&text, &config_path()).unwrap_or_else(|e| panic!("{e}"));
+    let with = aligning.create_template_with_landmarks(&png(&photo), Role::Verify, Some(&moved)).unwrap();
+    assert_eq!(embedding(&with), e[0]);
+    let without = aligning.create_template_with_landmarks(&png(&photo), Role::Verify, None).unwrap();
+    assert_eq!(embedding(&without), e[1], "without landmarks the media are fitted as before");
+    // align = "landmarks" without the model's reference points is refused.
+    let bad = "align = \"landmarks\"\n".to_string() + &std::fs::read_to_string(config_path()).unwrap();
+    let err = OnnxVendor::from_toml(&bad, &config_path()).err().expect("refused").to_string();
+    assert!(err.contains("reference_landmarks"), "{err}");
+}
