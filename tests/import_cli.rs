@@ -280,6 +280,28 @@ fn utkface_is_attribute_only() {
     ] {
         assert_eq!(per_group.get(&key(attribute, group)), Some(&n), "{attribute} {group}: {per_group:?}");
     }
+    // With no protocol, a run makes every sample's template once, as a probe: failure to
+    // acquire per group, each group's denominator its number of images.
+    let out = dir.path().join("fta-run");
+    let vendor = fixture("vendor.toml");
+    let o = verity(&["run", s(&bench), "--vendor", s(&vendor), "--out", s(&out), "--bootstrap-replicates", "0"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
+    let fta: BTreeMap<(String, String), u64> = results["vendors"][0]["template_rates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["metric"] == "fta")
+        .map(|r| {
+            let k = key(r["grouping"].as_str().unwrap(), r["group"].as_str().unwrap());
+            (k, r["rate"]["denominator"].as_u64().unwrap())
+        })
+        .collect();
+    for (grouping, group, n) in [("all", "all", 8), ("race", "White", 2), ("race", "Indian", 2), ("sex", "female", 4)] {
+        assert_eq!(fta.get(&key(grouping, group)), Some(&n), "FTA {grouping} {group}: {fta:?}");
+    }
+    assert_eq!(results["vendors"][0]["protocols"].as_array().unwrap().len(), 0);
     refuses_identity_protocols(dir.path(), &bench, "UTKFace");
 }
 

@@ -51,6 +51,17 @@ pub fn trial_list(bench: &Benchmark, protocol: &Protocol) -> TrialList {
 
 /// Every (sample, role) template the protocols need, sorted and distinct.
 /// Verification references and galleries are enrolled; probes verify; searches search.
+/// The templates a run of `bench` makes: those its protocols need; with no protocol
+/// (an attribute-only benchmark such as an import of UTKFace or FairFace), every sample
+/// once as a probe, so failure to acquire is measured per group.
+pub fn templates_of(bench: &crate::benchmark::Benchmark) -> Vec<(u32, Role)> {
+    if bench.protocols.is_empty() {
+        (0..bench.samples.len() as u32).map(|s| (s, Role::Verify)).collect()
+    } else {
+        templates_needed(&bench.protocols)
+    }
+}
+
 pub fn templates_needed(protocols: &[Protocol]) -> Vec<(u32, Role)> {
     let mut out = Vec::new();
     for p in protocols {

@@ -4,7 +4,7 @@
 
 use crate::benchmark::{Benchmark, Protocol, SearchProtocol};
 use crate::cache::{CacheError, MediaHash, StoredTemplate, TemplateStore, media_hash};
-use crate::plan::{gallery_subjects, templates_needed};
+use crate::plan::{gallery_subjects, templates_of};
 use crate::progress::Progress;
 use crate::results::Timing;
 use crate::search::{EmbeddingGallery, normalise, search, top_l};
@@ -124,7 +124,7 @@ pub fn run_vendor_with(
         TemplateFormat::Embedding { dim } => Some(dim),
         TemplateFormat::Opaque => None,
     };
-    let needed = templates_needed(&bench.protocols);
+    let needed = templates_of(bench);
     let stage_start = Instant::now();
 
     let mut counts = CacheCounts::default();

@@ -5,7 +5,7 @@
 //! value the command line writes to `timing.json` beside it.
 
 use crate::benchmark::{Benchmark, Protocol};
-use crate::plan::templates_needed;
+use crate::plan::templates_of;
 use crate::population::{Grouping, GroupingError, Population};
 use crate::results::GroupTemplateBytes;
 use crate::runner::VendorRun;
@@ -146,7 +146,7 @@ pub fn vendor_timing(
         .filter(|f| f.failure.code == FailureCode::MediaReadError)
         .map(|f| (f.sample, f.role))
         .collect();
-    let timed: Vec<bool> = templates_needed(&bench.protocols).iter().map(|k| !unread.contains(k)).collect();
+    let timed: Vec<bool> = templates_of(bench).iter().map(|k| !unread.contains(k)).collect();
     let seconds: Vec<f64> = run.template_seconds.iter().zip(&timed).filter(|(_, t)| **t).map(|(s, _)| *s).collect();
     let mut per_group = Vec::new();
     for grouping in with_all(groupings) {

@@ -296,7 +296,8 @@ fn fmt_p(p: f64) -> String {
     }
 }
 
-fn fmt_ratio(x: f64) -> String {
+/// A ratio for people: two decimals below 10, one below 100, none above.
+pub(crate) fn fmt_ratio(x: f64) -> String {
     if x >= 100.0 {
         format!("{x:.0}")
     } else if x >= 10.0 {

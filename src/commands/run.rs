@@ -92,10 +92,10 @@ pub fn execute(args: Args) -> CliResult {
         eprintln!(
             "{}: templates: {} from cache, {} made{}",
             run.description.name,
-            thousands(c.from_cache),
-            thousands(c.made),
+            reports::summary::count(c.from_cache),
+            reports::summary::count(c.made),
             if c.damaged_blocks > 0 {
-                format!(" ({} damaged cache blocks ignored)", thousands(c.damaged_blocks))
+                format!(" ({} damaged cache blocks ignored)", reports::summary::count(c.damaged_blocks))
             } else {
                 String::new()
             }
@@ -117,28 +117,4 @@ pub fn execute(args: Args) -> CliResult {
     println!("{}", reports::summary::markdown(&results));
     println!("outputs written to {}", args.out.display());
     Ok(())
-}
-
-/// `1234567` as `1,234,567`.
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn thousands_separates_groups_of_three() {
-        assert_eq!(super::thousands(0), "0");
-        assert_eq!(super::thousands(999), "999");
-        assert_eq!(super::thousands(1234), "1,234");
-        assert_eq!(super::thousands(1_234_567), "1,234,567");
-    }
 }

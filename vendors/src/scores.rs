@@ -22,7 +22,7 @@
 use crate::VendorError;
 use crate::config::{self, ConfigText, ThresholdEntry};
 use harness::benchmark::{Benchmark, Protocol, SearchProtocol};
-use harness::plan::{gallery_subjects, templates_needed};
+use harness::plan::{gallery_subjects, templates_of};
 use harness::runner::{FailureEvent, ProtocolTrials, VendorRun};
 use harness::trials::{SearchTrials, TemplateOutcomes, VerificationTrials};
 use harness::vendor::{DeclaredThreshold, FailureCode, Role, TemplateFailure, TemplateFormat, VendorDescription};
@@ -134,7 +134,7 @@ pub fn load_run(path: &Path, bench: &Benchmark) -> Result<VendorRun, ScoresError
         });
     }
 
-    let needed = templates_needed(&bench.protocols);
+    let needed = templates_of(bench);
     let mut failed = vec![None; needed.len()];
     if let Some(relative) = &config.failures {
         let table = read(relative, &["failures"])?;

@@ -151,16 +151,6 @@ fn max_min_reason(reason: Option<&str>) -> String {
     if part.is_empty() { "undefined".to_string() } else { format!("undefined: {part}") }
 }
 
-fn ratio_text(x: f64) -> String {
-    if x >= 100.0 {
-        format!("{x:.0}")
-    } else if x >= 10.0 {
-        format!("{x:.1}")
-    } else {
-        format!("{x:.2}")
-    }
-}
-
 fn interval_of(r: &RateRow) -> Option<(f64, f64)> {
     r.interval.map(|i| (i.low, i.high))
 }
@@ -444,9 +434,9 @@ fn grouping_row(
                     .bootstrap_max_min_false_positive
                     .as_ref()
                     .and_then(|b| Some((b.low?, b.high?)))
-                    .map(|(l, h)| format!(" ({}–{})", ratio_text(l), ratio_text(h)))
+                    .map(|(l, h)| format!(" ({}–{})", crate::report::fmt_ratio(l), crate::report::fmt_ratio(h)))
                     .unwrap_or_default();
-                format!("{}{boot}", ratio_text(x))
+                format!("{}{boot}", crate::report::fmt_ratio(x))
             }
             None => max_min_reason(fp.undefined_reason.as_deref()),
         }
