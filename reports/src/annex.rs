@@ -6,8 +6,8 @@
 
 use crate::document::{Block, Document, Mark};
 use crate::report::{
-    OperatingThreshold, View, comparison, groupings, groups_of, headline_protocol, interval_name, metric_name,
-    protocol_title, rate_row, view,
+    OperatingThreshold, View, comparison, fmt_p, groupings, groups_of, headline_protocol, interval_name, metric_name,
+    protocol_title, rate_row, trim, view,
 };
 use crate::summary::{count, people_number, percent};
 use harness::analysis::{Metric, ProtocolAnalysis, RateRow};
@@ -25,11 +25,6 @@ fn one_in_interval(r: &RateRow, confidence: f64) -> String {
     let high = one_in(i.high).unwrap_or_else(|| "none".into());
     let low = one_in(i.low).unwrap_or_else(|| "none".into());
     format!(" ({}% CI {high} to {low})", trim(confidence * 100.0))
-}
-
-fn trim(x: f64) -> String {
-    let s = format!("{x:.4}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 fn interval_pct(r: &RateRow, confidence: f64) -> String {
@@ -177,10 +172,6 @@ fn difference_sentence(
         }
     }
     Some(s)
-}
-
-fn fmt_p(p: f64) -> String {
-    if p >= 0.001 { format!("{p:.3}") } else { format!("{p:.1e}") }
 }
 
 fn vendor_statements(results: &Results, vr: &VendorResults, op: &OperatingThreshold, grouping: &str) -> Vec<String> {

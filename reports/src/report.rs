@@ -286,7 +286,8 @@ pub(crate) fn headline_protocol(v: &VendorResults) -> Option<&ProtocolAnalysis> 
     v.protocols.iter().min_by_key(|p| rank(p.kind))
 }
 
-fn fmt_p(p: f64) -> String {
+/// A p-value for people: three decimals from 0.001, else two significant figures.
+pub(crate) fn fmt_p(p: f64) -> String {
     if p >= 0.001 {
         format!("{p:.3}")
     } else if p > 0.0 {
@@ -346,7 +347,8 @@ pub fn build_report(results: &Results, options: &ReportOptions) -> Result<Docume
     Ok(d)
 }
 
-fn trim(x: f64) -> String {
+/// `x` with at most four decimals, trailing zeros dropped (95.0 as `95`).
+pub(crate) fn trim(x: f64) -> String {
     let s = format!("{x:.4}");
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
@@ -590,11 +592,9 @@ fn sweep_section(d: &mut Document, results: &Results) {
         for p in &vr.protocols {
             let v = view(p);
             d.heading(3, format!("{}: {}", vr.vendor.name, protocol_title(p, &v)));
-            for grouping in groupings(results) {
-                let groups = if grouping == "all" { vec!["all".to_string()] } else { groups_of(p, &v, &grouping) };
-                if grouping == "all" {
-                    continue;
-                }
+            // Per grouping; the `all` column of each table is the whole population.
+            for grouping in groupings(results).into_iter().skip(1) {
+                let groups = groups_of(p, &v, &grouping);
                 for (shown, tested) in [(v.shown_fn, v.tested_fn), (v.fp, v.fp)] {
                     let mut header = vec![format!("Threshold ({})", metric_name(shown)), "all".into()];
                     header.extend(groups.iter().cloned());
