@@ -2,6 +2,7 @@
 //! Command bodies stay thin; the work is in `harness`, `datasets`, `vendors`, `reports`.
 
 mod commands;
+mod options;
 mod error;
 mod progress;
 
@@ -9,13 +10,13 @@ use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
 #[command(name = "verity", version, about = "Measure face-recognition accuracy and its demographic differentials")]
-struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
-enum Command {
+pub(crate) enum Command {
     /// Build a synthetic benchmark, run three simulated vendors, write every output.
     Demo(commands::demo::Args),
     /// Run vendors on a benchmark and analyse the results.

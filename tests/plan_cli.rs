@@ -6,6 +6,11 @@ use std::process::{Command, Output};
 
 use harness::planning::{SampleSizeRequest, trials_per_group};
 use harness::stats::{Alternative, minimum_detectable_ratio};
+use harness::analysis::{AnalysisConfig, Metric, ProtocolAnalysis, RateRow};
+use harness::benchmark::ProtocolKind;
+use harness::rate::Rate;
+use harness::results::{BenchmarkInfo, Provenance, RESULTS_SCHEMA_VERSION, Results, VendorResults};
+use harness::vendor::{TemplateFormat, VendorDescription};
 use serde_json::{Value, json};
 
 fn verity(args: &[&str]) -> Output {
@@ -21,36 +26,102 @@ fn stdout_json(o: &Output) -> Value {
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(o)))
 }
 
-fn row(metric: &str, gallery: Option<u64>, threshold: f64, group: &str, k: u64, n: u64) -> Value {
-    json!({"metric": metric, "gallery_size": gallery, "rank": null, "threshold": threshold,
-           "operating_point": "grid", "grouping": if group == "all" { "all" } else { "ethnicity" }, "group": group,
-           "rate": {"numerator": k, "denominator": n, "rate": if n > 0 { Some(k as f64 / n as f64) } else { None }},
-           "interval": null})
+fn row(metric: Metric, gallery: Option<u64>, threshold: f64, group: &str, k: u64, n: u64) -> RateRow {
+    RateRow {
+        metric,
+        gallery_size: gallery,
+        rank: None,
+        threshold: Some(threshold),
+        operating_point: "grid".into(),
+        grouping: if group == "all" { "all" } else { "ethnicity" }.into(),
+        group: group.into(),
+        rate: Rate::new(k, n),
+        interval: None,
+        upper_bound: None,
+        lower_bound: None,
+        bootstrap: None,
+    }
+}
+
+fn protocol(name: &str, kind: ProtocolKind, rates: Vec<RateRow>) -> ProtocolAnalysis {
+    ProtocolAnalysis {
+        protocol: name.into(),
+        kind,
+        thresholds: Vec::new(),
+        calibrations: Vec::new(),
+        rates,
+        eer: Vec::new(),
+        cross_group_fmr: Vec::new(),
+        comparisons: Vec::new(),
+        summaries: Vec::new(),
+        extrapolations: Vec::new(),
+        curves: Vec::new(),
+        histograms: Vec::new(),
+    }
 }
 
 /// A results.json with a watchlist (FPIR at N = 100, threshold 0.6) and a verification
-/// protocol (FMR at threshold 0.6).
+/// protocol (FMR at threshold 0.6), written through the results model so that it is a
+/// results.json every command reads.
 fn hand_made(dir: &Path) -> PathBuf {
-    let results = json!({
-        "schema_version": "1.0",
-        "vendors": [{
-            "vendor": {"name": "acme"},
-            "protocols": [
-                {"protocol": "watchlist", "kind": "watchlist", "rates": [
-                    row("fpir", Some(100), 0.6, "a", 2, 1000),
-                    row("fpir", Some(100), 0.6, "b", 0, 500),
-                    row("fpir", Some(100), 0.6, "c", 5, 1000),
-                    row("fpir", Some(100), 0.6, "all", 7, 2500),
-                    row("fnir", Some(100), 0.6, "a", 9, 100),
-                ]},
-                {"protocol": "one-to-one", "kind": "verification", "rates": [
-                    row("fmr", None, 0.6, "a", 10, 400),
-                    row("fmr", None, 0.6, "b", 20, 400),
-                    row("fmr", None, 0.6, "z", 0, 0),
-                ]},
+    let results = Results {
+        schema_version: RESULTS_SCHEMA_VERSION.into(),
+        benchmark: BenchmarkInfo {
+            name: "hand-made".into(),
+            version: "1".into(),
+            licence: "CC0-1.0".into(),
+            content_hash: "0".into(),
+            subjects: 0,
+            samples: 0,
+            label_provenance: Default::default(),
+            subjects_per_group: Default::default(),
+        },
+        config: AnalysisConfig::with_thresholds(vec![0.6], Vec::new()),
+        trial_lists: Vec::new(),
+        vendors: vec![VendorResults {
+            vendor: VendorDescription {
+                name: "acme".into(),
+                version: "1".into(),
+                score_min: 0.0,
+                score_max: 1.0,
+                score_meaning: "similarity".into(),
+                thresholds: Vec::new(),
+                template: TemplateFormat::Opaque,
+            },
+            fingerprint: String::new(),
+            template_rates: Vec::new(),
+            failures: Vec::new(),
+            timing: Default::default(),
+            protocols: vec![
+                protocol(
+                    "watchlist",
+                    ProtocolKind::Watchlist,
+                    vec![
+                        row(Metric::Fpir, Some(100), 0.6, "a", 2, 1000),
+                        row(Metric::Fpir, Some(100), 0.6, "b", 0, 500),
+                        row(Metric::Fpir, Some(100), 0.6, "c", 5, 1000),
+                        row(Metric::Fpir, Some(100), 0.6, "all", 7, 2500),
+                        row(Metric::Fnir, Some(100), 0.6, "a", 9, 100),
+                    ],
+                ),
+                protocol(
+                    "one-to-one",
+                    ProtocolKind::Verification,
+                    vec![
+                        row(Metric::Fmr, None, 0.6, "a", 10, 400),
+                        row(Metric::Fmr, None, 0.6, "b", 20, 400),
+                        row(Metric::Fmr, None, 0.6, "z", 0, 0),
+                    ],
+                ),
             ],
         }],
-    });
+        provenance: Provenance {
+            verity_version: "0".into(),
+            command: String::new(),
+            seeds: Default::default(),
+            inputs: Default::default(),
+        },
+    };
     let path = dir.join("results.json");
     std::fs::write(&path, serde_json::to_string_pretty(&results).unwrap()).unwrap();
     path

@@ -1,6 +1,8 @@
 //! End-to-end tests of the `process` adapter (docs/process-protocol.md) and the `scores`
 //! adapter (docs/scores-adapter.md) on the small simulated benchmark.
 
+mod common;
+
 use harness::benchmark::{Benchmark, Protocol};
 use harness::runner::{ProtocolTrials, VendorRun};
 use harness::vendor::{FailureCode, Role};
@@ -317,4 +319,34 @@ fn a_scores_file_reproduces_the_rates_of_a_run_and_a_wrong_one_names_the_trials(
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("identification.csv:2: column rank: value \"99\": not a rank 1..=5"), "{}", text(&o));
     assert!(!bad.exists(), "nothing is written for bad input");
+}
+
+/// A vendor that writes megabytes to its standard error on every call leaves a log of
+/// bounded size: the first and the last megabyte, and a line saying how much was left out.
+#[test]
+fn a_noisy_vendor_s_stderr_log_is_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let bench = common::marked_benchmark(&dir.path().join("bench"), 13, &[]);
+    let script = root().join("tests/fixtures/process/faulty_vendor.py");
+    let config = write(
+        dir.path(),
+        "noisy.toml",
+        &format!(
+            "kind = \"process\"\ncommand = \"python3\"\nargs = [{:?}, \"--marked\", \"--noisy\"]\n\
+             stderr_log = \"noisy.stderr.log\"\n",
+            script.to_str().unwrap()
+        ),
+    );
+    let out = dir.path().join("out");
+    let o = verity(&run_args(&bench, &config, &out));
+    assert!(o.status.success(), "{}", text(&o));
+    let log = std::fs::read(dir.path().join("noisy.stderr.log")).unwrap();
+    // 13 calls of 4 MiB each: 52 MiB written, 2 MiB and a line kept.
+    assert!(log.len() <= (2 << 20) + 300, "log of {} bytes", log.len());
+    let text = String::from_utf8_lossy(&log);
+    assert!(text.starts_with("noise 0 "), "{}", &text[..40]);
+    let note = text.lines().find(|l| l.starts_with("[verity: ")).expect("a note of what was left out");
+    let left_out: u64 = note["[verity: ".len()..].split(' ').next().unwrap().parse().unwrap();
+    assert_eq!(left_out + (2 << 20), 13 * (4 << 20), "{note}");
+    assert!(text.trim_end().ends_with("end of call 12"), "{}", &text[text.len() - 60..]);
 }

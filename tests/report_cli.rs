@@ -28,7 +28,9 @@ fn small_run(dir: &Path) -> PathBuf {
     let o = verity(&["simulate", "--spec", spec.to_str().unwrap(), "--out", bench.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o));
     let run = dir.join("run");
-    let vendor = fixture("small/vendor.toml");
+    // The vendor config beside the benchmark, so every recorded path is inside `dir`.
+    let vendor = dir.join("vendor.toml");
+    std::fs::copy(fixture("small/vendor.toml"), &vendor).unwrap();
     let o =
         verity(&["run", bench.to_str().unwrap(), "--vendor", vendor.to_str().unwrap(), "--out", run.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o));

@@ -2,6 +2,8 @@
 //! started again with the same arguments ends with a `results.json` byte-identical to an
 //! uninterrupted run's, and makes no finished template again (docs/runner.md).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -154,9 +156,13 @@ fn killed_runs_resume_to_byte_identical_results() {
     assert_eq!(cached, 0);
     assert!(total > 500, "{total} templates");
     let expected = std::fs::read(fresh.join("out/results.json")).unwrap();
-    // The recorded command is the one given, every option in it.
+    // The recorded command is the one given, every option in it, its paths relative to
+    // the output folder (run from there, it reproduces the run).
     let results: serde_json::Value = serde_json::from_slice(&expected).unwrap();
-    assert_eq!(results["provenance"]["command"], args.iter().fold("verity".to_string(), |a, b| a + " " + b));
+    assert_eq!(
+        results["provenance"]["command"],
+        "verity run ../../bench --vendor ../../slow-vendor.toml --out . --bootstrap-replicates 50 --thresholds 0.58,0.6,0.62"
+    );
     let t = timing(&fresh);
     assert_eq!(t["vendors"][0]["templates"]["planned"], total);
     let stage = t["vendors"][0]["templates"]["stage_seconds"].as_f64().unwrap();
@@ -236,4 +242,86 @@ fn a_partial_cache_gives_the_results_of_a_fresh_run() {
         v
     };
     assert_eq!(read(&plain.join("out/results.json")), read(&fresh.join("out/results.json")));
+}
+
+/// The exact sequence of the fault report: a run of 66 cache blocks killed after block
+/// 40, whose first 20 new calls hold 5 faults. Judged on the new calls alone the fault
+/// share is 25%, past `max_failure_share` = 10%, and the stop used to delete the whole
+/// cache; judged over every template of the run (the 1,280 cached ones included) it is
+/// 0.4%, and the resumed run ends as the uninterrupted run does.
+#[test]
+fn a_resumed_run_judges_faults_over_the_whole_run_and_never_deletes_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let script = root.join("tests/fixtures/process/faulty_vendor.py");
+    let vendor = dir.path().join("marked.toml");
+    std::fs::write(
+        &vendor,
+        format!(
+            "kind = \"process\"\ncommand = \"python3\"\nargs = [{:?}, \"--marked\"]\ntimeout_ms = 5000\n\
+             processes = 1\nmax_failure_share = 0.1\nmin_calls = 20\nstderr_log = \"marked.stderr.log\"\n",
+            script.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    // 2,100 templates: blocks of 32 (2,100 / 64), 66 blocks. Block 41 holds templates
+    // 1,280..1,311; five of its first twenty fail.
+    let faulty = [1280, 1283, 1287, 1291, 1295];
+    let full = common::marked_benchmark(&dir.path().join("bench"), 2100, &faulty);
+    // The first 40 blocks exactly: the same templates made by a run of the first 1,280
+    // samples (the cache is keyed by media and vendor, not by benchmark), which is the
+    // state a kill right after block 40 leaves.
+    let prefix = common::marked_benchmark(&dir.path().join("prefix"), 1280, &[]);
+    let args = |bench: &Path| -> Vec<String> {
+        ["run", bench.to_str().unwrap(), "--vendor", vendor.to_str().unwrap(), "--out", "out"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    };
+    let run = |cwd: &Path, bench: &Path| -> Output {
+        std::fs::create_dir_all(cwd).unwrap();
+        verity().current_dir(cwd).args(args(bench)).output().unwrap()
+    };
+
+    let fresh = dir.path().join("fresh");
+    let o = run(&fresh, &full);
+    assert!(o.status.success(), "the uninterrupted run succeeds: {}", text(&o));
+
+    let resumed = dir.path().join("resumed");
+    let o = run(&resumed, &prefix);
+    assert!(o.status.success(), "{}", text(&o));
+    let blocks = cache_blocks(&resumed).len();
+    assert_eq!(blocks, 40, "the interrupted state: 40 finished blocks");
+    let o = run(&resumed, &full);
+    assert!(o.status.success(), "the resumed run succeeds as the uninterrupted one did: {}", text(&o));
+    assert_eq!(counts_of(&o, "faulty-vendor"), (1280, 820));
+    assert_eq!(cache_blocks(&resumed).len(), 66);
+    let results = |cwd: &Path| -> serde_json::Value {
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(cwd.join("out/results.json")).unwrap()).unwrap();
+        v["vendors"].clone()
+    };
+    assert_eq!(results(&resumed), results(&fresh));
+
+    // A vendor that is broken stops the run, and the cache keeps every block it holds.
+    let broken = dir.path().join("broken");
+    let many: Vec<usize> = (1280..1700).collect();
+    let bad = common::marked_benchmark(&dir.path().join("bad"), 2100, &many);
+    let o = run(&broken, &prefix);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = run(&broken, &bad);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("the run was stopped"), "{}", text(&o));
+    assert!(cache_blocks(&broken).len() >= 40, "finished blocks survive a stopped run");
+}
+
+/// (from cache, made) as printed for `vendor`.
+fn counts_of(o: &Output, vendor: &str) -> (u64, u64) {
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    let prefix = format!("{vendor}: templates: ");
+    let line = stderr.lines().find(|l| l.starts_with(&prefix)).unwrap_or_else(|| panic!("no counter in:\n{}", text(o)));
+    let rest = line.trim_start_matches(&prefix);
+    let n = |s: &str| -> u64 { s.trim().replace(',', "").parse().unwrap() };
+    let (cached, made) = rest.split_once(" from cache, ").unwrap();
+    (n(cached), n(made.split(" made").next().unwrap()))
 }

@@ -39,11 +39,20 @@ impl Problem {
 }
 
 impl fmt::Display for Problem {
-    /// `subjects.csv:7: column ethnicity: value "": empty attribute value`
+    /// `subjects.csv:7: column ethnicity: value "": empty attribute value`; a Parquet
+    /// table has rows, not lines: `subjects.parquet: row index 5: column ...` (0-based, as
+    /// polars, pandas and pyarrow number them; `line` holds the index + 2, the header
+    /// being line 1 in both formats).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.file)?;
-        if let Some(line) = self.line {
-            write!(f, ":{line}")?;
+        match self.line {
+            Some(line) if self.file.to_ascii_lowercase().ends_with(".parquet") => {
+                if line >= 2 {
+                    write!(f, ": row index {}", line - 2)?;
+                }
+            }
+            Some(line) => write!(f, ":{line}")?,
+            None => {}
         }
         if let Some(column) = &self.column {
             // In the manifest the "column" is a key path; calling it a column would mislead.
@@ -124,6 +133,14 @@ mod tests {
         assert_eq!(p.to_string(), "subjects.csv: file not found");
         let p = Problem::new("benchmark.toml", "unknown protocol kind").line(3).column("protocols[1].kind").value("x");
         assert_eq!(p.to_string(), r#"benchmark.toml:3: key protocols[1].kind: value "x": unknown protocol kind"#);
+    }
+
+    #[test]
+    fn parquet_rows_are_named_by_their_index() {
+        let p = Problem::new("samples.parquet", "unknown subject").line(4).column("subject_id").value("s99");
+        assert_eq!(p.to_string(), r#"samples.parquet: row index 2: column subject_id: value "s99": unknown subject"#);
+        let p = Problem::new("subjects.parquet", "missing column").line(1).column("ethnicity");
+        assert_eq!(p.to_string(), "subjects.parquet: column ethnicity: missing column");
     }
 
     #[test]

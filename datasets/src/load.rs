@@ -11,6 +11,7 @@ use harness::population::{Population, Subject};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
+use storage::confine::{ConfineError, Confined};
 
 /// Prefix of a `media` value that carries the media itself as text.
 pub const INLINE_PREFIX: &str = "inline:";
@@ -23,6 +24,23 @@ pub(crate) const UNKNOWN_SUBJECT: u32 = u32::MAX;
 /// problem found is returned, not only the first.
 pub fn load(dir: &Path) -> Result<Benchmark, Problems> {
     let mut problems = Problems::default();
+    // Nothing outside the folder is read through it, links included (storage::confine).
+    let folder = match Confined::new(dir) {
+        Ok(c) => c,
+        Err(e) => {
+            let p = if e.kind() == std::io::ErrorKind::NotFound {
+                Problem::new(MANIFEST, format!("file not found (the folder {} does not exist)", dir.display()))
+            } else {
+                Problem::new(dir.display().to_string(), format!("cannot read the benchmark folder: {e}"))
+            };
+            problems.push(p);
+            return Err(problems);
+        }
+    };
+    if let Err(ConfineError::Outside { target, .. }) = folder.resolve(Path::new(MANIFEST)) {
+        problems.push(Problem::new(MANIFEST, outside_message(&target)));
+        return Err(problems);
+    }
     let bytes = match std::fs::read(dir.join(MANIFEST)) {
         Ok(b) => b,
         Err(e) => {
@@ -47,9 +65,17 @@ pub fn load(dir: &Path) -> Result<Benchmark, Problems> {
     let manifest = manifest::parse(text, &mut problems);
     let mut missing = HashSet::new();
     for f in manifest.files() {
-        if !dir.join(&f.path).is_file() {
-            problems.push(Problem::new(MANIFEST, "file not found").line(f.line).column(&f.key).value(&f.path));
-            missing.insert(f.path.clone());
+        match folder.resolve(Path::new(&f.path)) {
+            Ok(p) if p.path().is_file() => {}
+            Err(ConfineError::Outside { target, .. }) => {
+                let p = Problem::new(MANIFEST, outside_message(&target)).line(f.line).column(&f.key).value(&f.path);
+                problems.push(p);
+                missing.insert(f.path.clone());
+            }
+            _ => {
+                problems.push(Problem::new(MANIFEST, "file not found").line(f.line).column(&f.key).value(&f.path));
+                missing.insert(f.path.clone());
+            }
         }
     }
     let present =
@@ -59,7 +85,7 @@ pub fn load(dir: &Path) -> Result<Benchmark, Problems> {
         .and_then(|t| read_subjects(&t, &manifest.attributes, &manifest.vocabulary, &mut problems));
     let samples = present(&manifest.samples)
         .and_then(|file| table::read(dir, &file, &mut problems))
-        .and_then(|t| read_samples(dir, &t, population.as_ref(), &mut problems));
+        .and_then(|t| read_samples(&folder, &t, population.as_ref(), &mut problems));
     let index = samples.as_ref().map(protocols::SampleIndex::new);
     let mut built = Vec::new();
     for spec in &manifest.protocols {
@@ -201,7 +227,7 @@ fn category(t: &Table, line: u64, col: usize, code: &str, vocabulary: &Vocabular
 /// Columns of the samples table that are not its ids or media: capture attributes.
 const SAMPLE_COLUMNS: [&str; 4] = ["sample_id", "subject_id", "media", "template"];
 
-fn read_samples(dir: &Path, t: &Table, population: Option<&Population>, problems: &mut Problems) -> Option<Samples> {
+fn read_samples(dir: &Confined, t: &Table, population: Option<&Population>, problems: &mut Problems) -> Option<Samples> {
     let cols = t.require(&["sample_id", "subject_id"], problems);
     let media_col = t.column("media");
     let template_col = t.column("template");
@@ -290,7 +316,7 @@ enum Media {
     Template(usize),
 }
 
-fn media_source(dir: &Path, t: &Table, line: u64, value: &str, problems: &mut Problems) -> Option<MediaSource> {
+fn media_source(folder: &Confined, t: &Table, line: u64, value: &str, problems: &mut Problems) -> Option<MediaSource> {
     if let Some(text) = value.strip_prefix(INLINE_PREFIX) {
         return Some(MediaSource::Inline(text.as_bytes().to_vec()));
     }
@@ -299,18 +325,26 @@ fn media_source(dir: &Path, t: &Table, line: u64, value: &str, problems: &mut Pr
         problems.push(problem("media path must be relative and inside the benchmark folder"));
         return None;
     }
-    let path = dir.join(value);
-    if !path.is_file() {
-        problems.push(problem("media file not found"));
-        return None;
-    }
-    match std::path::absolute(&path) {
-        Ok(p) => Some(MediaSource::File(p)),
+    match folder.resolve(Path::new(value)) {
+        Ok(p) if p.path().is_file() => Some(MediaSource::File(p)),
+        Ok(_) | Err(ConfineError::NotFound) => {
+            problems.push(problem("media file not found"));
+            None
+        }
+        Err(ConfineError::Outside { target, .. }) => {
+            problems.push(problem(&outside_message(&target)));
+            None
+        }
         Err(e) => {
             problems.push(problem(&format!("cannot resolve the media path: {e}")));
             None
         }
     }
+}
+
+/// The message for a path that resolves (through a link) outside the benchmark folder.
+fn outside_message(target: &Path) -> String {
+    format!("is a link to {}, outside the benchmark folder; nothing outside it is read", target.display())
 }
 
 fn template(
@@ -511,7 +545,10 @@ mod tests {
         }
         f.write("samples.csv", &(lines.join("\n") + "\n"));
         let b = load(f.dir()).unwrap();
-        assert_eq!(b.samples.media[0], MediaSource::File(std::path::absolute(f.dir().join("media/a.png")).unwrap()));
+        match &b.samples.media[0] {
+            MediaSource::File(p) => assert_eq!(p.path(), f.dir().join("media/a.png").canonicalize().unwrap()),
+            other => panic!("{other:?}"),
+        }
         assert_eq!(b.samples.media[1], MediaSource::Inline(b"x,y".to_vec()));
     }
 

@@ -42,8 +42,15 @@ pub struct ScoreLevel {
 /// Attribute provenance recorded for score-level input, which carries none.
 pub const UNSTATED: &str = "unstated";
 
+/// A score-level table; one with a header and no rows is refused (an empty score file
+/// analysed would give a results folder without a single trial).
 fn read(path: &Path, problems: &mut Problems) -> Option<Table> {
-    table::read(Path::new(""), &path.to_string_lossy(), problems)
+    let t = table::read(Path::new(""), &path.to_string_lossy(), problems)?;
+    if t.rows.is_empty() {
+        problems.push(Problem::new(&t.file, "no rows: the file holds a header only").line(1));
+        return None;
+    }
+    Some(t)
 }
 
 fn number(t: &Table, row: &Row, col: usize, problems: &mut Problems) -> Option<f64> {
@@ -131,7 +138,7 @@ fn population(t: &Table, problems: &mut Problems) -> Option<Population> {
         let Some(id) = t.text(row, id_col, "empty subject id", problems) else { continue };
         if let Some(first) = seen.insert(id.trim().to_string(), row.line) {
             problems.push(
-                Problem::new(&t.file, format!("duplicate subject_id (first on line {first})"))
+                Problem::new(&t.file, format!("duplicate subject_id (first at line {first})"))
                     .line(row.line)
                     .column("subject_id")
                     .value(id),
@@ -163,14 +170,20 @@ fn searches(
     let gallery_table = read(gallery_path, problems)?;
     let col = gallery_table.require(&["subject_id"], problems)?[0];
     let mut enrolled = vec![false; index.len()];
+    let mut enrolled_on: HashMap<u32, u64> = HashMap::new();
     let mut gallery_size = 0;
     for row in &gallery_table.rows {
         if let Some(s) = subject_of(&gallery_table, row, col, index, problems) {
-            if enrolled[s as usize] {
+            if let Some(first) = enrolled_on.get(&s) {
+                let id = gallery_table.text(row, col, "", &mut Problems::default()).unwrap_or("");
                 problems.push(
-                    Problem::new(&gallery_table.file, "subject enrolled twice").line(row.line).column("subject_id"),
+                    Problem::new(&gallery_table.file, format!("subject enrolled twice (first at line {first})"))
+                        .line(row.line)
+                        .column("subject_id")
+                        .value(id),
                 );
             } else {
+                enrolled_on.insert(s, row.line);
                 enrolled[s as usize] = true;
                 gallery_size += 1;
             }
@@ -180,20 +193,26 @@ fn searches(
     let search_table = read(searches_path, problems)?;
     let cols = search_table.require(&["search_id", "search_subject"], problems)?;
     let mut search_index: HashMap<String, usize> = HashMap::new();
+    let mut search_line: HashMap<String, u64> = HashMap::new();
     let mut search_subject = Vec::new();
     for row in &search_table.rows {
         let id = search_table.text(row, cols[0], "empty search id", problems);
         let subject = subject_of(&search_table, row, cols[1], index, problems);
-        if let (Some(id), Some(subject)) = (id, subject) {
-            if search_index.insert(id.trim().to_string(), search_ids.len()).is_some() {
+        if let Some(id) = id {
+            // A repeated id is named with the line it first appeared on; the first stays.
+            if let Some(first) = search_line.get(id.trim()) {
                 problems.push(
-                    Problem::new(&search_table.file, "duplicate search_id")
+                    Problem::new(&search_table.file, format!("duplicate search_id (first at line {first})"))
                         .line(row.line)
                         .column("search_id")
                         .value(id),
                 );
                 continue;
             }
+            search_line.insert(id.trim().to_string(), row.line);
+        }
+        if let (Some(id), Some(subject)) = (id, subject) {
+            search_index.insert(id.trim().to_string(), search_ids.len());
             search_ids.push(id.trim().to_string());
             search_subject.push(subject);
         }
@@ -284,11 +303,19 @@ fn searches(
                 break;
             }
         }
-        if list.iter().map(|c| c.1).collect::<std::collections::HashSet<_>>().len() != list.len() {
-            problems.push(
-                Problem::new(&cand_table.file, format!("search `{}` lists a candidate twice", search_ids[s]))
-                    .line(list[0].3),
-            );
+        let mut listed: HashMap<u32, u64> = HashMap::new();
+        for c in list.iter() {
+            if let Some(first) = listed.insert(c.1, c.3) {
+                problems.push(
+                    Problem::new(
+                        &cand_table.file,
+                        format!("search `{}` lists a candidate twice (first at line {first})", search_ids[s]),
+                    )
+                    .line(c.3)
+                    .column("candidate_subject"),
+                );
+                break;
+            }
         }
     }
     let mut trials = SearchTrials::new(gallery_size, l);

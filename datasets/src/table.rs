@@ -89,24 +89,30 @@ pub(crate) fn read(dir: &Path, file: &str, problems: &mut Problems) -> Option<Ta
 }
 
 fn read_csv(path: &Path, file: &str, problems: &mut Problems) -> Option<Table> {
-    let mut reader = match csv::ReaderBuilder::new().has_headers(true).flexible(true).from_path(path) {
+    // Lines as an editor counts them, whatever the line ends (storage::csv).
+    let mut reader = match storage::csv::CsvRecords::open(path) {
         Ok(r) => r,
         Err(e) => {
             problems.push(Problem::new(file, format!("cannot read: {e}")));
             return None;
         }
     };
-    let header = match reader.byte_headers() {
-        Ok(h) => h.clone(),
-        Err(e) => {
-            problems.push(Problem::new(file, format!("cannot read the header: {e}")).line(1));
+    let mut header = csv::ByteRecord::new();
+    match reader.next_record(&mut header) {
+        Ok(Some(_)) => {}
+        Ok(None) => {
+            problems.push(Problem::new(file, "empty table: no header row").line(1));
             return None;
         }
-    };
+        Err(e) => {
+            problems.push(Problem::new(file, format!("cannot read the header: {e}")).line(e.line.max(1)));
+            return None;
+        }
+    }
     let mut names = Vec::with_capacity(header.len());
     for (i, raw) in header.iter().enumerate() {
         match std::str::from_utf8(raw) {
-            Ok(s) => names.push(s.trim().to_string()),
+            Ok(s) => names.push(s.trim().trim_start_matches('\u{feff}').to_string()),
             Err(_) => {
                 let shown = String::from_utf8_lossy(raw).into_owned();
                 problems.push(
@@ -128,19 +134,17 @@ fn read_csv(path: &Path, file: &str, problems: &mut Problems) -> Option<Table> {
     let mut rows = Vec::new();
     let mut record = csv::ByteRecord::new();
     loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
+        let line = match reader.next_record(&mut record) {
+            Ok(None) => break,
+            Ok(Some(line)) => line,
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                problems.push(Problem::new(file, format!("malformed CSV: {e}")).line(line));
-                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                problems.push(Problem::new(file, format!("malformed CSV: {e}")).line(e.line));
+                if matches!(e.error.kind(), csv::ErrorKind::Io(_)) {
                     break;
                 }
                 continue;
             }
-        }
-        let line = record.position().map_or(0, |p| p.line());
+        };
         if record.len() != names.len() {
             let msg = format!("row has {} fields, the header has {}", record.len(), names.len());
             problems.push(Problem::new(file, msg).line(line));
@@ -281,6 +285,18 @@ pub(crate) mod tests {
         assert_eq!(t.header, ["id", "note"]);
         assert_eq!(t.rows.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 4]);
         assert_eq!(t.rows[0].cells[1], Cell::Text("two\nlines".into()));
+    }
+
+    #[test]
+    fn csv_lines_are_the_editors_whatever_the_line_ends() {
+        for text in [&b"id,sex\na,F\nb,M\nc,F\nd,x\n"[..], b"id,sex\r\na,F\r\nb,M\r\nc,F\r\nd,x\r\n", b"id,sex\ra,F\rb,M\rc,F\rd,x\r"] {
+            let (t, problems) = csv(text);
+            assert!(problems.is_empty(), "{problems}");
+            assert_eq!(t.unwrap().rows.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 3, 4, 5]);
+        }
+        // A byte-order mark is not part of the first column's name.
+        let (t, _) = csv(b"\xef\xbb\xbfid,sex\na,F\n");
+        assert_eq!(t.unwrap().header, ["id", "sex"]);
     }
 
     #[test]

@@ -218,11 +218,13 @@ fn build(bench: &Benchmark, options: &WriteOptions, dir: &Path) -> Result<(), Da
         media_text.push(match media {
             MediaSource::Embedding(v) => v.iter().map(f32::to_string).collect::<Vec<_>>().join(" "),
             MediaSource::Inline(bytes) => format!("{INLINE_PREFIX}{}", String::from_utf8_lossy(bytes)),
-            MediaSource::File(path) => {
+            MediaSource::File(confined) => {
+                let path = confined.path();
                 let ext = path.extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_default();
                 let rel = format!("media/{i:06}{ext}");
                 std::fs::create_dir_all(dir.join("media")).map_err(DatasetError::io(dir))?;
-                std::fs::copy(path, dir.join(&rel)).map_err(DatasetError::io(path))?;
+                let bytes = confined.read().map_err(DatasetError::io(path))?;
+                std::fs::write(dir.join(&rel), bytes).map_err(DatasetError::io(dir.join(&rel)))?;
                 rel
             }
         });
@@ -355,7 +357,8 @@ mod tests {
         let f = Fixture::tiny();
         std::fs::write(f.dir().join("face.png"), b"png bytes").unwrap();
         let mut b = load(f.dir()).unwrap();
-        b.samples.media = vec![MediaSource::File(f.dir().join("face.png")); 8];
+        let face = storage::confine::Confined::new(f.dir()).unwrap().resolve(std::path::Path::new("face.png")).unwrap();
+        b.samples.media = vec![MediaSource::File(face); 8];
         let out = tempfile::tempdir().unwrap();
         write_benchmark(&b, "", &out.path().join("b")).unwrap();
         let back = load(&out.path().join("b")).unwrap();

@@ -3,13 +3,13 @@
 //! file format.
 
 use crate::population::Population;
-use std::path::PathBuf;
 
 /// Where a sample's media comes from. The runner turns each into bytes for the vendor.
 #[derive(Debug, Clone, PartialEq)]
 pub enum MediaSource {
-    /// A file (absolute path, resolved by the loader against the benchmark folder).
-    File(PathBuf),
+    /// A file inside the benchmark folder (resolved by the loader, links followed; read
+    /// only while it still resolves inside: `storage::confine`).
+    File(storage::confine::ConfinedPath),
     /// Media carried in the samples table itself (synthetic faces use this).
     Inline(Vec<u8>),
     /// A precomputed embedding, for score-level benchmarks without images.
@@ -21,7 +21,7 @@ impl MediaSource {
     pub fn bytes(&self) -> std::io::Result<std::borrow::Cow<'_, [u8]>> {
         use std::borrow::Cow;
         match self {
-            MediaSource::File(path) => std::fs::read(path).map(Cow::Owned),
+            MediaSource::File(path) => path.read().map(Cow::Owned),
             MediaSource::Inline(bytes) => Ok(Cow::Borrowed(bytes)),
             MediaSource::Embedding(values) => Ok(Cow::Owned(values.iter().flat_map(|x| x.to_le_bytes()).collect())),
         }

@@ -163,6 +163,13 @@ pub fn run_vendor_with(
                 store.save(&fresh)?;
             }
         }
+        // Outcomes an earlier, interrupted attempt made count towards the vendor's own
+        // health judgement as they would have in an uninterrupted run.
+        let earlier: Vec<Option<FailureCode>> =
+            attempts.iter().filter(|a| a.cached).map(|a| a.outcome.as_ref().err().map(|f| f.code)).collect();
+        if !earlier.is_empty() {
+            vendor.resumed(&earlier);
+        }
         for a in attempts {
             if a.cached {
                 counts.from_cache += 1;

@@ -173,6 +173,16 @@ pub trait Vendor: Send + Sync {
     fn fatal(&self) -> Option<String> {
         None
     }
+
+    /// Templates of this run taken from the cache, made by an earlier attempt at the same
+    /// run that was interrupted: `None` for one that was made, the failure code for one
+    /// that failed. The runner reports them block by block, in the order the run would
+    /// have made them, so a vendor that judges its own health over the run (the `process`
+    /// adapter's `max_failure_share`) counts them as if it had made them now, and a
+    /// resumed run stops exactly when an uninterrupted one would. The default ignores them.
+    fn resumed(&self, earlier: &[Option<FailureCode>]) {
+        let _ = earlier;
+    }
 }
 
 /// Cosine similarity of two embeddings (0 when either has zero length).

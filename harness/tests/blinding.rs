@@ -83,7 +83,8 @@ fn benchmark(dir: &std::path::Path) -> Benchmark {
             std::fs::write(&path, &bytes).unwrap();
             ids.push(id);
             subject.push(s as u32);
-            media.push(MediaSource::File(path));
+            let folder = storage::confine::Confined::new(dir).unwrap();
+            media.push(MediaSource::File(folder.check(&path).unwrap()));
             camera.push(format!("camera-north-{k}"));
         }
     }
@@ -153,6 +154,7 @@ fn secrets(bench: &Benchmark) -> Vec<String> {
     out.extend(bench.samples.ids.iter().cloned());
     for m in &bench.samples.media {
         if let MediaSource::File(p) = m {
+            let p = p.path();
             out.push(p.display().to_string());
             out.push(p.file_name().unwrap().to_string_lossy().into_owned());
             out.push(p.file_stem().unwrap().to_string_lossy().into_owned());

@@ -579,5 +579,6 @@ pub fn write_comparison(out: &Path, comparison: &Comparison) -> Result<(), Repor
     write(layout::PAIRED_CSV, &paired_csv)?;
     write(layout::MARKDOWN, doc.to_markdown().as_bytes())?;
     write(layout::HTML, doc.to_html().as_bytes())?;
-    staged.commit(&[layout::HTML])
+    let sources = comparison.runs.iter().map(|r| crate::json::digest(&r.results)).collect::<Result<_, _>>()?;
+    Ok(staged.commit(&[layout::HTML], &storage::outputs::Owner::new("compare", sources))?)
 }

@@ -27,6 +27,18 @@ pub fn to_json_string(results: &Results) -> Result<String, ReportError> {
     Ok(text)
 }
 
+/// SHA-256 (hex) of the `results.json` text of `results`: the identity of the results
+/// that reports, comparisons and scorecards record as their source
+/// ([`storage::outputs`]).
+pub fn digest(results: &Results) -> Result<String, ReportError> {
+    Ok(digest_of_text(&to_json_string(results)?))
+}
+
+pub(crate) fn digest_of_text(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Write `results.json` atomically.
 pub fn write_results(path: &Path, results: &Results) -> Result<(), ReportError> {
     finite::check(results)?;

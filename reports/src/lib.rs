@@ -11,7 +11,8 @@
 //! engine; it only selects, formats and writes.
 
 pub mod annex;
-pub mod atomic;
+/// Atomic writes (the `storage` crate's, shared by every crate that writes).
+pub use storage::atomic;
 pub mod compare;
 pub mod document;
 pub mod finite;
@@ -55,6 +56,12 @@ pub enum ReportError {
     Build(#[from] report::ReportBuildError),
     #[error("two outputs would be written to `{0}`")]
     DuplicatePath(String),
+}
+
+impl From<storage::IoError> for ReportError {
+    fn from(e: storage::IoError) -> Self {
+        ReportError::Io { path: e.path, source: e.source }
+    }
 }
 
 impl From<finite::NonFinite> for ReportError {
@@ -157,13 +164,22 @@ fn checked_name(name: &str) -> Result<&str, ReportError> {
 /// ```
 ///
 /// `raw/` is always written (empty when `raw` is empty) and replaces the `raw/` of an
-/// earlier run whole; other files in `out_dir` are left alone.
+/// earlier run whole. `extras` are more files of the run written in the same commit
+/// (`timing.json`). The folder's outputs manifest ([`storage::outputs`]) makes the folder
+/// consistent: files an earlier run wrote and this one does not, and every output made
+/// from earlier, different results (a report, a comparison), are removed in the same
+/// commit; files verity did not write are left alone.
 ///
 /// Nothing is half-written: all files are staged and moved into `out_dir` at the end
 /// ([`atomic::StagedDir`]); on error `out_dir` is as it was. `results` is checked for
 /// non-finite numbers before anything is written. Pass `raw = &[]` to write only the
 /// top level and an empty `raw/` (a score-level analysis may have no raw outputs).
-pub fn write_all(out_dir: &Path, results: &Results, raw: &[RawVendorOutputs]) -> Result<(), ReportError> {
+pub fn write_all(
+    out_dir: &Path,
+    results: &Results,
+    raw: &[RawVendorOutputs],
+    extras: &[(&str, &[u8])],
+) -> Result<(), ReportError> {
     finite::check(results)?;
     let mut seen = std::collections::BTreeSet::new();
     for vendor in raw {
@@ -209,10 +225,20 @@ pub fn write_all(out_dir: &Path, results: &Results, raw: &[RawVendorOutputs]) ->
         }
         raw::write_failures(&staged.path(&dir.join(layout::FAILURES))?, vendor.failures)?;
     }
-    json::write_results(&at(layout::RESULTS)?, results)?;
+    for (name, bytes) in extras {
+        atomic::write_bytes(&at(checked_name(name)?)?, bytes)?;
+    }
+    let text = json::to_json_string(results)?;
+    atomic::write_bytes(&at(layout::RESULTS)?, text.as_bytes())?;
+    let new = json::digest_of_text(&text);
+    let old = storage::outputs::file_digest(&out_dir.join(layout::RESULTS)).filter(|old| *old != new);
+    let owner = storage::outputs::Owner::new(OUTPUT_WRITER, vec![new]).obsoleting(old.into_iter().collect());
     // results.json last: its presence marks a complete output.
-    staged.commit(&[layout::RESULTS])
+    Ok(staged.commit(&[layout::RESULTS], &owner)?)
 }
+
+/// The writer name of a run's own outputs in the folder's outputs manifest.
+pub const OUTPUT_WRITER: &str = "results";
 
 #[cfg(test)]
 pub(crate) mod fixture;

@@ -1065,7 +1065,8 @@ pub fn write_report(
     crate::atomic::write_bytes(&staged.path(Path::new(files::ANNEX_MARKDOWN))?, annex.to_markdown().as_bytes())?;
     crate::atomic::write_bytes(&staged.path(Path::new(files::ANNEX_HTML))?, annex.to_html().as_bytes())?;
     crate::atomic::write_bytes(&staged.path(Path::new(files::HTML))?, doc.to_html().as_bytes())?;
-    staged.commit(&[files::HTML])?;
+    let owner = storage::outputs::Owner::new("report", vec![crate::json::digest(results)?]);
+    staged.commit(&[files::HTML], &owner)?;
     Ok(doc)
 }
 

@@ -679,9 +679,9 @@ fn document_and_csv() {
 
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("card");
-    write_scorecard(&out, &card).unwrap();
+    write_scorecard(&out, &card, Vec::new()).unwrap();
     let mut names: Vec<String> =
         std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     names.sort();
-    assert_eq!(names, vec!["scorecard.csv", "scorecard.html", "scorecard.md"]);
+    assert_eq!(names, vec![storage::outputs::MANIFEST, "scorecard.csv", "scorecard.html", "scorecard.md"]);
 }

@@ -70,7 +70,7 @@ pub fn markdown(results: &Results) -> String {
 
 /// Write `summary.md` atomically.
 pub fn write_summary(path: &Path, results: &Results) -> Result<(), ReportError> {
-    atomic::write_bytes(path, markdown(results).as_bytes())
+    Ok(atomic::write_bytes(path, markdown(results).as_bytes())?)
 }
 
 /// The interval method and confidence, said once.

@@ -194,7 +194,7 @@ impl Table {
 
     pub fn write_csv(&self, path: &Path) -> Result<(), ReportError> {
         let bytes = self.to_csv().map_err(|source| ReportError::Csv { path: path.to_path_buf(), source })?;
-        atomic::write_bytes(path, &bytes)
+        Ok(atomic::write_bytes(path, &bytes)?)
     }
 
     pub fn to_dataframe(&self) -> PolarsResult<DataFrame> {
@@ -263,7 +263,7 @@ where
         })?;
         writer.finish().map_err(|source| ReportError::Parquet { path: path.to_path_buf(), source })?;
     }
-    file.commit()
+    Ok(file.commit()?)
 }
 
 /// Write frames of one schema as one Parquet file, atomically.

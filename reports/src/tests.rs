@@ -74,10 +74,11 @@ fn write_all_writes_the_documented_layout() {
     }];
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    write_all(&out, &fixture::results(), &raw).unwrap();
+    write_all(&out, &fixture::results(), &raw, &[]).unwrap();
     assert_eq!(
         listing(&out),
         [
+            storage::outputs::MANIFEST,
             "calibrations.csv",
             "comparisons.csv",
             "cross_group_fmr.csv",
@@ -99,7 +100,7 @@ fn write_all_writes_the_documented_layout() {
 
     // A second run replaces the outputs and leaves other files alone.
     fs::write(out.join("notes.txt"), "mine").unwrap();
-    write_all(&out, &fixture::results(), &[]).unwrap();
+    write_all(&out, &fixture::results(), &[], &[]).unwrap();
     let after = listing(&out);
     assert!(after.contains(&"notes.txt".to_string()));
     assert!(!after.iter().any(|f| f.starts_with("raw/")), "raw/ of the earlier run is replaced: {after:?}");
@@ -110,7 +111,7 @@ fn write_all_writes_the_documented_layout() {
 fn failure_leaves_the_output_folder_as_it_was() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    write_all(&out, &fixture::results(), &[]).unwrap();
+    write_all(&out, &fixture::results(), &[], &[]).unwrap();
     let before = listing(&out);
     let entries = fs::read_dir(&out).unwrap().count();
     let old_json = fs::read_to_string(out.join("results.json")).unwrap();
@@ -126,7 +127,7 @@ fn failure_leaves_the_output_folder_as_it_was() {
     let raw = [RawVendorOutputs { vendor: "acme", subject_ids: &data.subjects, protocols: &protocols, failures: &[] }];
     let mut changed = fixture::results();
     changed.benchmark.name = "other".into();
-    assert!(matches!(write_all(&out, &changed, &raw), Err(ReportError::LengthMismatch { .. })));
+    assert!(matches!(write_all(&out, &changed, &raw, &[]), Err(ReportError::LengthMismatch { .. })));
     assert_eq!(listing(&out), before);
     assert_eq!(fs::read_to_string(out.join("results.json")).unwrap(), old_json);
     assert_eq!(fs::read_dir(&out).unwrap().count(), entries, "no staging folder left");
@@ -134,7 +135,7 @@ fn failure_leaves_the_output_folder_as_it_was() {
     // Non-finite numbers are refused before anything is staged.
     let mut bad = fixture::results();
     bad.config.confidence = f64::NAN;
-    assert!(matches!(write_all(&out, &bad, &[]), Err(ReportError::NonFinite { .. })));
+    assert!(matches!(write_all(&out, &bad, &[], &[]), Err(ReportError::NonFinite { .. })));
     assert_eq!(listing(&out), before);
 }
 
@@ -144,14 +145,14 @@ fn unsafe_or_duplicate_names_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     for name in ["", "..", "a/b", ".hidden"] {
         let raw = [RawVendorOutputs { vendor: name, subject_ids: &data.subjects, protocols: &[], failures: &[] }];
-        assert!(matches!(write_all(dir.path(), &fixture::results(), &raw), Err(ReportError::BadName(_))), "{name:?}");
+        assert!(matches!(write_all(dir.path(), &fixture::results(), &raw, &[]), Err(ReportError::BadName(_))), "{name:?}");
     }
     let protocols = [
         RawProtocolOutputs::Search { protocol: "w", searches: &data.searches, search_ids: &data.search_ids },
         RawProtocolOutputs::Search { protocol: "w", searches: &data.searches, search_ids: &data.search_ids },
     ];
     let raw = [RawVendorOutputs { vendor: "acme", subject_ids: &data.subjects, protocols: &protocols, failures: &[] }];
-    assert!(matches!(write_all(dir.path(), &fixture::results(), &raw), Err(ReportError::DuplicatePath(_))));
+    assert!(matches!(write_all(dir.path(), &fixture::results(), &raw, &[]), Err(ReportError::DuplicatePath(_))));
     assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0, "nothing written");
 }
 
@@ -179,5 +180,5 @@ fn write_fixture_output_for_independent_check() {
         protocols: &protocols,
         failures: &data.failures,
     }];
-    write_all(Path::new(&out), &fixture::results(), &raw).unwrap();
+    write_all(Path::new(&out), &fixture::results(), &raw, &[]).unwrap();
 }

@@ -1,6 +1,6 @@
 //! `verity analyse`: rates from score-level input a vendor or researcher already has.
 
-use super::common::{AnalysisOptions, provenance, sha256_file};
+use super::common::{AnalysisOptions, input_name, provenance, sha256_file};
 use crate::error::{CliError, CliResult};
 use datasets::scores::{ScoreFiles, load_scores};
 use harness::analyse::{analyse_search, analyse_verification};
@@ -29,13 +29,13 @@ pub struct Args {
     #[arg(long)]
     pub candidates: Option<PathBuf>,
     /// Candidate list length L (default: the longest list given).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::options::whole::<usize>(1, u32::MAX as u64))]
     pub list_length: Option<usize>,
     /// Name of the algorithm that produced the scores, for the tables.
     #[arg(long, default_value = "scores")]
     pub vendor: String,
     /// The algorithm's declared operating threshold, if it has one.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::options::number)]
     pub declared_threshold: Option<f64>,
     /// Output folder.
     #[arg(long)]
@@ -78,8 +78,9 @@ pub fn execute(args: Args) -> CliResult {
     .flatten()
     {
         let h = sha256_file(path)?;
-        whole.update(format!("{}\t{h}\n", path.display()));
-        inputs.insert(path.display().to_string(), h);
+        let name = input_name(path, &args.out);
+        whole.update(format!("{name}\t{h}\n"));
+        inputs.insert(name, h);
     }
     let ids: Vec<&str> = input.population.subjects.iter().map(|s| s.id.as_str()).collect();
     let mut protocols = Vec::new();
@@ -164,9 +165,9 @@ pub fn execute(args: Args) -> CliResult {
             timing: Timing::default(),
             protocols,
         }],
-        provenance: provenance(inputs, BTreeMap::new()),
+        provenance: provenance(inputs, BTreeMap::new(), &args.out),
     };
-    reports::write_all(&args.out, &results, &[])
+    reports::write_all(&args.out, &results, &[], &[])
         .map_err(|e| CliError::Failure(format!("writing {}: {e}", args.out.display())))?;
     println!("{}", reports::summary::markdown(&results));
     println!("outputs written to {}", args.out.display());

@@ -7,6 +7,7 @@ use harness::benchmark::{Benchmark, Protocol};
 use harness::population::{Grouping, Population};
 use harness::results::{BenchmarkInfo, Provenance, RESULTS_SCHEMA_VERSION, Results};
 use harness::runner::{ProtocolTrials, VendorRun};
+use harness::vendor::VendorDescription;
 use harness::thresholds::parse_thresholds;
 use reports::raw::FailureRecord;
 use reports::{RawProtocolOutputs, RawVendorOutputs};
@@ -27,32 +28,32 @@ pub struct AnalysisOptions {
     pub groups: Vec<String>,
     /// FMR targets for thresholds calibrated on the whole population (1:1); FNMR is
     /// reported at each (FNMR at FMR).
-    #[arg(long, value_delimiter = ',', default_value = "1e-2,1e-3,1e-4,1e-5,1e-6")]
+    #[arg(long, value_delimiter = ',', default_value = "1e-2,1e-3,1e-4,1e-5,1e-6", allow_negative_numbers = true, value_parser = crate::options::number)]
     pub fmr_targets: Vec<f64>,
     /// FPIR targets for thresholds calibrated on the whole population (1:N, watchlist).
-    #[arg(long, value_delimiter = ',', default_value = "1e-2,1e-3,1e-4")]
+    #[arg(long, value_delimiter = ',', default_value = "1e-2,1e-3,1e-4", allow_negative_numbers = true, value_parser = crate::options::number)]
     pub fpir_targets: Vec<f64>,
     /// Ranks R at which identification FNIR/TPIR are reported (the list length L always is).
-    #[arg(long, value_delimiter = ',', default_value = "1")]
+    #[arg(long, value_delimiter = ',', default_value = "1", allow_negative_numbers = true, value_parser = crate::options::whole::<u32>(1, u32::MAX as u64))]
     pub ranks: Vec<u32>,
     /// Confidence level of the intervals.
-    #[arg(long, default_value_t = 0.95)]
+    #[arg(long, default_value_t = 0.95, allow_negative_numbers = true, value_parser = crate::options::number)]
     pub confidence: f64,
     /// Two-sided interval on every rate: `wilson` or `clopper-pearson` (exact).
     #[arg(long, default_value = "wilson", value_parser = ["wilson", "clopper-pearson"])]
     pub interval: String,
     /// Significance level of the tests between groups (after Holm's correction).
-    #[arg(long, default_value_t = 0.05)]
+    #[arg(long, default_value_t = 0.05, allow_negative_numbers = true, value_parser = crate::options::number)]
     pub alpha: f64,
     /// The group every other group is compared with, in the groupings that have it
     /// (default: the group with the lowest rate).
     #[arg(long)]
     pub reference_group: Option<String>,
     /// Seed of every random choice of the analysis (Monte Carlo tests, bootstrap).
-    #[arg(long, default_value_t = 20_231_101)]
+    #[arg(long, default_value_t = 20_231_101, allow_negative_numbers = true, value_parser = crate::options::whole::<u64>(0, u64::MAX))]
     pub seed: u64,
     /// Subject-bootstrap replicates per rate (0 turns the bootstrap intervals off).
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, allow_negative_numbers = true, value_parser = crate::options::whole::<usize>(0, crate::options::MAX_REPLICATES))]
     pub bootstrap_replicates: usize,
 }
 
@@ -122,21 +123,102 @@ impl AnalysisOptions {
     }
 }
 
-/// The command line as typed, quoted so that it can be pasted back into a shell.
-pub fn command_line() -> String {
-    // The program is named `verity` whatever path started it, so the line is the same
-    // on every machine.
-    std::iter::once("verity".to_string())
-        .chain(std::env::args().skip(1))
-        .map(|a| {
-            if !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=,@+".contains(c)) {
-                a
-            } else {
-                format!("'{}'", a.replace('\'', r"'\''"))
+/// Refuse a threshold grid that lies wholly outside a vendor's declared score range (it
+/// would measure nothing), and say which thresholds of a grid partly outside it are.
+pub fn check_grid_in_range(grid_text: &str, grid: &[f64], vendor: &VendorDescription) -> Result<(), CliError> {
+    let (lo, hi) = (vendor.score_min, vendor.score_max);
+    let outside: Vec<String> = grid.iter().filter(|t| **t < lo || **t > hi).map(|t| t.to_string()).collect();
+    if grid.is_empty() || outside.is_empty() {
+        return Ok(());
+    }
+    if outside.len() == grid.len() {
+        return Err(CliError::BadInput(format!(
+            "--thresholds {grid_text}: every threshold lies outside vendor `{}`'s score range {lo} to {hi}; \
+             give thresholds inside that range",
+            vendor.name
+        )));
+    }
+    eprintln!(
+        "note: --thresholds {grid_text}: {} lie outside vendor `{}`'s score range {lo} to {hi}",
+        outside.join(", "),
+        vendor.name
+    );
+    Ok(())
+}
+
+/// A word of a command line, quoted so that it can be pasted back into a shell.
+fn shell_word(a: &str) -> String {
+    if !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=,@+".contains(c)) {
+        a.to_string()
+    } else {
+        format!("'{}'", a.replace('\'', r"'\''"))
+    }
+}
+
+/// The command line as typed, to be run from inside the output folder `out`: every path
+/// argument (an option or positional of type path, found through clap's own description
+/// of the command) is rewritten relative to `out`, and `--out` becomes `.`. So the same
+/// run in another folder records the same command, and results carry no absolute path.
+pub fn command_line(out: &Path) -> String {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let words = relative_arguments(&args, out);
+    // The program is named `verity` whatever path started it.
+    std::iter::once("verity".to_string()).chain(words.iter().map(|w| shell_word(w))).collect::<Vec<_>>().join(" ")
+}
+
+/// `args` (the subcommand first) with path values made relative to `out`.
+pub(crate) fn relative_arguments(args: &[String], out: &Path) -> Vec<String> {
+    use clap::CommandFactory;
+    let root = crate::Cli::command();
+    let Some(sub) = args.first().and_then(|name| root.find_subcommand(name)) else {
+        return args.to_vec();
+    };
+    let is_path = |a: &clap::Arg| a.get_value_parser().type_id() == std::any::TypeId::of::<std::path::PathBuf>();
+    let relative = |id: &str, value: &str| -> String {
+        if id == "out" {
+            ".".to_string()
+        } else {
+            storage::relative::relative_to(Path::new(value), out)
+        }
+    };
+    let mut positionals = sub.get_positionals();
+    let mut out_words = vec![args[0].clone()];
+    let mut i = 1;
+    while i < args.len() {
+        let word = &args[i];
+        i += 1;
+        if let Some(long) = word.strip_prefix("--").filter(|w| !w.is_empty()) {
+            let (name, inline) = match long.split_once('=') {
+                Some((n, v)) => (n, Some(v)),
+                None => (long, None),
+            };
+            let arg = sub.get_arguments().find(|a| a.get_long() == Some(name));
+            let takes_value = arg.is_some_and(|a| a.get_action().takes_values());
+            let path = arg.filter(|a| is_path(a)).map(|a| a.get_id().as_str().to_string());
+            match (inline, takes_value) {
+                (Some(v), _) => {
+                    let v = path.as_deref().map_or(v.to_string(), |id| relative(id, v));
+                    out_words.push(format!("--{name}={v}"));
+                }
+                (None, true) if i < args.len() => {
+                    out_words.push(word.clone());
+                    let v = &args[i];
+                    i += 1;
+                    out_words.push(path.as_deref().map_or(v.clone(), |id| relative(id, v)));
+                }
+                _ => out_words.push(word.clone()),
             }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+        } else if word == "--" {
+            out_words.extend(args[i..].iter().cloned());
+            break;
+        } else {
+            match positionals.next() {
+                Some(p) if is_path(p) => out_words.push(relative(p.get_id().as_str(), word)),
+                _ => out_words.push(word.clone()),
+            }
+        }
+    }
+    out_words
 }
 
 pub fn sha256_file(path: &Path) -> Result<String, CliError> {
@@ -144,18 +226,36 @@ pub fn sha256_file(path: &Path) -> Result<String, CliError> {
     Ok(hex::encode(Sha256::digest(&bytes)))
 }
 
-/// Provenance entries of one vendor: its config file (`vendor:PATH`) and every model or
-/// library file it declares (`vendor-file:PATH`), each with its SHA-256.
-pub fn vendor_inputs(config: &Path, vendor: &dyn harness::vendor::Vendor) -> Result<Vec<(String, String)>, CliError> {
-    let mut out = vec![(format!("vendor:{}", config.display()), sha256_file(config)?)];
+/// Provenance entries of one vendor: its config file (`vendor:PATH`, relative to the
+/// output folder `out`) and every model or library file it declares (`vendor-file:PATH`,
+/// relative to the config's folder, or the file name alone when it lies elsewhere, e.g.
+/// an interpreter on PATH), each with its SHA-256.
+pub fn vendor_inputs(
+    config: &Path,
+    vendor: &dyn harness::vendor::Vendor,
+    out: &Path,
+) -> Result<Vec<(String, String)>, CliError> {
+    let mut entries = vec![(format!("vendor:{}", input_name(config, out)), sha256_file(config)?)];
+    let folder = storage::relative::absolute(config.parent().unwrap_or(Path::new(".")));
     for file in vendor.provenance_files() {
-        out.push((format!("vendor-file:{}", file.display()), sha256_file(&file)?));
+        let absolute = storage::relative::absolute(&file);
+        let name = match absolute.strip_prefix(&folder) {
+            Ok(inside) => inside.to_string_lossy().replace('\\', "/"),
+            Err(_) => file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned()),
+        };
+        entries.push((format!("vendor-file:{name}"), sha256_file(&file)?));
     }
-    Ok(out)
+    Ok(entries)
 }
 
-pub fn provenance(inputs: BTreeMap<String, String>, seeds: BTreeMap<String, u64>) -> Provenance {
-    Provenance { verity_version: env!("CARGO_PKG_VERSION").to_string(), command: command_line(), seeds, inputs }
+/// How an input file is named in results: relative to the output folder.
+pub fn input_name(path: &Path, out: &Path) -> String {
+    storage::relative::relative_to(path, out)
+}
+
+/// Provenance of a run written to `out`: the command relative to `out` ([`command_line`]).
+pub fn provenance(inputs: BTreeMap<String, String>, seeds: BTreeMap<String, u64>, out: &Path) -> Provenance {
+    Provenance { verity_version: env!("CARGO_PKG_VERSION").to_string(), command: command_line(out), seeds, inputs }
 }
 
 /// Analyse every vendor run, assemble the results, and write the output folder.
@@ -165,6 +265,7 @@ pub fn write_run(
     config: AnalysisConfig,
     provenance: Provenance,
     out: &Path,
+    extras: &[(&str, &[u8])],
 ) -> Result<Results, CliError> {
     let mut vendors = Vec::new();
     for run in runs {
@@ -245,7 +346,7 @@ pub fn write_run(
             failures: &failures[i],
         })
         .collect();
-    reports::write_all(out, &results, &raw)
+    reports::write_all(out, &results, &raw, extras)
         .map_err(|e| CliError::Failure(format!("writing {}: {e}", out.display())))?;
     Ok(results)
 }
@@ -308,9 +409,9 @@ pub fn print_vendor_timing(timings: &[harness::timing::VendorTiming]) {
 /// The file beside `results.json` that holds wall-clock times (docs/results.md).
 pub const TIMING: &str = "timing.json";
 
-/// Write `OUT/timing.json` atomically. Times vary from run to run, so they live here and
-/// not in `results.json`.
-pub fn write_timing(out: &Path, timings: &[harness::timing::VendorTiming]) -> Result<(), CliError> {
+/// The text of `OUT/timing.json`. Times vary from run to run, so they live there and not
+/// in `results.json`.
+pub fn timing_json(timings: &[harness::timing::VendorTiming]) -> Result<Vec<u8>, CliError> {
     #[derive(serde::Serialize)]
     struct TimingFile<'a> {
         timing_version: &'static str,
@@ -324,9 +425,7 @@ pub fn write_timing(out: &Path, timings: &[harness::timing::VendorTiming]) -> Re
     };
     let mut bytes = serde_json::to_vec_pretty(&file).map_err(|e| CliError::Failure(format!("timing.json: {e}")))?;
     bytes.push(b'\n');
-    let path = out.join(TIMING);
-    reports::atomic::write_bytes(&path, &bytes)
-        .map_err(|e| CliError::Failure(format!("writing {}: {e}", path.display())))
+    Ok(bytes)
 }
 
 /// Run `work` as a one-step stage, so that it has a progress line while it runs.
@@ -395,15 +494,15 @@ mod tests {
         let model = dir.path().join("model.onnx");
         std::fs::write(&config, "kind = \"x\"\n").unwrap();
         std::fs::write(&model, b"abc").unwrap();
-        let inputs = vendor_inputs(&config, &WithModel(model.clone())).unwrap();
+        let inputs = vendor_inputs(&config, &WithModel(model.clone()), &dir.path().join("out")).unwrap();
         assert_eq!(inputs.len(), 2);
-        assert_eq!(inputs[0].0, format!("vendor:{}", config.display()));
-        assert_eq!(inputs[1].0, format!("vendor-file:{}", model.display()));
+        assert_eq!(inputs[0].0, "vendor:../v.toml");
+        assert_eq!(inputs[1].0, "vendor-file:model.onnx");
         // SHA-256("abc"), FIPS 180-2 appendix B.1.
         assert_eq!(inputs[1].1, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
         // A model file that cannot be read is bad input naming it.
         std::fs::remove_file(&model).unwrap();
-        let e = vendor_inputs(&config, &WithModel(model.clone())).unwrap_err();
+        let e = vendor_inputs(&config, &WithModel(model.clone()), dir.path()).unwrap_err();
         assert!(e.to_string().contains("model.onnx"), "{e}");
     }
 }

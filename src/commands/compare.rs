@@ -21,7 +21,7 @@ pub struct Args {
     /// Target of the common operating point: FPIR for 1:N and watchlist, FMR for 1:1.
     /// Default: the first of the runs' --fpir-targets and --fmr-targets. Every run must
     /// have calibrated to it.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::options::number)]
     pub target: Option<f64>,
     /// The benchmark the runs were made on, for per-group paired tests (default: the
     /// one recorded in the runs' provenance, where it is still there). Without it the
@@ -74,11 +74,12 @@ fn population(
         let note = format!("Groups of the paired tests: the subjects of benchmark {}.", path.display());
         return Ok((Some(bench.population), vec![note]));
     }
+    // Recorded paths are relative to each run's folder (docs/results.md, provenance).
     let recorded: Vec<PathBuf> = runs
         .iter()
-        .flat_map(|r| r.results.provenance.inputs.keys())
-        .filter_map(|k| k.strip_prefix("benchmark:"))
-        .map(PathBuf::from)
+        .flat_map(|r| {
+            r.results.provenance.inputs.keys().filter_map(|k| k.strip_prefix("benchmark:")).map(|p| r.dir.join(p))
+        })
         .collect();
     let mut tried = Vec::new();
     for path in &recorded {

@@ -52,14 +52,14 @@ pub fn execute(args: Args) -> CliResult {
     let bench = stage("loading the benchmark", || super::load_benchmark(&bench_dir))?;
 
     let mut inputs = BTreeMap::new();
-    inputs.insert(format!("benchmark:{}", bench_dir.display()), bench.content_hash.clone());
+    inputs.insert(format!("benchmark:{}", super::common::input_name(&bench_dir, out)), bench.content_hash.clone());
     let mut vendor_paths = Vec::new();
     let mut vendors = Vec::new();
     for (name, text) in VENDORS {
         let path = out.join("vendors").join(name);
         write_text(&path, text)?;
         vendors.push(vendors::vendor_from_toml(text, &path).map_err(|e| failure(e.to_string()))?);
-        inputs.insert(format!("vendor:{}", path.display()), super::common::sha256_file(&path)?);
+        inputs.insert(format!("vendor:{}", super::common::input_name(&path, out)), super::common::sha256_file(&path)?);
         vendor_paths.push(path);
     }
 
@@ -70,15 +70,16 @@ pub fn execute(args: Args) -> CliResult {
     // can never drift apart.
     let options = AnalysisOptions::defaults();
     let config = options.config(&bench.population)?;
-    // The command that reproduces these results from the files the demo wrote.
-    let mut reproduce = format!("verity run {}", bench_dir.display());
+    // The command that reproduces these results from the files the demo wrote, run from
+    // inside the output folder like every recorded command.
+    let mut reproduce = format!("verity run {}", super::common::input_name(&bench_dir, out));
     for p in &vendor_paths {
-        reproduce.push_str(&format!(" --vendor {}", p.display()));
+        reproduce.push_str(&format!(" --vendor {}", super::common::input_name(p, out)));
     }
-    reproduce.push_str(&format!(" --out {} --thresholds {}", out.display(), options.thresholds));
-    let mut prov = provenance(inputs, BTreeMap::from([("population".to_string(), spec.population.seed)]));
+    reproduce.push_str(&format!(" --out . --thresholds {}", options.thresholds));
+    let mut prov = provenance(inputs, BTreeMap::from([("population".to_string(), spec.population.seed)]), out);
     prov.command = reproduce;
-    let results = stage("analysing and writing", || write_run(&bench, &runs, config, prov, out))?;
+    let results = stage("analysing and writing", || write_run(&bench, &runs, config, prov, out, &[]))?;
     let report_options = reports::report::ReportOptions {
         grouping: None,
         threshold: None,
@@ -103,7 +104,8 @@ pub fn execute(args: Args) -> CliResult {
     let run_label = out.display().to_string();
     let card =
         reports::scorecard::score(&rubric, &[(run_label.as_str(), &results)]).map_err(|e| failure(e.to_string()))?;
-    stage("writing the scorecard", || reports::scorecard::write_scorecard(out, &card))
+    let sources = vec![reports::json::digest(&results).map_err(|e| failure(e.to_string()))?];
+    stage("writing the scorecard", || reports::scorecard::write_scorecard(out, &card, sources))
         .map_err(|e| failure(e.to_string()))?;
     print!("{}", headline_table(&results));
     print!(

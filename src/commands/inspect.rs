@@ -22,33 +22,33 @@ pub struct Args {
     #[arg(long = "group")]
     pub groups: Vec<String>,
     /// Expected FMR of the study (1:1), at which detectability is judged.
-    #[arg(long, default_value_t = DEFAULTS.fmr)]
+    #[arg(long, default_value_t = DEFAULTS.fmr, allow_negative_numbers = true, value_parser = crate::options::number)]
     pub expected_fmr: f64,
     /// Expected FNMR of the study (1:1).
-    #[arg(long, default_value_t = DEFAULTS.fnmr)]
+    #[arg(long, default_value_t = DEFAULTS.fnmr, allow_negative_numbers = true, value_parser = crate::options::number)]
     pub expected_fnmr: f64,
     /// Expected FPIR of the study (identification, watchlist).
-    #[arg(long, default_value_t = DEFAULTS.fpir)]
+    #[arg(long, default_value_t = DEFAULTS.fpir, allow_negative_numbers = true, value_parser = crate::options::number)]
     pub expected_fpir: f64,
     /// Expected FNIR of the study (identification, watchlist).
-    #[arg(long, default_value_t = DEFAULTS.fnir)]
+    #[arg(long, default_value_t = DEFAULTS.fnir, allow_negative_numbers = true, value_parser = crate::options::number)]
     pub expected_fnir: f64,
     /// The ratio of error rates between groups the study must be able to detect.
-    #[arg(long, default_value_t = 2.0)]
+    #[arg(long, default_value_t = 2.0, allow_negative_numbers = true, value_parser = crate::options::number)]
     pub ratio: f64,
     /// Significance level of the planned test.
-    #[arg(long, default_value_t = 0.05)]
+    #[arg(long, default_value_t = 0.05, allow_negative_numbers = true, value_parser = crate::options::number)]
     pub alpha: f64,
     /// Target power of the planned test.
-    #[arg(long, default_value_t = 0.8)]
+    #[arg(long, default_value_t = 0.8, allow_negative_numbers = true, value_parser = crate::options::number)]
     pub power: f64,
     /// Flag a group whose median brightness (mean luma, 0-255) is further than this from
     /// the other groups' median.
-    #[arg(long, default_value_t = 20.0)]
+    #[arg(long, default_value_t = 20.0, allow_negative_numbers = true, value_parser = crate::options::number)]
     pub brightness_margin: f64,
     /// Flag a group whose median sharpness is more than this factor above or below the
     /// other groups' median.
-    #[arg(long, default_value_t = 1.5)]
+    #[arg(long, default_value_t = 1.5, allow_negative_numbers = true, value_parser = crate::options::number)]
     pub sharpness_ratio: f64,
     /// Do not decode images (no image properties).
     #[arg(long)]

@@ -9,25 +9,27 @@ use harness::planning::{
 use harness::rate::Rate;
 use harness::stats::Alternative;
 use serde::Serialize;
-use serde_json::Value;
+use harness::analysis::Metric;
+use harness::benchmark::ProtocolKind;
+use harness::results::Results;
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]
 pub struct Args {
     /// Error rate of the reference group, e.g. an FPIR of 0.001.
-    #[arg(long, requires = "ratio", conflicts_with = "results")]
+    #[arg(long, requires = "ratio", conflicts_with = "results", allow_negative_numbers = true, value_parser = crate::options::number)]
     pub rate: Option<f64>,
     /// Ratio R > 1 of the compared group's rate to the reference's, to be detected.
-    #[arg(long, requires = "rate", conflicts_with = "results")]
+    #[arg(long, requires = "rate", conflicts_with = "results", allow_negative_numbers = true, value_parser = crate::options::number)]
     pub ratio: Option<f64>,
     /// A run's results.json: print the minimum detectable FMR/FPIR ratio of each group.
     #[arg(long, required_unless_present = "rate")]
     pub results: Option<PathBuf>,
     /// Significance level of Fisher's exact test.
-    #[arg(long, default_value_t = 0.05)]
+    #[arg(long, default_value_t = 0.05, allow_negative_numbers = true, value_parser = crate::options::number)]
     pub alpha: f64,
     /// Target power (1 - beta).
-    #[arg(long, default_value_t = 0.8)]
+    #[arg(long, default_value_t = 0.8, allow_negative_numbers = true, value_parser = crate::options::number)]
     pub power: f64,
     /// Two-sided test (the default).
     #[arg(long, conflicts_with = "one_sided")]
@@ -36,10 +38,10 @@ pub struct Args {
     #[arg(long)]
     pub one_sided: bool,
     /// Simulation replicates, used when exact power costs too much.
-    #[arg(long, default_value_t = 2000)]
+    #[arg(long, default_value_t = 2000, allow_negative_numbers = true, value_parser = crate::options::whole::<u64>(1, 1_000_000_000))]
     pub replicates: u64,
     /// Seed of the simulation.
-    #[arg(long, default_value_t = 20261123)]
+    #[arg(long, default_value_t = 20261123, allow_negative_numbers = true, value_parser = crate::options::whole::<u64>(0, u64::MAX))]
     pub seed: u64,
     /// With --results: only this vendor (its name).
     #[arg(long)]
@@ -51,7 +53,7 @@ pub struct Args {
     #[arg(long)]
     pub grouping: Option<String>,
     /// With --results: only this threshold.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::options::number)]
     pub threshold: Option<f64>,
     /// Print machine-readable JSON.
     #[arg(long)]
@@ -143,20 +145,13 @@ pub(crate) fn to_json<T: Serialize>(v: &T) -> Result<String, CliError> {
     serde_json::to_string_pretty(v).map_err(|e| CliError::Failure(format!("cannot write JSON: {e}")))
 }
 
-/// Read a results.json; a bad file is bad input naming the option, path, line and column.
-pub(crate) fn read_results(path: &Path) -> Result<Value, CliError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| CliError::BadInput(format!("--results {}: cannot read: {e}", path.display())))?;
-    let v: Value = serde_json::from_str(&text).map_err(|e| {
-        CliError::BadInput(format!("--results {}:{}:{}: not valid JSON: {e}", path.display(), e.line(), e.column()))
-    })?;
-    if !v.get("vendors").is_some_and(Value::is_array) {
-        return Err(CliError::BadInput(format!(
-            "--results {}: no `vendors` list: not a verity results.json (docs/results.md)",
-            path.display()
-        )));
-    }
-    Ok(v)
+/// Read a results.json through the one typed, schema-checked reader every command uses
+/// (a rate whose value disagrees with its counts is refused); errors name the option.
+pub(crate) fn read_results(path: &Path) -> Result<Results, CliError> {
+    super::common::read_results(path).map_err(|e| match e {
+        CliError::BadInput(m) => CliError::BadInput(format!("--results {m}")),
+        other => other,
+    })
 }
 
 /// The per-group rates of one (vendor, protocol, metric, gallery size, threshold,
@@ -176,33 +171,25 @@ pub(crate) struct RateTable {
 }
 
 /// Every per-group table of `metric_for(kind)` in a results.json (grouping `all` left out).
-pub(crate) fn rate_tables(results: &Value, metric_for: impl Fn(&str) -> Option<&'static str>) -> Vec<RateTable> {
+pub(crate) fn rate_tables(results: &Results, metric_for: impl Fn(ProtocolKind) -> Option<Metric>) -> Vec<RateTable> {
     let mut tables: Vec<RateTable> = Vec::new();
-    let str_of = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-    for vendor in results["vendors"].as_array().into_iter().flatten() {
-        let name = vendor["vendor"]["name"].as_str().unwrap_or("").to_string();
-        for protocol in vendor["protocols"].as_array().into_iter().flatten() {
-            let kind = str_of(protocol, "kind");
-            let Some(metric) = metric_for(&kind) else { continue };
-            for row in protocol["rates"].as_array().into_iter().flatten() {
-                let grouping = str_of(row, "grouping");
-                let (Some(threshold), Some(k), Some(n)) =
-                    (row["threshold"].as_f64(), row["rate"]["numerator"].as_u64(), row["rate"]["denominator"].as_u64())
-                else {
-                    continue;
-                };
-                if str_of(row, "metric") != metric || grouping == "all" || k > n {
+    for vendor in &results.vendors {
+        for protocol in &vendor.protocols {
+            let Some(metric) = metric_for(protocol.kind) else { continue };
+            for row in &protocol.rates {
+                let Some(threshold) = row.threshold else { continue };
+                if row.metric != metric || row.grouping == "all" {
                     continue;
                 }
                 let t = RateTable {
-                    vendor: name.clone(),
-                    protocol: str_of(protocol, "protocol"),
-                    kind: kind.clone(),
-                    metric: metric.to_string(),
-                    gallery_size: row["gallery_size"].as_u64(),
+                    vendor: vendor.vendor.name.clone(),
+                    protocol: protocol.protocol.clone(),
+                    kind: protocol.kind.name().to_string(),
+                    metric: metric.name().to_string(),
+                    gallery_size: row.gallery_size,
                     threshold,
-                    operating_point: str_of(row, "operating_point"),
-                    grouping,
+                    operating_point: row.operating_point.clone(),
+                    grouping: row.grouping.clone(),
                     groups: Vec::new(),
                 };
                 let same = |x: &RateTable| {
@@ -217,7 +204,7 @@ pub(crate) fn rate_tables(results: &Value, metric_for: impl Fn(&str) -> Option<&
                         tables.len() - 1
                     }
                 };
-                tables[i].groups.push((str_of(row, "group"), Rate::new(k, n)));
+                tables[i].groups.push((row.group.clone(), row.rate));
             }
         }
     }
@@ -237,10 +224,9 @@ struct DetectabilityRow {
 
 fn detectable(args: &Args, path: &Path, alternative: Alternative) -> CliResult {
     let results = read_results(path)?;
-    let metric_for = |kind: &str| match kind {
-        "verification" => Some("fmr"),
-        "identification" | "watchlist" => Some("fpir"),
-        _ => None,
+    let metric_for = |kind: ProtocolKind| match kind {
+        ProtocolKind::Verification => Some(Metric::Fmr),
+        ProtocolKind::Identification | ProtocolKind::Watchlist => Some(Metric::Fpir),
     };
     let tables: Vec<RateTable> = rate_tables(&results, metric_for)
         .into_iter()

@@ -25,7 +25,7 @@ pub struct Args {
     #[arg(long)]
     pub protocol: String,
     /// Threshold at which the per-group FPIR was measured.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::options::number)]
     pub threshold: f64,
     /// Grouping whose groups make up the crowd, e.g. `ethnicity`.
     #[arg(long)]
@@ -34,16 +34,16 @@ pub struct Args {
     #[arg(long)]
     pub crowd: String,
     /// Faces seen per deployment.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::options::whole::<u64>(1, u64::MAX))]
     pub faces: u64,
     /// Watchlist size deployed (default: the size tested; otherwise FPIR is extrapolated).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::options::whole::<u64>(1, u64::MAX))]
     pub watchlist_size: Option<u64>,
     /// Tested gallery size to take FPIR from, when the protocol has several (default: largest).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::options::whole::<u64>(1, u64::MAX))]
     pub gallery_size: Option<u64>,
     /// Confidence level of the intervals.
-    #[arg(long, default_value_t = 0.95)]
+    #[arg(long, default_value_t = 0.95, allow_negative_numbers = true, value_parser = crate::options::number)]
     pub confidence: f64,
     /// Binomial interval of each group's FPIR.
     #[arg(long, value_enum, default_value = "wilson")]
@@ -140,7 +140,10 @@ pub fn execute(args: Args) -> CliResult {
     }
     let crowd = parse_crowd(&args.crowd)?;
     let results = read_results(&args.results)?;
-    let tables = rate_tables(&results, |kind| matches!(kind, "identification" | "watchlist").then_some("fpir"));
+    use harness::benchmark::ProtocolKind;
+    let tables = rate_tables(&results, |kind| {
+        matches!(kind, ProtocolKind::Identification | ProtocolKind::Watchlist).then_some(harness::analysis::Metric::Fpir)
+    });
     let table = choose(&tables, &args)?;
     let tested = table.gallery_size.ok_or_else(|| {
         CliError::BadInput(format!("--results {}: FPIR rows without a gallery_size", args.results.display()))

@@ -37,7 +37,7 @@ pub struct Common {
     #[arg(long)]
     pub name: Option<String>,
     /// Seed of every random choice; recorded in benchmark.toml above the protocol.
-    #[arg(long, default_value_t = DEFAULT_SEED)]
+    #[arg(long, default_value_t = DEFAULT_SEED, allow_negative_numbers = true, value_parser = crate::options::whole::<u64>(0, u64::MAX))]
     pub seed: u64,
     /// Build and print the counts per group, but write nothing.
     #[arg(long)]
@@ -70,7 +70,7 @@ pub struct VerificationArgs {
     #[arg(long)]
     pub grouping: Option<String>,
     /// Draw K eligible references per probe (seeded) instead of taking every one.
-    #[arg(long, value_name = "K")]
+    #[arg(long, value_name = "K", allow_negative_numbers = true, value_parser = crate::options::whole::<usize>(1, u32::MAX as u64))]
     pub per_probe: Option<usize>,
 }
 
@@ -79,13 +79,13 @@ pub struct IdentificationArgs {
     #[command(flatten)]
     pub common: Common,
     /// Nested gallery sizes in subjects, ascending, e.g. `1000,10000`; the last is the whole gallery.
-    #[arg(long, value_delimiter = ',', required = true)]
+    #[arg(long, value_delimiter = ',', required = true, allow_negative_numbers = true, value_parser = crate::options::whole::<usize>(1, u32::MAX as u64))]
     pub gallery_sizes: Vec<usize>,
     /// Candidate list length L.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::options::whole::<usize>(1, u32::MAX as u64))]
     pub candidates: usize,
     /// Subjects not enrolled whose samples are the non-mated searches (default: every one left).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::options::whole::<usize>(0, u32::MAX as u64))]
     pub non_mated_subjects: Option<usize>,
     #[command(flatten)]
     pub selection: Selectors,
@@ -96,16 +96,16 @@ pub struct WatchlistArgs {
     #[command(flatten)]
     pub common: Common,
     /// Watchlist subjects.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::options::whole::<usize>(1, u32::MAX as u64))]
     pub watchlist_size: usize,
     /// Passes of each watchlist subject (its samples other than the enrolled one).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true, value_parser = crate::options::whole::<usize>(1, u32::MAX as u64))]
     pub passes_per_subject: usize,
     /// Faces seen of people not on the watchlist.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::options::whole::<usize>(1, u32::MAX as u64))]
     pub crowd: usize,
     /// Alerts considered per face (candidate list length L).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::options::whole::<usize>(1, u32::MAX as u64))]
     pub candidates: usize,
     #[command(flatten)]
     pub selection: Selectors,

@@ -19,7 +19,7 @@ pub struct Args {
     pub grouping: Option<String>,
     /// The operating threshold of every vendor (default: each vendor's first declared
     /// threshold); it must be one the run evaluated.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::options::number)]
     pub threshold: Option<f64>,
 }
 

@@ -4,8 +4,8 @@
 //! and started again with the same arguments takes up where it stopped.
 
 use super::common::{
-    AnalysisOptions, check_vendor_names, print_vendor_timing, provenance, sha256_file, stage, vendor_inputs, write_run,
-    write_timing,
+    AnalysisOptions, check_grid_in_range, input_name, check_vendor_names, print_vendor_timing, provenance, sha256_file, stage, vendor_inputs, write_run,
+    timing_json, TIMING,
 };
 use crate::error::{CliError, CliResult};
 use crate::progress::Bars;
@@ -38,21 +38,23 @@ pub fn execute(args: Args) -> CliResult {
     let bench = stage("loading the benchmark", || super::load_benchmark(&args.benchmark))?;
     let config = args.analysis.config(&bench.population)?;
     let mut inputs = BTreeMap::new();
-    inputs.insert(format!("benchmark:{}", args.benchmark.display()), bench.content_hash.clone());
+    inputs.insert(format!("benchmark:{}", input_name(&args.benchmark, &args.out)), bench.content_hash.clone());
     let mut vendors = Vec::new();
     // Precomputed scores (`kind = "scores"`), by their place among the vendors.
     let mut scored = BTreeMap::new();
     for path in &args.vendors {
         if vendors::scores::is_scores_config(path).map_err(|e| CliError::BadInput(e.to_string()))? {
             let run = vendors::scores::load_run(path, &bench).map_err(|e| CliError::BadInput(e.to_string()))?;
-            inputs.insert(format!("vendor:{}", path.display()), sha256_file(path)?);
+            check_grid_in_range(&args.analysis.thresholds, &config.thresholds, &run.description)?;
+            inputs.insert(format!("vendor:{}", input_name(path, &args.out)), sha256_file(path)?);
             scored.insert(vendors.len() + scored.len(), run);
             continue;
         }
         let vendor = vendors::load_vendor(path).map_err(|e| CliError::BadInput(e.to_string()))?;
+        check_grid_in_range(&args.analysis.thresholds, &config.thresholds, &vendor.describe())?;
         // The model and library files the config points to too: a changed model file
         // changes the provenance even when the config text did not change.
-        let declared = vendor_inputs(path, vendor.as_ref())?;
+        let declared = vendor_inputs(path, vendor.as_ref(), &args.out)?;
         // The cache is keyed by the fingerprint and by the model files' hashes too, so a
         // model file replaced under an unchanged config never reuses stale templates.
         let mut identity = vendor.fingerprint();
@@ -80,12 +82,10 @@ pub fn execute(args: Args) -> CliResult {
             store.as_ref().map(|s| s as &dyn harness::cache::TemplateStore),
         )
         .map_err(|e| CliError::Failure(e.to_string()))?;
-        // A vendor that declared itself broken (docs/process-protocol.md) ends the run,
-        // and its cache goes: the templates it failed once broken are no results.
+        // A vendor that declared itself broken (docs/process-protocol.md) ends the run.
+        // Its cache stays: the runner kept only blocks made while it was healthy, and
+        // finished work is never deleted (a rerun takes them up and is judged on them).
         if let Some(message) = vendor.fatal() {
-            if let Some(store) = &store {
-                let _ = std::fs::remove_dir_all(store.dir());
-            }
             return Err(CliError::Failure(format!("the run was stopped: {message}")));
         }
         let c = run.cache;
@@ -110,10 +110,10 @@ pub fn execute(args: Args) -> CliResult {
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| CliError::BadInput(e.to_string()))?;
     print_vendor_timing(&timings);
+    let timing = timing_json(&timings)?;
     let results = stage("analysing and writing", || {
-        write_run(&bench, &runs, config, provenance(inputs, BTreeMap::new()), &args.out)
+        write_run(&bench, &runs, config, provenance(inputs, BTreeMap::new(), &args.out), &args.out, &[(TIMING, &timing)])
     })?;
-    write_timing(&args.out, &timings)?;
     println!("{}", reports::summary::markdown(&results));
     println!("outputs written to {}", args.out.display());
     Ok(())

@@ -28,7 +28,9 @@ pub fn execute(args: Args) -> CliResult {
         args.runs.iter().map(|p| read_results(p).map(|r| (p.display().to_string(), r))).collect::<Result<_, _>>()?;
     let labelled: Vec<(&str, &Results)> = runs.iter().map(|(l, r)| (l.as_str(), r)).collect();
     let card = score(&rubric, &labelled).map_err(|e| CliError::BadInput(e.to_string()))?;
-    write_scorecard(&args.out, &card).map_err(|e| CliError::Failure(e.to_string()))?;
+    let sources = runs.iter().map(|(_, r)| reports::json::digest(r)).collect::<Result<_, _>>();
+    let sources = sources.map_err(|e| CliError::Failure(e.to_string()))?;
+    write_scorecard(&args.out, &card, sources).map_err(|e| CliError::Failure(e.to_string()))?;
     print!("{}", ranking_text(&card));
     println!("scorecard written to {}: {}, {}, {}", args.out.display(), layout::HTML, layout::MARKDOWN, layout::CSV);
     Ok(())

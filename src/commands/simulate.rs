@@ -12,7 +12,7 @@ pub struct Args {
     #[arg(long)]
     pub out: PathBuf,
     /// Seed overriding the spec's `population.seed`.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::options::whole::<u64>(0, u64::MAX))]
     pub seed: Option<u64>,
 }
 

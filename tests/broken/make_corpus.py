@@ -263,13 +263,13 @@ def cases():
     # Parquet tables: the .parquet files come from the Rust helper (see the module doc).
     m = b["benchmark.toml"].replace('samples = "samples.csv"', 'samples = "samples.parquet"')
     case("parquet-samples",
-         ['samples.parquet:4: column subject_id: value "s99": unknown subject',
-          'samples.parquet:6: column template: value "NaN": template value 2 is not finite'],
+         ['samples.parquet: row index 2: column subject_id: value "s99": unknown subject',
+          'samples.parquet: row index 4: column template: value "NaN": template value 2 is not finite'],
          {"benchmark.toml": m, "samples.csv": None}, count=2)
 
     m = b["benchmark.toml"].replace('subjects = "subjects.csv"', 'subjects = "subjects.parquet"')
     case("parquet-subjects-missing-column",
-         ["subjects.parquet:1: column ethnicity: missing column (declared attribute)"],
+         ["subjects.parquet: column ethnicity: missing column (declared attribute)"],
          {"benchmark.toml": m, "subjects.csv": None})
     return out
 

@@ -24,6 +24,7 @@ pub mod process;
 mod process_wire;
 pub mod scores;
 pub mod simulated;
+pub mod stderr_log;
 
 use harness::vendor::Vendor;
 use std::path::{Path, PathBuf};

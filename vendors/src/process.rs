@@ -18,6 +18,7 @@
 //! fails at once.
 
 use crate::VendorError;
+use crate::stderr_log::BoundedLog;
 use crate::config::{self, ConfigText};
 use crate::process_wire::{self as wire, DescribeReply, Malformed};
 use harness::vendor::{FailureCode, Role, Template, TemplateFailure, TemplateFormat, Vendor, VendorDescription};
@@ -73,24 +74,29 @@ fn default_max_restarts() -> u64 {
 }
 
 /// How to start one child process.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 struct Launch {
     program: PathBuf,
     args: Vec<String>,
     working_dir: PathBuf,
     stderr_log: PathBuf,
+    /// Every process's standard error goes here, bounded (crate::stderr_log).
+    log: BoundedLog,
 }
 
 impl Launch {
     fn spawn(&self) -> std::io::Result<Child> {
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.stderr_log)?;
-        Command::new(&self.program)
+        let mut child = Command::new(&self.program)
             .args(&self.args)
             .current_dir(&self.working_dir)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::from(log))
-            .spawn()
+            .stderr(Stdio::piped())
+            .spawn()?;
+        if let Some(stderr) = child.stderr.take() {
+            self.log.follow(stderr);
+        }
+        Ok(child)
     }
 
     fn words(&self) -> String {
@@ -286,7 +292,9 @@ impl ProcessVendor {
             Some(log) => base.join(log),
             None => std::env::temp_dir().join(format!("verity-process-{}.stderr.log", &fingerprint[15..31])),
         };
-        let launch = Launch { program, args: config.args.clone(), working_dir, stderr_log };
+        let log = BoundedLog::create(&stderr_log)
+            .map_err(|e| file.error_at_key(&["stderr_log"], format!("cannot write {}: {e}", stderr_log.display())))?;
+        let launch = Launch { program, args: config.args.clone(), working_dir, stderr_log, log };
         let start_timeout = Duration::from_millis(config.start_timeout_ms);
         let mut first = Running::start(&launch).map_err(|e| file.error_at_key(&["command"], e))?;
         let described = describe(&mut first, start_timeout).map_err(|e| {
@@ -390,12 +398,17 @@ impl ProcessVendor {
 
     /// Count a call, and declare the vendor broken past the failure share.
     fn record(&self, fault: bool) {
+        self.record_many(1, u64::from(fault));
+    }
+
+    /// Count `calls` calls of which `faults` were faults, then judge the failure share.
+    fn record_many(&self, calls: u64, faults: u64) {
         let mut h = lock(&self.health);
-        h.calls += 1;
-        h.faults += u64::from(fault);
+        h.calls += calls;
+        h.faults += faults;
         if h.calls >= self.config.min_calls && h.faults as f64 > self.config.max_failure_share * h.calls as f64 {
             let _ = self.fatal.set(format!(
-                "vendor `{}` failed {} of its first {} calls ({:.1}%), more than max_failure_share = {} \
+                "vendor `{}` failed {} of its {} calls so far ({:.1}%; templates of an interrupted earlier attempt count), more than max_failure_share = {} \
                  (crashes, hangs or malformed replies; see the failure messages and the stderr log {})",
                 self.description.name,
                 h.faults,
@@ -443,6 +456,16 @@ fn malformed(message: Malformed) -> Fault {
     Fault::Restart(format!("malformed reply: {}", message.0))
 }
 
+impl Drop for ProcessVendor {
+    /// Stop every process, then let the log take the last of their standard error.
+    fn drop(&mut self) {
+        for slot in &self.slots {
+            drop(lock(slot).take());
+        }
+        self.launch.log.finish();
+    }
+}
+
 impl Vendor for ProcessVendor {
     fn describe(&self) -> VendorDescription {
         self.description.clone()
@@ -485,6 +508,12 @@ impl Vendor for ProcessVendor {
 
     fn provenance_files(&self) -> Vec<PathBuf> {
         self.files.clone()
+    }
+
+    fn resumed(&self, earlier: &[Option<FailureCode>]) {
+        // Templates made before an interruption count as the calls that made them did.
+        let faults = earlier.iter().filter(|c| c.is_some_and(wire::is_fault)).count() as u64;
+        self.record_many(earlier.len() as u64, faults);
     }
 
     fn fatal(&self) -> Option<String> {

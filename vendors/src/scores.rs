@@ -111,7 +111,7 @@ pub fn load_run(path: &Path, bench: &Benchmark) -> Result<VendorRun, ScoresError
     let mut digests = vec![config::fingerprint("scores", &text)];
     let mut read = |relative: &str, key: &[&str]| -> Result<Table, ScoresError> {
         let full = base.join(relative);
-        let table = Table::read(&full).map_err(|m| file.error_at_key(key, m))?;
+        let table = Table::read(&full, key == ["failures"]).map_err(|m| file.error_at_key(key, m))?;
         digests.push(format!("{relative} {}", table.digest));
         Ok(table)
     };
@@ -192,18 +192,36 @@ struct Table {
 }
 
 impl Table {
-    fn read(path: &Path) -> Result<Table, String> {
+    /// Read a whole file; a file with a header and no rows is refused unless `may_be_empty`
+    /// (a failures file of a vendor that failed no template).
+    fn read(path: &Path, may_be_empty: bool) -> Result<Table, String> {
         use sha2::{Digest, Sha256};
         let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let digest = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
-        let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(bytes.as_slice());
-        let bad = |e: csv::Error| format!("{}: {e}", path.display());
-        let header = reader.headers().map_err(bad)?.iter().map(str::to_string).collect();
+        // Lines as an editor counts them, whatever the line ends (storage::csv).
+        let mut reader = storage::csv::CsvRecords::new(bytes.as_slice());
+        let bad = |e: storage::csv::CsvError| format!("{}:{}: {e}", path.display(), e.line);
+        let mut record = csv::ByteRecord::new();
+        let header: Vec<String> = match reader.next_record(&mut record).map_err(bad)? {
+            Some(_) => record.iter().map(|f| String::from_utf8_lossy(f).trim_start_matches('\u{feff}').to_string()).collect(),
+            None => return Err(format!("{}: empty file: no header row", path.display())),
+        };
         let mut rows = Vec::new();
-        for record in reader.records() {
-            let record = record.map_err(bad)?;
-            let line = record.position().map_or(0, |p| p.line());
-            rows.push((line, record));
+        while let Some(line) = reader.next_record(&mut record).map_err(bad)? {
+            let fields = csv::StringRecord::from_byte_record(record.clone())
+                .map_err(|e| format!("{}:{line}: text is not valid UTF-8 ({e})", path.display()))?;
+            if fields.len() != header.len() {
+                return Err(format!(
+                    "{}:{line}: row has {} fields, the header has {}",
+                    path.display(),
+                    fields.len(),
+                    header.len()
+                ));
+            }
+            rows.push((line, fields));
+        }
+        if rows.is_empty() && !may_be_empty {
+            return Err(format!("{}: no rows (a header only); the file must hold the trials", path.display()));
         }
         Ok(Table { path: path.to_path_buf(), header, rows, digest })
     }
@@ -281,18 +299,25 @@ fn verification(
         planned.insert((a, b), i);
     }
     let mut scores: Vec<Option<Option<f64>>> = vec![None; probe.len()];
+    let mut first_line: Vec<u64> = vec![0; probe.len()];
     let mut extra = Vec::new();
     if let Some(c) = table.columns(&["probe_sample", "reference_sample", "score"], problems) {
         for (line, row) in &table.rows {
             let (a, b, s) = (row.get(c[0]).unwrap_or(""), row.get(c[1]).unwrap_or(""), row.get(c[2]).unwrap_or(""));
             let key = index.get(a).zip(index.get(b)).map(|(x, y)| (*x, *y));
             match key.and_then(|k| planned.get(&k)).copied() {
-                Some(i) if scores[i].is_none() => {
+                Some(i) if first_line[i] != 0 => problems.push(format!(
+                    "{}: probe `{a}` reference `{b}`: trial listed twice (first at line {})",
+                    table.at(*line),
+                    first_line[i]
+                )),
+                Some(i) => {
+                    first_line[i] = *line;
                     if let Some(value) = score(table, *line, s, problems) {
                         scores[i] = Some(value);
                     }
                 }
-                _ => extra.push(format!("{}: probe `{a}` reference `{b}`", table.at(*line))),
+                None => extra.push(format!("{}: probe `{a}` reference `{b}`", table.at(*line))),
             }
         }
     }

@@ -73,7 +73,10 @@ pub(super) fn read(src: &Path, options: &ImportOptions, problems: &mut Problems)
                 continue;
             }
             images += 1;
-            d.sample(&format!("{subject_id}/{name}"), subject, path, &origin, problems);
+            // A link (the file, or the subject folder it is in) must stay inside SRC.
+            if let Some(media) = super::listed_file(src, &path, problems) {
+                d.sample(&format!("{subject_id}/{name}"), subject, media, &origin, problems);
+            }
         }
         if images == 0 {
             problems.push(origin.problem("subject folder holds no images").value(subject_id.as_str()));

@@ -28,6 +28,7 @@ use harness::benchmark::{Benchmark, CaptureColumn, MediaSource, Protocol, Sample
 use harness::population::{Population, Subject};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use storage::confine::{ConfineError, Confined, ConfinedPath};
 
 pub use summary::{GroupCount, Summary};
 
@@ -180,7 +181,7 @@ pub(crate) struct SubjectRecord {
 pub(crate) struct SampleRecord {
     pub id: String,
     pub subject: u32,
-    pub media: PathBuf,
+    pub media: ConfinedPath,
     /// Values in the order of [`Dataset::capture`]; empty when not known.
     pub capture: Vec<String>,
 }
@@ -309,7 +310,7 @@ impl Dataset {
         &mut self,
         id: &str,
         subject: u32,
-        media: PathBuf,
+        media: ConfinedPath,
         origin: &Origin,
         problems: &mut Problems,
     ) -> Option<u32> {
@@ -502,21 +503,56 @@ pub(crate) fn read_text(path: &Path, problems: &mut Problems) -> Option<String> 
     }
 }
 
-/// An image file that must exist; the problem names where it was listed.
+/// An image file that must exist inside `root` (links followed, `storage::confine`);
+/// the problem names where it was listed.
 pub(crate) fn image(
     root: &Path,
     relative: &str,
     origin: &Origin,
     column: &str,
     problems: &mut Problems,
-) -> Option<PathBuf> {
-    let path = root.join(relative);
-    if crate::manifest::is_relative_inside(relative) && path.is_file() {
-        return Some(path);
+) -> Option<ConfinedPath> {
+    let found = crate::manifest::is_relative_inside(relative)
+        .then(|| Confined::new(root).ok())
+        .flatten()
+        .map(|c| c.resolve(Path::new(relative)));
+    match found {
+        Some(Ok(path)) if path.path().is_file() => Some(path),
+        Some(Err(ConfineError::Outside { target, .. })) => {
+            let msg = format!("image file is a link to {}, outside {}", target.display(), root.display());
+            problems.push(origin.problem(msg).column(column).value(relative));
+            None
+        }
+        _ => {
+            let msg = format!("image file not found under {}", root.display());
+            problems.push(origin.problem(msg).column(column).value(relative));
+            None
+        }
     }
-    let msg = format!("image file not found under {}", root.display());
-    problems.push(origin.problem(msg).column(column).value(relative));
-    None
+}
+
+/// A file found by listing a folder of the source: it must resolve inside `root`
+/// (a link out of the source is a problem naming the link and its target).
+pub(crate) fn listed_file(root: &Path, path: &Path, problems: &mut Problems) -> Option<ConfinedPath> {
+    let confined = match Confined::new(root) {
+        Ok(c) => c,
+        Err(e) => {
+            problems.push(Problem::new(root.display().to_string(), format!("cannot read the folder: {e}")));
+            return None;
+        }
+    };
+    match confined.check(path) {
+        Ok(p) => Some(p),
+        Err(ConfineError::Outside { target, .. }) => {
+            let msg = format!("is a link to {}, outside the import source {}", target.display(), root.display());
+            problems.push(Problem::new(path.display().to_string(), msg));
+            None
+        }
+        Err(e) => {
+            problems.push(Problem::new(path.display().to_string(), format!("cannot read: {e}")));
+            None
+        }
+    }
 }
 
 /// A table (CSV or Parquet) of the source, named in problems by its path.

@@ -60,7 +60,7 @@ pub(super) fn read(src: &Path, options: &ImportOptions, problems: &mut Problems)
     }];
     d.capture = landmark_columns();
     for race in subsets.iter().filter(|s| RACES.contains(&s.as_str())) {
-        subset(&mut d, &txts.join(race), race, &images.join(race), problems);
+        subset(&mut d, src, &txts.join(race), race, &images.join(race), problems);
     }
     Some(d)
 }
@@ -120,7 +120,14 @@ fn landmarks(path: &Path, problems: &mut Problems) -> HashMap<String, Vec<String
     out
 }
 
-fn subset(d: &mut Dataset, dir: &Path, race: &str, images: &Path, problems: &mut Problems) {
+fn subset(d: &mut Dataset, src: &Path, dir: &Path, race: &str, images: &Path, problems: &mut Problems) {
+    // The lists are read only where they resolve inside the source (links followed).
+    for name in [format!("{race}_images.txt"), format!("{race}_lmk.txt"), format!("{race}_pairs.txt")] {
+        let path = dir.join(name);
+        if std::fs::symlink_metadata(&path).is_ok() && super::listed_file(src, &path, problems).is_none() {
+            return;
+        }
+    }
     let listed = listing(&dir.join(format!("{race}_images.txt")), problems);
     let marks = landmarks(&dir.join(format!("{race}_lmk.txt")), problems);
     let pairs_path = dir.join(format!("{race}_pairs.txt"));

@@ -52,7 +52,13 @@ fn image_files(dir: &Path, problems: &mut Problems) -> Vec<String> {
                 continue;
             }
             let path = rel.join(&name);
-            if entry.path().is_dir() {
+            // A linked folder is not followed (a link can make the walk endless); linked
+            // files are checked to stay inside the source when they are read.
+            let linked_dir = entry.file_type().is_ok_and(|t| t.is_symlink()) && entry.path().is_dir();
+            if linked_dir {
+                let msg = "a link to a folder; UTKFace images are files, and linked folders are not followed";
+                problems.push(Problem::new(entry.path().display().to_string(), msg));
+            } else if entry.path().is_dir() {
                 stack.push(path);
             } else if let Some(ext) = Path::new(&name).extension()
                 && EXTENSIONS.contains(&ext.to_string_lossy().to_ascii_lowercase().as_str())
@@ -120,7 +126,8 @@ pub(super) fn read(src: &Path, _options: &ImportOptions, problems: &mut Problems
         let subject = d.subject(&relative, Origin::file(&file));
         d.subjects[subject as usize].codes =
             vec![fields[2].to_string(), fields[1].to_string(), age_band(age).to_string()];
-        if let Some(sample) = d.sample(&relative, subject, path, &Origin::file(&file), problems) {
+        let Some(media) = super::listed_file(src, &path, problems) else { continue };
+        if let Some(sample) = d.sample(&relative, subject, media, &Origin::file(&file), problems) {
             d.set_capture(sample, "age", fields[0]);
         }
     }

@@ -167,10 +167,12 @@ fn measure(media: &MediaSource) -> Measure {
         MediaSource::Embedding(_) => return Measure::Embedding,
         MediaSource::Inline(bytes) if SyntheticFace::decode(bytes).is_ok() => return Measure::Synthetic,
         MediaSource::Inline(bytes) => image::load_from_memory(bytes).map_err(|e| e.to_string()),
-        MediaSource::File(path) => image::ImageReader::open(path)
-            .map_err(|e| e.to_string())
-            .and_then(|r| r.with_guessed_format().map_err(|e| e.to_string()))
-            .and_then(|r| r.decode().map_err(|e| e.to_string())),
+        MediaSource::File(path) => path.read().map_err(|e| e.to_string()).and_then(|bytes| {
+            image::ImageReader::new(std::io::Cursor::new(bytes))
+                .with_guessed_format()
+                .map_err(|e| e.to_string())
+                .and_then(|r| r.decode().map_err(|e| e.to_string()))
+        }),
     };
     match decoded {
         Ok(img) => {
@@ -212,8 +214,8 @@ fn laplacian_variance(p: &[u8], w: usize, h: usize) -> Option<f64> {
 fn display_path(media: &MediaSource, dir: &Path, sample_id: &str) -> String {
     match media {
         MediaSource::File(path) => {
-            let base = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
-            path.strip_prefix(&base).unwrap_or(path).display().to_string()
+            let base = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+            path.path().strip_prefix(&base).unwrap_or(path.path()).display().to_string()
         }
         _ => format!("inline:{sample_id}"),
     }

@@ -180,7 +180,7 @@ fn write_run(dir: &Path, vendors: &[Vendor], bench_hash: &str) -> Vec<(Verificat
         .zip(&protocols)
         .map(|(v, p)| RawVendorOutputs { vendor: v.name, subject_ids: &subjects, protocols: p, failures: &[] })
         .collect();
-    crate::write_all(dir, &results, &raw).unwrap();
+    crate::write_all(dir, &results, &raw, &[]).unwrap();
     trials
 }
 
@@ -243,7 +243,7 @@ fn two_vendors_of_one_run_are_compared() {
     let mut names: Vec<String> =
         std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     names.sort();
-    assert_eq!(names, ["compare.csv", "compare.html", "compare.md", "compare_paired.csv"]);
+    assert_eq!(names, [storage::outputs::MANIFEST, "compare.csv", "compare.html", "compare.md", "compare_paired.csv"]);
     let csv = std::fs::read_to_string(out.join("compare_paired.csv")).unwrap();
     let line = format!(
         "verification,,,declared,vendor-a,vendor-b,0.5,0.55,fnmr,all,all,{},{},{only_a},{only_b},",

@@ -19,15 +19,17 @@ pub mod layout {
 }
 
 /// Write `DIR/scorecard.html`, `scorecard.md` and `scorecard.csv`, all or nothing
-/// (staged, then moved into `dir`); other files in `dir` are left alone.
-pub fn write_scorecard(dir: &Path, card: &Scorecard) -> Result<(), ReportError> {
+/// (staged, then moved into `dir`); other files in `dir` are left alone. `sources` are
+/// the SHA-256 of the results scored ([`crate::json::digest`]), recorded in the folder's
+/// outputs manifest.
+pub fn write_scorecard(dir: &Path, card: &Scorecard, sources: Vec<String>) -> Result<(), ReportError> {
     let doc = to_document(card);
     let csv = csv_table(card)?;
     let staged = StagedDir::create(dir)?;
     csv.write_csv(&staged.path(Path::new(layout::CSV))?)?;
     crate::atomic::write_bytes(&staged.path(Path::new(layout::MARKDOWN))?, doc.to_markdown().as_bytes())?;
     crate::atomic::write_bytes(&staged.path(Path::new(layout::HTML))?, doc.to_html().as_bytes())?;
-    staged.commit(&[layout::HTML])
+    Ok(staged.commit(&[layout::HTML], &storage::outputs::Owner::new("scorecard", sources))?)
 }
 
 /// Points for people: one decimal.

@@ -21,7 +21,7 @@
 //! mix entries of two complete runs, never a partial file, and `results.json` renamed
 //! last marks a finished output.
 
-use crate::ReportError;
+use crate::IoError;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -34,8 +34,8 @@ fn unique_suffix() -> String {
     format!("{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
 }
 
-fn io_error(path: &Path, source: io::Error) -> ReportError {
-    ReportError::Io { path: path.to_path_buf(), source }
+fn io_error(path: &Path, source: io::Error) -> IoError {
+    IoError::new(path, source)
 }
 
 /// The folder a path lives in (`.` for a bare file name).
@@ -48,7 +48,7 @@ fn parent_of(path: &Path) -> PathBuf {
 
 /// fsync a folder so that a rename into it is durable. Not every platform can open a
 /// folder for syncing; there the rename is still atomic, only not yet durable.
-fn sync_dir(dir: &Path) -> Result<(), ReportError> {
+fn sync_dir(dir: &Path) -> Result<(), IoError> {
     #[cfg(unix)]
     {
         File::open(dir).and_then(|d| d.sync_all()).map_err(|e| io_error(dir, e))?;
@@ -68,10 +68,10 @@ pub struct AtomicFile {
 
 impl AtomicFile {
     /// Open a temporary file in `target`'s folder (which must exist).
-    pub fn create(target: &Path) -> Result<Self, ReportError> {
+    pub fn create(target: &Path) -> Result<Self, IoError> {
         let name = target
             .file_name()
-            .ok_or_else(|| ReportError::BadName(target.display().to_string()))?
+            .ok_or_else(|| io_error(target, io::Error::new(io::ErrorKind::InvalidInput, "not a file name")))?
             .to_string_lossy()
             .into_owned();
         let temp = parent_of(target).join(format!(".{name}.tmp-{}", unique_suffix()));
@@ -90,7 +90,7 @@ impl AtomicFile {
     }
 
     /// Flush, fsync, rename over the target, fsync the folder.
-    pub fn commit(mut self) -> Result<(), ReportError> {
+    pub fn commit(mut self) -> Result<(), IoError> {
         let writer = self.writer.take().expect("AtomicFile committed twice");
         let file = writer.into_inner().map_err(|e| io_error(&self.temp, e.into_error()))?;
         file.sync_all().map_err(|e| io_error(&self.temp, e))?;
@@ -112,17 +112,18 @@ impl Drop for AtomicFile {
 }
 
 /// Write `path` atomically with whatever `write` puts into the writer.
-pub fn write_file<F>(path: &Path, write: F) -> Result<(), ReportError>
+pub fn write_file<F, E>(path: &Path, write: F) -> Result<(), E>
 where
-    F: FnOnce(&mut BufWriter<File>) -> Result<(), ReportError>,
+    F: FnOnce(&mut BufWriter<File>) -> Result<(), E>,
+    E: From<IoError>,
 {
     let mut file = AtomicFile::create(path)?;
     write(file.writer())?;
-    file.commit()
+    Ok(file.commit()?)
 }
 
 /// Write `bytes` to `path` atomically.
-pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(), IoError> {
     write_file(path, |w| w.write_all(bytes).map_err(|e| io_error(path, e)))
 }
 
@@ -136,7 +137,7 @@ pub struct StagedDir {
 
 impl StagedDir {
     /// Create `out` (and its parents) if needed, and an empty staging folder inside it.
-    pub fn create(out: &Path) -> Result<Self, ReportError> {
+    pub fn create(out: &Path) -> Result<Self, IoError> {
         fs::create_dir_all(out).map_err(|e| io_error(out, e))?;
         let staging = out.join(format!(".verity-staging-{}", unique_suffix()));
         fs::create_dir(&staging).map_err(|e| io_error(&staging, e))?;
@@ -145,7 +146,7 @@ impl StagedDir {
 
     /// Where a file at `relative` inside the output is written before the commit.
     /// Parent folders are created.
-    pub fn path(&self, relative: &Path) -> Result<PathBuf, ReportError> {
+    pub fn path(&self, relative: &Path) -> Result<PathBuf, IoError> {
         let path = self.staging.join(relative);
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent).map_err(|e| io_error(parent, e))?;
@@ -155,7 +156,7 @@ impl StagedDir {
 
     /// Create an (empty) folder at `relative` inside the output, replacing the old one at
     /// the commit even when nothing is written into it.
-    pub fn dir(&self, relative: &Path) -> Result<PathBuf, ReportError> {
+    pub fn dir(&self, relative: &Path) -> Result<PathBuf, IoError> {
         let path = self.staging.join(relative);
         fs::create_dir_all(&path).map_err(|e| io_error(&path, e))?;
         Ok(path)
@@ -163,14 +164,31 @@ impl StagedDir {
 
     /// Move the staged entries into the output folder. Entries named in `last` are moved
     /// after all others, in that order (so `results.json` can mark a complete output).
-    pub fn commit(mut self, last: &[&str]) -> Result<(), ReportError> {
+    ///
+    /// `owner` says who wrote them and from which results ([`crate::outputs`]): entries
+    /// this writer wrote into the folder before and does not write now, and every entry of
+    /// any writer made from results that `owner.obsoletes` names, are removed in the same
+    /// commit, so that the folder never holds outputs of two different runs. Files verity
+    /// did not write (a template cache, a user's notes) are never touched.
+    pub fn commit(mut self, last: &[&str], owner: &Owner) -> Result<(), IoError> {
         let mut names: Vec<String> = fs::read_dir(&self.staging)
             .map_err(|e| io_error(&self.staging, e))?
             .map(|entry| entry.map(|e| e.file_name().to_string_lossy().into_owned()))
             .collect::<Result<_, _>>()
             .map_err(|e| io_error(&self.staging, e))?;
+        names.retain(|n| n != REPLACED);
         names.sort_by_key(|n| (last.iter().position(|l| *l == n.as_str()), n.clone()));
-        let old = self.staging.join(".replaced");
+        let old = self.staging.join(REPLACED);
+        let mut manifest = crate::outputs::Manifest::read(&self.out);
+        // Stale entries go aside first: a crash after this leaves a folder with fewer
+        // outputs, never one whose outputs disagree.
+        for stale in manifest.stale_entries(owner, &names) {
+            let from = self.out.join(&stale);
+            if fs::symlink_metadata(&from).is_ok() {
+                fs::create_dir_all(&old).map_err(|e| io_error(&old, e))?;
+                fs::rename(&from, old.join(&stale)).map_err(|e| io_error(&from, e))?;
+            }
+        }
         for name in &names {
             let from = self.staging.join(name);
             let to = self.out.join(name);
@@ -178,21 +196,29 @@ impl StagedDir {
                 // A folder cannot be renamed over a non-empty one: move the old one
                 // aside into the staging folder, which is removed below.
                 fs::create_dir_all(&old).map_err(|e| io_error(&old, e))?;
-                fs::rename(&to, old.join(name)).map_err(|e| io_error(&to, e))?;
+                let aside = old.join(format!("{name}.{}", unique_suffix()));
+                fs::rename(&to, &aside).map_err(|e| io_error(&to, e))?;
                 if let Err(e) = fs::rename(&from, &to) {
                     // Put the old folder back rather than lose it with the staging folder.
-                    let _ = fs::rename(old.join(name), &to);
+                    let _ = fs::rename(&aside, &to);
                     return Err(io_error(&to, e));
                 }
                 continue;
             }
             fs::rename(&from, &to).map_err(|e| io_error(&to, e))?;
         }
+        manifest.record(owner, names);
+        manifest.write(&self.out)?;
         sync_dir(&self.out)?;
         self.committed = true;
         fs::remove_dir_all(&self.staging).map_err(|e| io_error(&self.staging, e))
     }
 }
+
+/// Where, inside the staging folder, replaced entries wait to be removed with it.
+const REPLACED: &str = ".replaced";
+
+pub use crate::outputs::Owner;
 
 impl Drop for StagedDir {
     fn drop(&mut self) {
@@ -230,7 +256,7 @@ mod tests {
         write_bytes(&path, b"old").unwrap();
         let err = write_file(&path, |w| {
             w.write_all(b"half").unwrap();
-            Err(ReportError::BadName("boom".into()))
+            Err(IoError::new("boom", io::Error::other("boom")))
         });
         assert!(err.is_err());
         assert_eq!(fs::read(&path).unwrap(), b"old");
@@ -249,12 +275,36 @@ mod tests {
         let staged = StagedDir::create(&out).unwrap();
         write_bytes(&staged.path(Path::new("results.json")).unwrap(), b"new").unwrap();
         write_bytes(&staged.path(Path::new("raw/v/failures.parquet")).unwrap(), b"f").unwrap();
-        staged.commit(&["results.json"]).unwrap();
+        staged.commit(&["results.json"], &Owner::new("test", Vec::new())).unwrap();
 
-        assert_eq!(entries(&out), vec!["cache.bin", "raw", "results.json"]);
+        assert_eq!(entries(&out), vec![crate::outputs::MANIFEST, "cache.bin", "raw", "results.json"]);
         assert_eq!(fs::read(out.join("results.json")).unwrap(), b"new");
         assert_eq!(fs::read(out.join("cache.bin")).unwrap(), b"keep");
         assert_eq!(entries(&out.join("raw")), vec!["v"]);
+    }
+
+    #[test]
+    fn a_commit_from_new_results_removes_what_the_old_ones_made() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let commit = |files: &[&str], owner: Owner| {
+            let staged = StagedDir::create(&out).unwrap();
+            for f in files {
+                write_bytes(&staged.path(Path::new(f)).unwrap(), f.as_bytes()).unwrap();
+            }
+            staged.commit(&[], &owner).unwrap();
+        };
+        let sources = |s: &str| vec![s.to_string()];
+        commit(&["results.json", "timing.json"], Owner::new("results", sources("r1")));
+        commit(&["report.html", "figures/a.svg"], Owner::new("report", sources("r1")));
+        fs::write(out.join("notes.txt"), b"mine").unwrap();
+        // The same results again: the report stays.
+        commit(&["results.json", "timing.json"], Owner::new("results", sources("r1")));
+        assert!(out.join("report.html").is_file());
+        // Other results, without timing.json: the report, its figures and the old
+        // timing.json go; the user's file stays.
+        commit(&["results.json"], Owner::new("results", sources("r2")).obsoleting(sources("r1")));
+        assert_eq!(entries(&out), vec![crate::outputs::MANIFEST, "notes.txt", "results.json"]);
     }
 
     #[test]
