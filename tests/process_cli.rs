@@ -3,8 +3,7 @@
 
 mod common;
 
-use harness::benchmark::{Benchmark, Protocol};
-use harness::runner::{ProtocolTrials, VendorRun};
+use harness::benchmark::Benchmark;
 use harness::vendor::{FailureCode, Role};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -190,67 +189,6 @@ fn a_process_config_naming_no_program_is_bad_input() {
     assert!(!out.exists());
 }
 
-/// Write a run's trials in the scores format, keyed by the published sample ids.
-fn write_scores(dir: &Path, bench: &Benchmark, run: &VendorRun) -> PathBuf {
-    let ids = &bench.samples.ids;
-    let mut config = format!(
-        "kind = \"scores\"\nname = \"{}\"\nversion = \"{}\"\nscore_min = {:?}\nscore_max = {:?}\nfailures = \"failures.csv\"\n",
-        run.description.name, run.description.version, run.description.score_min, run.description.score_max
-    );
-    for t in &run.description.thresholds {
-        config.push_str(&format!("[[thresholds]]\nlabel = \"{}\"\nvalue = {:?}\n", t.label, t.value));
-    }
-    config.push_str("[protocols]\n");
-    for (protocol, trials) in bench.protocols.iter().zip(&run.protocols) {
-        let file = format!("{}.csv", protocol.name());
-        let mut body = String::new();
-        match (protocol, trials) {
-            (Protocol::Verification(p), ProtocolTrials::Verification(t)) => {
-                body.push_str("probe_sample,reference_sample,score\n");
-                for i in 0..t.len() {
-                    let score = if t.failed[i] { String::new() } else { format!("{:?}", t.score[i]) };
-                    body.push_str(&format!("{},{},{score}\n", ids[p.probe[i] as usize], ids[p.reference[i] as usize]));
-                }
-            }
-            (Protocol::Identification(p) | Protocol::Watchlist(p), ProtocolTrials::Search(sizes)) => {
-                body.push_str("gallery_size,search_sample,rank,candidate_sample,score\n");
-                let searches: Vec<u32> = p.mated.iter().chain(&p.non_mated).copied().collect();
-                let gallery_sample = |subject: u32| {
-                    p.gallery.iter().find(|&&s| bench.samples.subject[s as usize] == subject).copied().unwrap()
-                };
-                for t in sizes {
-                    for i in 0..t.len() {
-                        let search = &ids[searches[t.search[i] as usize] as usize];
-                        if t.failed[i] {
-                            body.push_str(&format!("{},{search},,,\n", t.gallery_size));
-                        }
-                        let (subjects, scores) = t.candidates_of(i);
-                        for (rank, (s, v)) in subjects.iter().zip(scores).enumerate() {
-                            let candidate = &ids[gallery_sample(*s) as usize];
-                            body.push_str(&format!("{},{search},{},{candidate},{v:?}\n", t.gallery_size, rank + 1));
-                        }
-                    }
-                }
-            }
-            _ => unreachable!("trials follow their protocol"),
-        }
-        write(dir, &file, &body);
-        config.push_str(&format!("{} = \"{file}\"\n", protocol.name()));
-    }
-    let mut failures = String::from("sample_id,role,code,message\n");
-    for f in &run.failures {
-        failures.push_str(&format!(
-            "{},{},{},\"{}\"\n",
-            ids[f.sample as usize],
-            f.role.name(),
-            f.failure.code.name(),
-            f.failure.message.replace('"', "\"\"")
-        ));
-    }
-    write(dir, "failures.csv", &failures);
-    write(dir, "scores.toml", &config)
-}
-
 #[test]
 fn a_scores_file_reproduces_the_rates_of_a_run_and_a_wrong_one_names_the_trials() {
     let dir = tempfile::tempdir().unwrap();
@@ -266,7 +204,7 @@ fn a_scores_file_reproduces_the_rates_of_a_run_and_a_wrong_one_names_the_trials(
     assert!(!run.failures.is_empty(), "the small vendor plants failures to enrol");
     let scores_dir = dir.path().join("scores");
     std::fs::create_dir(&scores_dir).unwrap();
-    let scores = write_scores(&scores_dir, &bench, &run);
+    let scores = common::write_scores(&scores_dir, &bench, &run);
     let again = dir.path().join("again");
     let o = verity(&run_args(&bench_dir, &scores, &again));
     assert!(o.status.success(), "{}", text(&o));

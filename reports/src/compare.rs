@@ -48,10 +48,8 @@ pub mod layout {
 pub enum CompareError {
     #[error("{}: no results.json here (give the output folder of `verity run`, which holds results.json)", .0.display())]
     MissingResults(PathBuf),
-    #[error("{}: {source}", path.display())]
-    ReadResults { path: PathBuf, source: std::io::Error },
-    #[error("{}: not a verity results file: {source}", path.display())]
-    BadResults { path: PathBuf, source: serde_json::Error },
+    #[error(transparent)]
+    Results(#[from] crate::json::ReadError),
     #[error("run `{0}` is given twice")]
     DuplicateRun(String),
     #[error("a comparison needs at least two vendors; the runs given hold {0}")]
@@ -103,8 +101,7 @@ pub fn load_run(dir: &Path) -> Result<ComparedRun, CompareError> {
     if !path.is_file() {
         return Err(CompareError::MissingResults(path));
     }
-    let bytes = std::fs::read(&path).map_err(|source| CompareError::ReadResults { path: path.clone(), source })?;
-    let results = serde_json::from_slice(&bytes).map_err(|source| CompareError::BadResults { path, source })?;
+    let results = crate::json::read_results(&path)?;
     Ok(ComparedRun { dir: dir.to_path_buf(), name: dir.display().to_string(), results })
 }
 

@@ -14,9 +14,9 @@
 //! `serde_json` would otherwise write them as `null` without a word.
 
 use crate::{ReportError, atomic, finite};
-use harness::results::Results;
+use harness::results::{RESULTS_SCHEMA_VERSION, Results};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The text of `results.json` (pretty, two-space indent, ending in a newline).
 pub fn to_json_string(results: &Results) -> Result<String, ReportError> {
@@ -37,6 +37,48 @@ pub fn digest(results: &Results) -> Result<String, ReportError> {
 pub(crate) fn digest_of_text(text: &str) -> String {
     use sha2::{Digest, Sha256};
     Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Why a `results.json` could not be read back.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("{}: file not found (a run folder written by `verity run`, `analyse` or `demo` holds results.json)", .0.display())]
+    Missing(PathBuf),
+    #[error("{}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    /// Not JSON, or not the results model: a rate whose value disagrees with its counts,
+    /// a missing field, a value of the wrong type.
+    #[error("{}:{line}:{column}: {message}", path.display())]
+    Invalid { path: PathBuf, line: usize, column: usize, message: String },
+    #[error("{}: results schema {found} cannot be read by this verity (schema {RESULTS_SCHEMA_VERSION})", path.display())]
+    Schema { path: PathBuf, found: String },
+}
+
+/// Read a run's `results.json`: `run` is the run folder or the file itself. The one
+/// reader every command uses: typed, schema-checked (same major version), and every
+/// rate checked against its counts as it is read.
+pub fn read_results(run: &Path) -> Result<Results, ReadError> {
+    let path = if run.is_dir() { run.join(crate::layout::RESULTS) } else { run.to_path_buf() };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(ReadError::Missing(path)),
+        Err(source) => return Err(ReadError::Io { path, source }),
+    };
+    parse_results(&text, &path)
+}
+
+/// Parse `results.json` text; `path` names it in errors.
+pub fn parse_results(text: &str, path: &Path) -> Result<Results, ReadError> {
+    let results: Results = serde_json::from_str(text).map_err(|e| ReadError::Invalid {
+        path: path.to_path_buf(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })?;
+    if results.schema_version.split('.').next() != RESULTS_SCHEMA_VERSION.split('.').next() {
+        return Err(ReadError::Schema { path: path.to_path_buf(), found: results.schema_version });
+    }
+    Ok(results)
 }
 
 /// Write `results.json` atomically.

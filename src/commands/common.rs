@@ -439,26 +439,11 @@ pub fn stage<T>(name: &str, work: impl FnOnce() -> T) -> T {
     out
 }
 
-/// Read a run's `results.json`: RUN may be the run folder or the file itself. A missing
-/// or malformed file is bad input naming the path (and the line and column of a JSON error).
+/// Read a run's `results.json` (RUN may be the run folder or the file itself) through
+/// the one typed, schema-checked reader (`reports::json::read_results`); a missing or
+/// malformed file is bad input naming the path, line and column.
 pub fn read_results(run: &Path) -> Result<Results, CliError> {
-    let path = if run.is_dir() { run.join(reports::layout::RESULTS) } else { run.to_path_buf() };
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        CliError::BadInput(format!(
-            "{}: {e} (a run folder written by `verity run`, `analyse` or `demo` holds results.json)",
-            path.display()
-        ))
-    })?;
-    let results: Results = serde_json::from_str(&text)
-        .map_err(|e| CliError::BadInput(format!("{}:{}:{}: {e}", path.display(), e.line(), e.column())))?;
-    if results.schema_version.split('.').next() != RESULTS_SCHEMA_VERSION.split('.').next() {
-        return Err(CliError::BadInput(format!(
-            "{}: results schema {} cannot be read by this verity (schema {RESULTS_SCHEMA_VERSION})",
-            path.display(),
-            results.schema_version
-        )));
-    }
-    Ok(results)
+    reports::json::read_results(run).map_err(|e| CliError::BadInput(e.to_string()))
 }
 
 #[cfg(test)]

@@ -63,3 +63,170 @@ pub fn marked_benchmark(dir: &Path, samples: usize, faulty: &[usize]) -> PathBuf
     dir.to_path_buf()
 }
 
+
+/// Run the `verity` binary with `args`.
+pub fn verity(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_verity")).args(args).output().expect("verity runs")
+}
+
+/// Run the `verity` binary with `args` in the folder `cwd`.
+pub fn verity_in(cwd: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_verity"))
+        .current_dir(cwd)
+        .args(args)
+        .output()
+        .expect("verity runs")
+}
+
+/// Standard output and standard error of a run, together.
+pub fn text(o: &std::process::Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A file under `tests/fixtures`.
+pub fn fixture(name: &str) -> PathBuf {
+    root().join("tests/fixtures").join(name)
+}
+
+/// A path as the `&str` an argument list takes.
+pub fn s(p: &Path) -> &str {
+    p.to_str().expect("test paths are UTF-8")
+}
+
+/// Write `body` to `dir/name` (parents created); the path written.
+pub fn write(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let path = dir.join(name);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(&path, body).unwrap();
+    path
+}
+
+/// The small simulated benchmark (tests/fixtures/small/population.toml) at `dir/bench`.
+pub fn simulate_small(dir: &Path) -> PathBuf {
+    let bench = dir.join("bench");
+    let spec = fixture("small/population.toml");
+    let o = verity(&["simulate", "--spec", s(&spec), "--out", s(&bench)]);
+    assert!(o.status.success(), "{}", text(&o));
+    bench
+}
+
+/// Every file and folder under `dir` with the bytes of each file: what a failed command
+/// must leave unchanged.
+pub fn tree(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    if !dir.exists() {
+        return out;
+    }
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            if meta.is_dir() {
+                out.insert(path.clone(), Vec::new());
+                stack.push(path);
+            } else if meta.is_symlink() {
+                out.insert(path.clone(), std::fs::read_link(&path).unwrap().to_string_lossy().as_bytes().to_vec());
+            } else {
+                out.insert(path.clone(), std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// A benchmark of synthetic faces held in media files (`media/sNN.face`, the example
+/// process vendor's text format), two samples per subject, no protocol.
+pub fn media_benchmark(dir: &Path, subjects: usize) -> PathBuf {
+    let mut subject_rows = String::from("subject_id,group\n");
+    let mut sample_rows = String::from("sample_id,subject_id,media\n");
+    for i in 0..subjects {
+        subject_rows.push_str(&format!("p{i},{}\n", if i % 2 == 0 { "a" } else { "b" }));
+        for k in 0..2 {
+            let name = format!("media/s{i}-{k}.face");
+            write(dir, &name, &format!("face/v1 identity={:016x} capture={:016x}\n", i + 1, 100 * i + k + 1));
+            sample_rows.push_str(&format!("s{i}-{k},p{i},{name}\n"));
+        }
+    }
+    write(
+        dir,
+        "benchmark.toml",
+        "[benchmark]\nname = \"media\"\nversion = \"1\"\nlicence = \"CC0-1.0\"\ndescription = \"Faces in files.\"\n\n\
+         [tables]\nsubjects = \"subjects.csv\"\nsamples = \"samples.csv\"\n\n[attributes.group]\nprovenance = \"synthetic\"\n",
+    );
+    write(dir, "subjects.csv", &subject_rows);
+    write(dir, "samples.csv", &sample_rows);
+    dir.to_path_buf()
+}
+
+/// Write a run's trials in the scores format, keyed by the published sample ids.
+pub fn write_scores(dir: &Path, bench: &harness::benchmark::Benchmark, run: &harness::runner::VendorRun) -> PathBuf {
+    let ids = &bench.samples.ids;
+    let mut config = format!(
+        "kind = \"scores\"\nname = \"{}\"\nversion = \"{}\"\nscore_min = {:?}\nscore_max = {:?}\nfailures = \"failures.csv\"\n",
+        run.description.name, run.description.version, run.description.score_min, run.description.score_max
+    );
+    for t in &run.description.thresholds {
+        config.push_str(&format!("[[thresholds]]\nlabel = \"{}\"\nvalue = {:?}\n", t.label, t.value));
+    }
+    config.push_str("[protocols]\n");
+    for (protocol, trials) in bench.protocols.iter().zip(&run.protocols) {
+        let file = format!("{}.csv", protocol.name());
+        let mut body = String::new();
+        match (protocol, trials) {
+            (harness::benchmark::Protocol::Verification(p), harness::runner::ProtocolTrials::Verification(t)) => {
+                body.push_str("probe_sample,reference_sample,score\n");
+                for i in 0..t.len() {
+                    let score = if t.failed[i] { String::new() } else { format!("{:?}", t.score[i]) };
+                    body.push_str(&format!("{},{},{score}\n", ids[p.probe[i] as usize], ids[p.reference[i] as usize]));
+                }
+            }
+            (
+                harness::benchmark::Protocol::Identification(p) | harness::benchmark::Protocol::Watchlist(p),
+                harness::runner::ProtocolTrials::Search(sizes),
+            ) => {
+                body.push_str("gallery_size,search_sample,rank,candidate_sample,score\n");
+                let searches: Vec<u32> = p.mated.iter().chain(&p.non_mated).copied().collect();
+                let gallery_sample = |subject: u32| {
+                    p.gallery.iter().find(|&&s| bench.samples.subject[s as usize] == subject).copied().unwrap()
+                };
+                for t in sizes {
+                    for i in 0..t.len() {
+                        let search = &ids[searches[t.search[i] as usize] as usize];
+                        if t.failed[i] {
+                            body.push_str(&format!("{},{search},,,\n", t.gallery_size));
+                        }
+                        let (subjects, scores) = t.candidates_of(i);
+                        for (rank, (s, v)) in subjects.iter().zip(scores).enumerate() {
+                            let candidate = &ids[gallery_sample(*s) as usize];
+                            body.push_str(&format!("{},{search},{},{candidate},{v:?}\n", t.gallery_size, rank + 1));
+                        }
+                    }
+                }
+            }
+            _ => unreachable!("trials follow their protocol"),
+        }
+        write(dir, &file, &body);
+        config.push_str(&format!("{} = \"{file}\"\n", protocol.name()));
+    }
+    let mut failures = String::from("sample_id,role,code,message\n");
+    for f in &run.failures {
+        failures.push_str(&format!(
+            "{},{},{},\"{}\"\n",
+            ids[f.sample as usize],
+            f.role.name(),
+            f.failure.code.name(),
+            f.failure.message.replace('"', "\"\"")
+        ));
+    }
+    write(dir, "failures.csv", &failures);
+    write(dir, "scores.toml", &config)
+}
+

@@ -21,7 +21,7 @@ pub mod config;
 pub mod embedded;
 pub mod onnx;
 pub mod process;
-mod process_wire;
+pub mod process_wire;
 pub mod scores;
 pub mod simulated;
 pub mod stderr_log;
