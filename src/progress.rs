@@ -1,7 +1,7 @@
 //! Progress bars for stages that take over a second (indicatif draws nothing when
 //! stderr is not a terminal, so logs and CI stay clean).
 
-use harness::progress::{Progress, Stage};
+use harness::run::progress::{Progress, Stage};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::time::Duration;
 

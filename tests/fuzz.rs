@@ -314,7 +314,7 @@ fn fuzz_a_vendor_s_precomputed_scores() {
     let bench = datasets::load(&fixture("tiny")).unwrap();
     let vendor = vendors::vendor_from_toml("kind = \"embedded\"\nname = \"e\"\nversion = \"1\"\n", Path::new("e.toml"))
         .unwrap();
-    let run = harness::runner::run_vendor(&bench, vendor.as_ref(), &harness::progress::Silent);
+    let run = harness::run::runner::run_vendor(&bench, vendor.as_ref(), &harness::run::progress::Silent);
     let config = common::write_scores(dir.path(), &bench, &run);
     let seeds = folder_seeds(dir.path());
     fuzz("scores-adapter", &seeds, 3000, |name, input| {

@@ -260,9 +260,11 @@ fn the_same_run_in_another_folder_gives_the_same_bytes() {
     };
     copy(&first, &second);
     assert!(bench.exists());
-    let args = ["run", "bench", "--vendor", "vendor.toml", "--out", "out", "--bootstrap-replicates", "20"];
+    // Absolute paths, as a shell's completion gives them: the results must not carry them.
     for cwd in [&first, &second] {
-        let o = verity_in(cwd, &args);
+        let (b, v, o) = (cwd.join("bench"), cwd.join("vendor.toml"), cwd.join("out"));
+        let args = ["run", s(&b), "--vendor", s(&v), "--out", s(&o), "--bootstrap-replicates", "20"];
+        let o = verity_in(dir.path(), &args);
         assert!(o.status.success(), "{}", text(&o));
     }
     let a = std::fs::read(first.join("out/results.json")).unwrap();

@@ -4,12 +4,12 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use harness::planning::{SampleSizeRequest, trials_per_group};
+use harness::analysis::planning::{SampleSizeRequest, trials_per_group};
 use harness::stats::{Alternative, minimum_detectable_ratio};
-use harness::analysis::{AnalysisConfig, Metric, ProtocolAnalysis, RateRow};
-use harness::benchmark::ProtocolKind;
-use harness::rate::Rate;
-use harness::results::{BenchmarkInfo, Provenance, RESULTS_SCHEMA_VERSION, Results, VendorResults};
+use harness::model::analysis::{AnalysisConfig, Metric, ProtocolAnalysis, RateRow};
+use harness::model::benchmark::ProtocolKind;
+use harness::model::rate::Rate;
+use harness::model::results::{BenchmarkInfo, Provenance, RESULTS_SCHEMA_VERSION, Results, VendorResults};
 use harness::vendor::{TemplateFormat, VendorDescription};
 use serde_json::{Value, json};
 

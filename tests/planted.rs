@@ -1,10 +1,10 @@
 //! Planted differentials are recovered: in scores with a known distribution (exact
 //! truth), and through the simulated vendor on a synthetic benchmark.
 
-use harness::analyse::analyse_verification;
-use harness::analysis::{AnalysisConfig, Metric, ProtocolAnalysis};
-use harness::population::{Grouping, Population, Subject};
-use harness::trials::VerificationTrials;
+use harness::analysis::protocol::analyse_verification;
+use harness::model::analysis::{AnalysisConfig, Metric, ProtocolAnalysis};
+use harness::model::population::{Grouping, Population, Subject};
+use harness::model::trials::VerificationTrials;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
@@ -106,8 +106,8 @@ fn planted_clustering_in_the_simulated_vendor_is_recovered() {
     let config = AnalysisConfig::with_thresholds(vec![0.3, 0.4], vec![Grouping::parse("ethnicity").unwrap()]);
     for planted in [true, false] {
         let vendor = vendors::vendor_from_toml(&vendor_text(planted), std::path::Path::new("planted.toml")).unwrap();
-        let run = harness::runner::run_vendor(&bench, vendor.as_ref(), &harness::progress::Silent);
-        let results = harness::evaluate::evaluate(&bench, &run, &config).unwrap();
+        let run = harness::run::runner::run_vendor(&bench, vendor.as_ref(), &harness::run::progress::Silent);
+        let results = harness::analysis::vendor_results::evaluate(&bench, &run, &config).unwrap();
         let v = results.protocols.iter().find(|p| p.protocol == "verification").unwrap();
         let interval = |g: &str| {
             v.rates
@@ -175,9 +175,9 @@ fn planted_clustering_in_the_simulated_vendor_is_recovered() {
 /// rate, that group is flagged in most tables.
 #[test]
 fn verdicts_hold_their_level_and_find_planted_differences() {
-    use harness::analysis::RateRow;
-    use harness::comparisons::compare_groups;
-    use harness::rate::Rate;
+    use harness::model::analysis::RateRow;
+    use harness::analysis::between_groups::compare_groups;
+    use harness::model::rate::Rate;
     use rand_distr::{Binomial, Distribution};
     let config = AnalysisConfig::with_thresholds(vec![0.5], vec![Grouping::parse("g").unwrap()]);
     let n = 20_000u64;

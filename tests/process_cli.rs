@@ -3,7 +3,7 @@
 
 mod common;
 
-use harness::benchmark::Benchmark;
+use harness::model::benchmark::Benchmark;
 use harness::vendor::{FailureCode, Role};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -95,7 +95,7 @@ fn example_process_vendor_runs_the_small_benchmark_deterministically() {
 
 /// Every planned template whose media the faulty vendor chokes on, with the fault.
 fn expected_faults(bench: &Benchmark) -> BTreeMap<(u32, Role), &'static str> {
-    harness::plan::templates_needed(&bench.protocols)
+    harness::run::plan::templates_needed(&bench.protocols)
         .into_iter()
         .filter_map(|(s, role)| {
             let media = bench.samples.media[s as usize].bytes().unwrap();
@@ -111,7 +111,7 @@ fn faults_cost_one_template_each_and_are_counted_with_their_reason() {
     let bench = datasets::load(&bench_dir).unwrap();
     let config = faulty_config(dir.path(), "", 0.1);
     let expected = expected_faults(&bench);
-    let needed = harness::plan::templates_needed(&bench.protocols).len();
+    let needed = harness::run::plan::templates_needed(&bench.protocols).len();
     for kind in ["crash", "hang", "invalid-json", "wrong-length", "no-status"] {
         assert!(expected.values().any(|k| *k == kind), "the benchmark triggers no `{kind}`");
     }
@@ -119,7 +119,7 @@ fn faults_cost_one_template_each_and_are_counted_with_their_reason() {
 
     // In process: the exact calls fail, each with its reason, and nothing else.
     let vendor = vendors::load_vendor(&config).unwrap();
-    let run = harness::runner::run_vendor(&bench, vendor.as_ref(), &harness::progress::Silent);
+    let run = harness::run::runner::run_vendor(&bench, vendor.as_ref(), &harness::run::progress::Silent);
     assert_eq!(vendor.fatal(), None);
     let found: BTreeMap<(u32, Role), (FailureCode, String)> =
         run.failures.iter().map(|f| ((f.sample, f.role), (f.failure.code, f.failure.message.clone()))).collect();
@@ -200,7 +200,7 @@ fn a_scores_file_reproduces_the_rates_of_a_run_and_a_wrong_one_names_the_trials(
 
     let bench = datasets::load(&bench_dir).unwrap();
     let simulated = vendors::load_vendor(&vendor).unwrap();
-    let run = harness::runner::run_vendor(&bench, simulated.as_ref(), &harness::progress::Silent);
+    let run = harness::run::runner::run_vendor(&bench, simulated.as_ref(), &harness::run::progress::Silent);
     assert!(!run.failures.is_empty(), "the small vendor plants failures to enrol");
     let scores_dir = dir.path().join("scores");
     std::fs::create_dir(&scores_dir).unwrap();

@@ -6,14 +6,14 @@
 //! 10^7, 10^5, 8, 5, 5, 1000. Every subject has `samples` samples: its mated trials are
 //! all pairs of its samples, and the non-mated trials compare all samples of two subjects
 //! (80% of pairs within a group), as a full cross-comparison protocol does.
-//! "Once" is the analysis's own counting (`harness::analyse`): split mated / non-mated,
+//! "Once" is the analysis's own counting (`harness::analysis::protocol`): split mated / non-mated,
 //! group, sort with `GroupedScores`, count at every threshold. Prints one JSON line.
 
-use harness::analysis::Metric;
+use harness::model::analysis::Metric;
 use harness::bootstrap::{BootstrapConfig, bootstrap_verification};
 use harness::metrics::counting::GroupedScores;
-use harness::population::{GroupCodes, Grouping};
-use harness::trials::VerificationTrials;
+use harness::model::population::{GroupCodes, Grouping};
+use harness::model::trials::VerificationTrials;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
@@ -65,7 +65,7 @@ fn generate(trials: usize, subjects: u32, groups: u32, samples: usize, rng: &mut
     t
 }
 
-/// Per-group (FMR, FNMR) counts at every threshold, as `harness::analyse` counts them.
+/// Per-group (FMR, FNMR) counts at every threshold, as `harness::analysis::protocol` counts them.
 fn rates_once(t: &VerificationTrials, codes: &GroupCodes, thresholds: &[f64]) -> Vec<(u64, u64, u64, u64)> {
     let g = codes.n_groups();
     let (mut m_scores, mut m_groups, mut nm_scores, mut nm_cells) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());

@@ -6,7 +6,7 @@
 //! Prints one JSON line: {"kernel", "seconds" (best of 5), sizes}.
 
 use harness::metrics::counting::GroupedScores;
-use harness::search::{EmbeddingGallery, normalise, search};
+use harness::run::search::{EmbeddingGallery, normalise, search};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;

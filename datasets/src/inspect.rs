@@ -6,8 +6,8 @@
 //!
 //! The result is a plain value ([`Inspection`]); the command line formats it.
 
-use harness::benchmark::{Benchmark, Protocol, SearchProtocol, VerificationProtocol};
-use harness::population::{GroupCodes, Grouping, GroupingError};
+use harness::model::benchmark::{Benchmark, Protocol, SearchProtocol, VerificationProtocol};
+use harness::model::population::{GroupCodes, Grouping, GroupingError};
 use harness::stats::Alternative;
 use harness::stats::power::minimum_detectable_ratio_within;
 use serde::Serialize;

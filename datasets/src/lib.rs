@@ -1,5 +1,5 @@
 //! Benchmarks as folders: the benchmark format (`docs/benchmark-format.md`), its
-//! validation, loading into the engine's [`harness::benchmark::Benchmark`], writing one
+//! validation, loading into the engine's [`harness::model::benchmark::Benchmark`], writing one
 //! back, and synthetic benchmarks.
 //!
 //! This crate sits between files and the engine. It depends on `harness` only, and must

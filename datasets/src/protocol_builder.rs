@@ -14,8 +14,8 @@
 //! subject's reference (mated) and with other subjects' references (non-mated).
 
 use crate::error::Problems;
-use harness::benchmark::{Benchmark, Protocol, SearchProtocol, VerificationProtocol};
-use harness::population::{GroupCodes, Grouping};
+use harness::model::benchmark::{Benchmark, Protocol, SearchProtocol, VerificationProtocol};
+use harness::model::population::{GroupCodes, Grouping};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::fmt;

@@ -1,6 +1,6 @@
 use super::*;
-use harness::benchmark::{MediaSource, Samples};
-use harness::population::{Population, Subject};
+use harness::model::benchmark::{MediaSource, Samples};
+use harness::model::population::{Population, Subject};
 use std::collections::{BTreeMap, HashSet};
 
 /// Seven subjects: (ethnicity, sex, samples) =

@@ -6,7 +6,7 @@ use crate::error::{Problem, Problems};
 use crate::load::UNKNOWN_SUBJECT;
 use crate::manifest::{Kind, MANIFEST, ProtocolSpec, Role, join as join_key};
 use crate::table::{self, Table};
-use harness::benchmark::{Protocol, Samples, SearchProtocol, VerificationProtocol};
+use harness::model::benchmark::{Protocol, Samples, SearchProtocol, VerificationProtocol};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
@@ -245,7 +245,7 @@ fn gallery_sizes(sizes: &[usize], line: u64, n: usize, key: &str, problems: &mut
 mod tests {
     use crate::load::load;
     use crate::testing::{Fixture, TINY_MANIFEST};
-    use harness::benchmark::Protocol;
+    use harness::model::benchmark::Protocol;
 
     fn problems_of(f: &Fixture) -> String {
         load(f.dir()).unwrap_err().to_string()

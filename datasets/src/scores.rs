@@ -11,8 +11,8 @@
 
 use crate::error::{Problem, Problems};
 use crate::table::{self, Row, Table};
-use harness::population::{Population, Subject};
-use harness::trials::{SearchTrials, VerificationTrials};
+use harness::model::population::{Population, Subject};
+use harness::model::trials::{SearchTrials, VerificationTrials};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 

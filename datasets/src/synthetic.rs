@@ -1,5 +1,5 @@
 //! Synthetic benchmarks: a population spec (TOML) becomes an in-memory
-//! [`Benchmark`] of synthetic faces ([`harness::synthetic_face`]) with verification,
+//! [`Benchmark`] of synthetic faces ([`harness::model::synthetic_face`]) with verification,
 //! identification and watchlist protocols, which [`crate::write_benchmark`] writes.
 //!
 //! Everything is a function of the spec and its seed (ChaCha8 streams, one per purpose,
@@ -9,9 +9,9 @@
 //! ids. Every protocol picks its subjects stratified by cell, in proportion to the
 //! cell sizes, and orders galleries so that every nested gallery size keeps the mix.
 
-use harness::benchmark::{Benchmark, MediaSource, Protocol, Samples, SearchProtocol, VerificationProtocol};
-use harness::population::{Population, Subject};
-use harness::synthetic_face::{SyntheticFace, appearance_cell, valid_appearance_value};
+use harness::model::benchmark::{Benchmark, MediaSource, Protocol, Samples, SearchProtocol, VerificationProtocol};
+use harness::model::population::{Population, Subject};
+use harness::model::synthetic_face::{SyntheticFace, appearance_cell, valid_appearance_value};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

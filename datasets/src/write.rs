@@ -6,7 +6,7 @@
 use crate::error::DatasetError;
 use crate::load::{INLINE_PREFIX, load};
 use crate::manifest::{MANIFEST, is_relative_inside};
-use harness::benchmark::{Benchmark, MediaSource, Protocol, SearchProtocol};
+use harness::model::benchmark::{Benchmark, MediaSource, Protocol, SearchProtocol};
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -381,7 +381,7 @@ mod tests {
 
     #[test]
     fn round_trip_with_capture_columns_vocabulary_and_extra_files() {
-        use harness::benchmark::CaptureColumn;
+        use harness::model::benchmark::CaptureColumn;
         let mut b = load(Fixture::tiny().dir()).unwrap();
         b.samples.capture = vec![
             CaptureColumn { name: "camera".into(), values: (0..8).map(|i| format!("cam{}", i % 2)).collect() },
@@ -416,7 +416,7 @@ mod tests {
 
     #[test]
     fn refuses_extras_that_would_not_load_back() {
-        use harness::benchmark::CaptureColumn;
+        use harness::model::benchmark::CaptureColumn;
         let good = load(Fixture::tiny().dir()).unwrap();
         let out = tempfile::tempdir().unwrap();
         let dir = out.path().join("b");

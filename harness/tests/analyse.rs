@@ -1,10 +1,10 @@
 //! Hand-computed cases for every metric of DESIGN.md section 4.
 
-use harness::analyse::{analyse_search, analyse_verification, template_rates};
-use harness::analysis::{AnalysisConfig, Metric, ProtocolAnalysis, RateRow};
-use harness::benchmark::ProtocolKind;
-use harness::population::{Grouping, Population, Subject};
-use harness::trials::{SearchTrials, TemplateOutcomes, VerificationTrials};
+use harness::analysis::protocol::{analyse_search, analyse_verification, template_rates};
+use harness::model::analysis::{AnalysisConfig, Metric, ProtocolAnalysis, RateRow};
+use harness::model::benchmark::ProtocolKind;
+use harness::model::population::{Grouping, Population, Subject};
+use harness::model::trials::{SearchTrials, TemplateOutcomes, VerificationTrials};
 use harness::vendor::{DeclaredThreshold, Role};
 
 /// Subjects 0..6: sex F F F M M M; ethnicity a b a b a b.

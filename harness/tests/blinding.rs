@@ -3,11 +3,11 @@
 //! demographic label. A recording vendor keeps everything the runner gives it and the
 //! test searches all of it for every identifying string of the benchmark.
 
-use harness::benchmark::*;
-use harness::cache::{DirStore, TemplateStore};
-use harness::population::{Population, Subject};
-use harness::progress::Silent;
-use harness::runner::{run_vendor, run_vendor_with};
+use harness::model::benchmark::*;
+use harness::run::cache::{DirStore, TemplateStore};
+use harness::model::population::{Population, Subject};
+use harness::run::progress::Silent;
+use harness::run::runner::{run_vendor, run_vendor_with};
 use harness::vendor::*;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -173,7 +173,7 @@ fn check(bench: &Benchmark, seen: &Seen) {
     assert!(secrets.len() > 12 * 3 * 3, "{} secrets", secrets.len());
     // The vendor got exactly the files' bytes: nothing added, nothing wrapped.
     let files: Vec<Vec<u8>> = bench.samples.media.iter().map(|m| m.bytes().unwrap().into_owned()).collect();
-    assert_eq!(seen.media.len(), harness::plan::templates_needed(&bench.protocols).len());
+    assert_eq!(seen.media.len(), harness::run::plan::templates_needed(&bench.protocols).len());
     for (bytes, _) in &seen.media {
         assert!(files.contains(bytes), "media the benchmark does not hold was given to the vendor");
     }

@@ -18,11 +18,11 @@
 //! pair is correlated with every other pair that shares one of its subjects, which is
 //! why the bootstrap weights a pair by both subjects' draws.
 
-use harness::analysis::Metric;
+use harness::model::analysis::Metric;
 use harness::bootstrap::{BootstrapConfig, bootstrap_verification};
-use harness::population::{GroupCodes, Grouping};
+use harness::model::population::{GroupCodes, Grouping};
 use harness::stats::{Bound, wilson};
-use harness::trials::VerificationTrials;
+use harness::model::trials::VerificationTrials;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Beta, Distribution};

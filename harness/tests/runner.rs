@@ -1,10 +1,10 @@
 //! The runner on a toy vendor: templates, failures, panics, comparisons, nested searches.
 
-use harness::benchmark::*;
-use harness::plan::trial_list;
-use harness::population::{Population, Subject};
-use harness::progress::Silent;
-use harness::runner::{ProtocolTrials, run_vendor};
+use harness::model::benchmark::*;
+use harness::run::plan::trial_list;
+use harness::model::population::{Population, Subject};
+use harness::run::progress::Silent;
+use harness::run::runner::{ProtocolTrials, run_vendor};
 use harness::vendor::*;
 
 /// Media is text: "x y" -> a 2-d embedding; "panic" panics; "fail" fails to extract;

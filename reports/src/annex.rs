@@ -10,9 +10,9 @@ use crate::report::{
     protocol_title, rate_row, trim, view,
 };
 use crate::summary::{count, people_number, percent};
-use harness::analysis::{Metric, ProtocolAnalysis, RateRow};
-use harness::benchmark::ProtocolKind;
-use harness::results::{Results, VendorResults};
+use harness::model::analysis::{Metric, ProtocolAnalysis, RateRow};
+use harness::model::benchmark::ProtocolKind;
+use harness::model::results::{Results, VendorResults};
 
 /// "1 in X" with X = 1 / rate, for people; `None` for a zero rate.
 fn one_in(rate: f64) -> Option<String> {

@@ -7,7 +7,7 @@
 //! [`compare`] checks that every run was made on the same benchmark with the same
 //! trial lists (refusing otherwise), names the vendors, reads their raw trial outputs
 //! back ([`crate::raw`]) and pairs them with the engine's kernel
-//! ([`harness::paired`]); [`write_comparison`] writes `compare.html`, `compare.md`,
+//! ([`harness::analysis::paired`]); [`write_comparison`] writes `compare.html`, `compare.md`,
 //! `compare.csv` and `compare_paired.csv` atomically.
 //!
 //! Every rate shown comes from `results.json`; every paired count and p-value from the
@@ -24,13 +24,13 @@ pub use tables::{paired_table, rates_table};
 
 use crate::ReportError;
 use crate::raw::{SubjectIndex, read_candidates, read_verification_scores};
-use harness::analysis::{Metric, ProtocolAnalysis};
-use harness::benchmark::ProtocolKind;
-use harness::paired::{PairedComparison, PairedError, paired_search, paired_verification, whole_population};
-use harness::population::{GroupCodes, GroupingError, Population};
-use harness::results::{Results, VendorResults};
-use harness::thresholds::OperatingPoint;
-use harness::trials::{SearchTrials, VerificationTrials};
+use harness::model::analysis::{Metric, ProtocolAnalysis};
+use harness::model::benchmark::ProtocolKind;
+use harness::analysis::paired::{PairedComparison, PairedError, paired_search, paired_verification, whole_population};
+use harness::model::population::{GroupCodes, GroupingError, Population};
+use harness::model::results::{Results, VendorResults};
+use harness::model::thresholds::OperatingPoint;
+use harness::model::trials::{SearchTrials, VerificationTrials};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -454,7 +454,7 @@ pub fn compare(
     }
     let groupings: Vec<GroupCodes> = match population {
         Some(pop) => {
-            let mut g = vec![pop.group_codes(&harness::population::Grouping::all())?];
+            let mut g = vec![pop.group_codes(&harness::model::population::Grouping::all())?];
             for grouping in &runs[0].results.config.groupings {
                 g.push(pop.group_codes(grouping)?);
             }

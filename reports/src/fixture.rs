@@ -1,15 +1,15 @@
 //! A small hand-built `Results` for the tests of every writer.
 
-use harness::analysis::{
+use harness::model::analysis::{
     AnalysisConfig, Calibration, CrossGroupCell, EerRow, Metric, ProtocolAnalysis, RateRow, ThresholdUse,
 };
-use harness::benchmark::ProtocolKind;
-use harness::population::Grouping;
-use harness::rate::Rate;
-use harness::results::{
+use harness::model::benchmark::ProtocolKind;
+use harness::model::population::Grouping;
+use harness::model::rate::Rate;
+use harness::model::results::{
     BenchmarkInfo, FailureCount, Provenance, RESULTS_SCHEMA_VERSION, Results, Timing, TrialList, VendorResults,
 };
-use harness::thresholds::OperatingPoint;
+use harness::model::thresholds::OperatingPoint;
 use harness::vendor::{DeclaredThreshold, FailureCode, Role, TemplateFormat, VendorDescription};
 use std::collections::BTreeMap;
 
@@ -143,14 +143,14 @@ pub fn results() -> Results {
     let config = AnalysisConfig::with_thresholds(vec![0.58, 0.6, 0.62], vec![Grouping::parse("sex").unwrap()]);
     let mut protocols = vec![watchlist(), verification()];
     for p in &mut protocols {
-        p.comparisons = harness::comparisons::compare_groups(&p.rates, &config, &Default::default());
+        p.comparisons = harness::analysis::between_groups::compare_groups(&p.rates, &config, &Default::default());
         let kind = if p.kind == ProtocolKind::Verification {
-            harness::differential::Comparison::Verification
+            harness::model::differences::Comparison::Verification
         } else {
-            harness::differential::Comparison::Identification
+            harness::model::differences::Comparison::Identification
         };
         p.summaries =
-            harness::differential::summaries_of(&p.rates, kind, config.summary_alpha, None, &Default::default());
+            harness::analysis::differential::summaries_of(&p.rates, kind, config.summary_alpha, None, &Default::default());
     }
     let mut per_group = BTreeMap::new();
     per_group.insert("sex".to_string(), BTreeMap::from([("female".to_string(), 150), ("male".to_string(), 150)]));

@@ -14,7 +14,7 @@
 //! `serde_json` would otherwise write them as `null` without a word.
 
 use crate::{ReportError, atomic, finite};
-use harness::results::{RESULTS_SCHEMA_VERSION, Results};
+use harness::model::results::{RESULTS_SCHEMA_VERSION, Results};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 

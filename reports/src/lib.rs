@@ -25,8 +25,8 @@ pub mod summary;
 pub mod table;
 pub mod tables;
 
-use harness::results::Results;
-use harness::trials::{SearchTrials, VerificationTrials};
+use harness::model::results::Results;
+use harness::model::trials::{SearchTrials, VerificationTrials};
 use raw::FailureRecord;
 use std::path::{Path, PathBuf};
 

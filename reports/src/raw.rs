@@ -9,7 +9,7 @@
 
 use crate::table::{write_parquet_frames, write_parquet_streamed};
 use crate::{ReportError, finite};
-use harness::trials::{SearchTrials, VerificationTrials};
+use harness::model::trials::{SearchTrials, VerificationTrials};
 use harness::vendor::{FailureCode, Role};
 use polars::prelude::*;
 use serde::Serialize;

@@ -1,7 +1,7 @@
 //! The report of a run (`report.html`, `report.md`): NPL/NIST-style sections in the order
 //! of DESIGN.md section 7, built as one [`Document`] so the HTML and the Markdown say
 //! the same thing. It selects and formats what the engine computed; it computes no
-//! metric (the deployment projection is the engine's `harness::projection::project`).
+//! metric (the deployment projection is the engine's `harness::analysis::projection::project`).
 //!
 //! Every vendor is reported at one operating threshold: its first declared threshold,
 //! or the threshold the caller names (which must be one the analysis evaluated). One
@@ -12,10 +12,10 @@ use crate::annex;
 use crate::document::{Block, Cell, Document, Mark, Table};
 use crate::plots;
 use crate::summary::{count, one_in, people_number, percent, rate_cell};
-use harness::analysis::{Metric, ProtocolAnalysis, RateRow};
-use harness::benchmark::ProtocolKind;
-use harness::comparisons::GroupComparison;
-use harness::results::{Results, VendorResults};
+use harness::model::analysis::{Metric, ProtocolAnalysis, RateRow};
+use harness::model::benchmark::ProtocolKind;
+use harness::model::differences::GroupComparison;
+use harness::model::results::{Results, VendorResults};
 
 /// What the caller chooses; every choice is stated in the report.
 #[derive(Debug, Clone, Default)]
@@ -355,8 +355,8 @@ pub(crate) fn trim(x: f64) -> String {
 
 pub(crate) fn interval_name(results: &Results) -> &'static str {
     match results.config.interval_method {
-        harness::rate::IntervalMethod::Wilson => "Wilson score",
-        harness::rate::IntervalMethod::ClopperPearson => "Clopper–Pearson exact",
+        harness::model::rate::IntervalMethod::Wilson => "Wilson score",
+        harness::model::rate::IntervalMethod::ClopperPearson => "Clopper–Pearson exact",
     }
 }
 
@@ -620,7 +620,7 @@ fn sweep_section(d: &mut Document, results: &Results) {
 
 fn figure_sections(d: &mut Document, results: &Results, ops: &[OperatingThreshold], grouping: &str) {
     let slug = |s: &str| s.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect::<String>();
-    fn largest(p: &ProtocolAnalysis) -> Option<&harness::curves::Curves> {
+    fn largest(p: &ProtocolAnalysis) -> Option<&harness::model::curves::Curves> {
         let v = view(p);
         p.curves.iter().find(|c| c.gallery_size == v.gallery)
     }
@@ -748,9 +748,9 @@ fn figure_sections(d: &mut Document, results: &Results, ops: &[OperatingThreshol
     }
 }
 
-fn boot(b: &Option<harness::bootstrap::BootstrapInterval>) -> String {
+fn boot(b: &Option<harness::model::differences::BootstrapInterval>) -> String {
     match b {
-        Some(harness::bootstrap::BootstrapInterval { low: Some(l), high: Some(h), .. }) => {
+        Some(harness::model::differences::BootstrapInterval { low: Some(l), high: Some(h), .. }) => {
             format!(" [{}–{}]", fmt_ratio(*l), fmt_ratio(*h))
         }
         _ => String::new(),
@@ -934,7 +934,7 @@ fn projection_section(d: &mut Document, results: &Results, ops: &[OperatingThres
     for (vr, op) in results.vendors.iter().zip(ops) {
         let Some(p) = vr.protocols.iter().find(|p| p.kind != ProtocolKind::Verification) else { continue };
         let v = view(p);
-        let measured: Vec<(String, harness::rate::Rate)> = groups_of(p, &v, grouping)
+        let measured: Vec<(String, harness::model::rate::Rate)> = groups_of(p, &v, grouping)
             .into_iter()
             .filter_map(|g| {
                 rate_row(p, &v, Metric::Fpir, op.threshold, &op.label_in(p), grouping, &g).map(|r| (g, r.rate))
@@ -945,16 +945,16 @@ fn projection_section(d: &mut Document, results: &Results, ops: &[OperatingThres
         if total == 0 {
             continue;
         }
-        let deployment = harness::projection::Deployment {
+        let deployment = harness::analysis::projection::Deployment {
             crowd: measured.iter().map(|(g, r)| (g.clone(), r.denominator as f64 / total as f64)).collect(),
             faces: 10_000,
             tested_watchlist_size: size,
             watchlist_size: None,
             confidence: results.config.confidence,
-            method: harness::projection::BinomialMethod::Wilson,
+            method: harness::analysis::projection::BinomialMethod::Wilson,
         };
         d.heading(3, format!("{}: {} at {}", vr.vendor.name, protocol_title(p, &v), op.threshold));
-        match harness::projection::project(&measured, &deployment) {
+        match harness::analysis::projection::project(&measured, &deployment) {
             Ok(pr) => {
                 let mut t = Table {
                     header: vec![

@@ -3,12 +3,12 @@
 //! cannot supply.
 
 use super::*;
-use harness::analysis::{AnalysisConfig, Metric, ProtocolAnalysis, RateRow, ThresholdUse};
-use harness::benchmark::ProtocolKind;
-use harness::population::Grouping;
-use harness::rate::Rate;
-use harness::results::{BenchmarkInfo, Provenance, RESULTS_SCHEMA_VERSION, Results, Timing, TrialList, VendorResults};
-use harness::thresholds::OperatingPoint;
+use harness::model::analysis::{AnalysisConfig, Metric, ProtocolAnalysis, RateRow, ThresholdUse};
+use harness::model::benchmark::ProtocolKind;
+use harness::model::population::Grouping;
+use harness::model::rate::Rate;
+use harness::model::results::{BenchmarkInfo, Provenance, RESULTS_SCHEMA_VERSION, Results, Timing, TrialList, VendorResults};
+use harness::model::thresholds::OperatingPoint;
 use harness::vendor::{DeclaredThreshold, TemplateFormat, VendorDescription};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -74,10 +74,10 @@ fn vendor(name: &str, fpir: [u64; 4], fnir: [u64; 4]) -> VendorResults {
         rates.extend(rows_of(Metric::Fnir, Some(10), op, passes));
         rates.extend(rows_of(Metric::Tpir, Some(10), op, passes.map(|(k, n)| (n - k, n))));
     }
-    let comparisons = harness::comparisons::compare_groups(&rates, &config, &Default::default());
-    let summaries = harness::differential::summaries_of(
+    let comparisons = harness::analysis::between_groups::compare_groups(&rates, &config, &Default::default());
+    let summaries = harness::analysis::differential::summaries_of(
         &rates,
-        harness::differential::Comparison::Identification,
+        harness::model::differences::Comparison::Identification,
         0.5,
         None,
         &Default::default(),
@@ -111,7 +111,7 @@ fn vendor(name: &str, fpir: [u64; 4], fnir: [u64; 4]) -> VendorResults {
                     operating_point: OperatingPoint::Declared { label: "operating".into() },
                 },
             ],
-            calibrations: vec![harness::analysis::Calibration {
+            calibrations: vec![harness::model::analysis::Calibration {
                 metric: Metric::Fpir,
                 target: 1e-4,
                 gallery_size: Some(N),

@@ -7,10 +7,10 @@
 //! One global threshold applies to every group (NIST practice).
 
 use crate::{ReportError, atomic};
-use harness::analysis::{Metric, ProtocolAnalysis, RateRow};
-use harness::benchmark::ProtocolKind;
-use harness::rate::Rate;
-use harness::results::{Results, VendorResults};
+use harness::model::analysis::{Metric, ProtocolAnalysis, RateRow};
+use harness::model::benchmark::ProtocolKind;
+use harness::model::rate::Rate;
+use harness::model::results::{Results, VendorResults};
 use std::fmt::Write;
 use std::path::Path;
 

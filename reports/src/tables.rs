@@ -7,8 +7,8 @@
 
 use crate::ReportError;
 use crate::table::{Cell, Kind, Table};
-use harness::analysis::{ProtocolAnalysis, RateRow};
-use harness::results::Results;
+use harness::model::analysis::{ProtocolAnalysis, RateRow};
+use harness::model::results::Results;
 
 /// Columns of `rates.csv` / `rates.parquet`, in order.
 pub const RATES_COLUMNS: [(&str, Kind); 20] = [

@@ -95,7 +95,7 @@ fn write_all_writes_the_documented_layout() {
         ]
     );
     let json: serde_json::Value = serde_json::from_str(&fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
-    assert_eq!(json["schema_version"], harness::results::RESULTS_SCHEMA_VERSION);
+    assert_eq!(json["schema_version"], harness::model::results::RESULTS_SCHEMA_VERSION);
     assert!(fs::read_to_string(out.join("summary.md")).unwrap().contains("1 in 5,860"));
 
     // A second run replaces the outputs and leaves other files alone.

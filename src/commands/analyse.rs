@@ -3,9 +3,9 @@
 use super::common::{AnalysisOptions, input_name, provenance, sha256_file};
 use crate::error::{CliError, CliResult};
 use datasets::scores::{ScoreFiles, load_scores};
-use harness::analyse::{analyse_search, analyse_verification};
-use harness::benchmark::ProtocolKind;
-use harness::results::{BenchmarkInfo, RESULTS_SCHEMA_VERSION, Results, Timing, TrialList, VendorResults};
+use harness::analysis::protocol::{analyse_search, analyse_verification};
+use harness::model::benchmark::ProtocolKind;
+use harness::model::results::{BenchmarkInfo, RESULTS_SCHEMA_VERSION, Results, Timing, TrialList, VendorResults};
 use harness::vendor::{DeclaredThreshold, TemplateFormat, VendorDescription};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -85,7 +85,7 @@ pub fn execute(args: Args) -> CliResult {
     let ids: Vec<&str> = input.population.subjects.iter().map(|s| s.id.as_str()).collect();
     let mut protocols = Vec::new();
     let mut trial_lists = Vec::new();
-    let bad = |e: harness::analysis::AnalysisError| CliError::BadInput(e.to_string());
+    let bad = |e: harness::analysis::protocol::AnalysisError| CliError::BadInput(e.to_string());
     if let Some(v) = &input.verification {
         protocols.push(analyse_verification("verification", v, &input.population, &config, &declared).map_err(bad)?);
         let mut h = Sha256::new();

@@ -2,13 +2,13 @@
 //! from vendor runs to the output folder.
 
 use crate::error::CliError;
-use harness::analysis::AnalysisConfig;
-use harness::benchmark::{Benchmark, Protocol};
-use harness::population::{Grouping, Population};
-use harness::results::{BenchmarkInfo, Provenance, RESULTS_SCHEMA_VERSION, Results};
-use harness::runner::{ProtocolTrials, VendorRun};
+use harness::model::analysis::AnalysisConfig;
+use harness::model::benchmark::{Benchmark, Protocol};
+use harness::model::population::{Grouping, Population};
+use harness::model::results::{BenchmarkInfo, Provenance, RESULTS_SCHEMA_VERSION, Results};
+use harness::run::runner::{ProtocolTrials, VendorRun};
 use harness::vendor::VendorDescription;
-use harness::thresholds::parse_thresholds;
+use harness::model::thresholds::parse_thresholds;
 use reports::raw::FailureRecord;
 use reports::{RawProtocolOutputs, RawVendorOutputs};
 use sha2::{Digest, Sha256};
@@ -111,9 +111,9 @@ impl AnalysisOptions {
         config.ranks = self.ranks.clone();
         config.confidence = self.confidence;
         config.interval_method = if self.interval == "clopper-pearson" {
-            harness::rate::IntervalMethod::ClopperPearson
+            harness::model::rate::IntervalMethod::ClopperPearson
         } else {
-            harness::rate::IntervalMethod::Wilson
+            harness::model::rate::IntervalMethod::Wilson
         };
         config.alpha = self.alpha;
         config.reference_group = self.reference_group.clone();
@@ -269,9 +269,9 @@ pub fn write_run(
 ) -> Result<Results, CliError> {
     let mut vendors = Vec::new();
     for run in runs {
-        let mut v = harness::evaluate::evaluate(bench, run, &config).map_err(|e| CliError::BadInput(e.to_string()))?;
+        let mut v = harness::analysis::vendor_results::evaluate(bench, run, &config).map_err(|e| CliError::BadInput(e.to_string()))?;
         v.timing.template_bytes_per_group =
-            harness::timing::template_bytes_per_group(run, &bench.population, &config.groupings)
+            harness::run::timing::template_bytes_per_group(run, &bench.population, &config.groupings)
                 .map_err(|e| CliError::BadInput(e.to_string()))?;
         vendors.push(v);
     }
@@ -279,7 +279,7 @@ pub fn write_run(
         schema_version: RESULTS_SCHEMA_VERSION.to_string(),
         benchmark: BenchmarkInfo::of(bench),
         config,
-        trial_lists: bench.protocols.iter().map(|p| harness::plan::trial_list(bench, p)).collect(),
+        trial_lists: bench.protocols.iter().map(|p| harness::run::plan::trial_list(bench, p)).collect(),
         vendors,
         provenance,
     };
@@ -380,7 +380,7 @@ pub fn print_timings(runs: &[VendorRun]) {
 
 /// Template, comparison and search times per vendor, to stderr: median and 95th
 /// percentile per template, overall and per group.
-pub fn print_vendor_timing(timings: &[harness::timing::VendorTiming]) {
+pub fn print_vendor_timing(timings: &[harness::run::timing::VendorTiming]) {
     let ms = |x: Option<f64>| x.map_or("-".to_string(), |s| format!("{:.3} ms", s * 1e3));
     for t in timings {
         let tt = &t.templates;
@@ -411,12 +411,12 @@ pub const TIMING: &str = "timing.json";
 
 /// The text of `OUT/timing.json`. Times vary from run to run, so they live there and not
 /// in `results.json`.
-pub fn timing_json(timings: &[harness::timing::VendorTiming]) -> Result<Vec<u8>, CliError> {
+pub fn timing_json(timings: &[harness::run::timing::VendorTiming]) -> Result<Vec<u8>, CliError> {
     #[derive(serde::Serialize)]
     struct TimingFile<'a> {
         timing_version: &'static str,
         note: &'static str,
-        vendors: &'a [harness::timing::VendorTiming],
+        vendors: &'a [harness::run::timing::VendorTiming],
     }
     let file = TimingFile {
         timing_version: "1.0",
@@ -430,7 +430,7 @@ pub fn timing_json(timings: &[harness::timing::VendorTiming]) -> Result<Vec<u8>,
 
 /// Run `work` as a one-step stage, so that it has a progress line while it runs.
 pub fn stage<T>(name: &str, work: impl FnOnce() -> T) -> T {
-    use harness::progress::Progress;
+    use harness::run::progress::Progress;
     let bars = crate::progress::Bars;
     let s = bars.stage(name, 1);
     let out = work();

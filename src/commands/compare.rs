@@ -60,7 +60,7 @@ pub fn execute(args: Args) -> CliResult {
 fn population(
     given: Option<&Path>,
     runs: &[ComparedRun],
-) -> Result<(Option<harness::population::Population>, Vec<String>), CliError> {
+) -> Result<(Option<harness::model::population::Population>, Vec<String>), CliError> {
     let hash = &runs[0].results.benchmark.content_hash;
     if let Some(path) = given {
         let bench = stage("loading the benchmark", || super::load_benchmark(path))?;

@@ -6,8 +6,8 @@
 use super::common::{AnalysisOptions, check_vendor_names, print_timings, provenance, stage, write_run};
 use crate::error::{CliError, CliResult};
 use crate::progress::Bars;
-use harness::analysis::{Metric, RateRow};
-use harness::results::Results;
+use harness::model::analysis::{Metric, RateRow};
+use harness::model::results::Results;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -63,7 +63,7 @@ pub fn execute(args: Args) -> CliResult {
         vendor_paths.push(path);
     }
 
-    let runs: Vec<_> = vendors.iter().map(|v| harness::runner::run_vendor(&bench, v.as_ref(), &Bars)).collect();
+    let runs: Vec<_> = vendors.iter().map(|v| harness::run::runner::run_vendor(&bench, v.as_ref(), &Bars)).collect();
     check_vendor_names(&runs)?;
     print_timings(&runs);
     // The command line's own defaults (the demo's grid is the default grid), so the two
@@ -156,7 +156,7 @@ fn headline_table(results: &Results) -> String {
         groups.extend(g.keys().map(|k| (grouping.clone(), k.clone())));
     }
     for v in &results.vendors {
-        let Some(p) = v.protocols.iter().find(|p| p.kind == harness::benchmark::ProtocolKind::Watchlist) else {
+        let Some(p) = v.protocols.iter().find(|p| p.kind == harness::model::benchmark::ProtocolKind::Watchlist) else {
             continue;
         };
         s.push_str(&format!(

@@ -7,7 +7,7 @@ use crate::error::{CliError, CliResult};
 use datasets::inspect::{
     Detectability, ExpectedRates, ImageReport, InspectOptions, Inspection, ProtocolCounts, Spread,
 };
-use harness::population::Grouping;
+use harness::model::population::Grouping;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 

@@ -17,7 +17,7 @@ use crate::error::CliError;
 use std::path::Path;
 
 /// Load and validate a benchmark; every problem becomes one line of a bad-input error.
-pub fn load_benchmark(dir: &Path) -> Result<harness::benchmark::Benchmark, CliError> {
+pub fn load_benchmark(dir: &Path) -> Result<harness::model::benchmark::Benchmark, CliError> {
     datasets::load(dir)
         .map_err(|problems| CliError::BadInput(problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n")))
 }

@@ -1,17 +1,17 @@
 //! `verity plan`: how many trials per group a test needs (`--rate --ratio`), or which
 //! ratios a finished run could have detected (`--results`). The work is in
-//! `harness::planning`; see docs/planning.md.
+//! `harness::analysis::planning`; see docs/planning.md.
 
 use crate::error::{CliError, CliResult};
-use harness::planning::{
+use harness::analysis::planning::{
     DetectabilityTable, PlanningMethod, SampleSize, SampleSizeRequest, Simulation, detectable_ratios, trials_per_group,
 };
-use harness::rate::Rate;
+use harness::model::rate::Rate;
 use harness::stats::Alternative;
 use serde::Serialize;
-use harness::analysis::Metric;
-use harness::benchmark::ProtocolKind;
-use harness::results::Results;
+use harness::model::analysis::Metric;
+use harness::model::benchmark::ProtocolKind;
+use harness::model::results::Results;
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]

@@ -1,10 +1,10 @@
 //! `verity project`: expected false alerts of a watchlist deployment, overall and per
 //! group, from a run's per-group FPIR and a crowd composition. The work is in
-//! `harness::projection`; see docs/planning.md.
+//! `harness::analysis::projection`; see docs/planning.md.
 
 use super::plan::{RateTable, check_open_unit, rate_tables, read_results, same_threshold, to_json};
 use crate::error::{CliError, CliResult};
-use harness::projection::{BinomialMethod, Deployment, Projection, project};
+use harness::analysis::projection::{BinomialMethod, Deployment, Projection, project};
 use std::path::PathBuf;
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -140,9 +140,9 @@ pub fn execute(args: Args) -> CliResult {
     }
     let crowd = parse_crowd(&args.crowd)?;
     let results = read_results(&args.results)?;
-    use harness::benchmark::ProtocolKind;
+    use harness::model::benchmark::ProtocolKind;
     let tables = rate_tables(&results, |kind| {
-        matches!(kind, ProtocolKind::Identification | ProtocolKind::Watchlist).then_some(harness::analysis::Metric::Fpir)
+        matches!(kind, ProtocolKind::Identification | ProtocolKind::Watchlist).then_some(harness::model::analysis::Metric::Fpir)
     });
     let table = choose(&tables, &args)?;
     let tested = table.gallery_size.ok_or_else(|| {

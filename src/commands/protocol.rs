@@ -9,7 +9,7 @@ use datasets::protocol_builder::{
     BuildError, DEFAULT_SEED, Eligible, IdentificationRequest, NonMatedRule, ProtocolRequest, Selection,
     VerificationRequest, WatchlistRequest, add_to_benchmark, build, identity_marker,
 };
-use harness::population::Grouping;
+use harness::model::population::Grouping;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]

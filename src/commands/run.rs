@@ -9,7 +9,7 @@ use super::common::{
 };
 use crate::error::{CliError, CliResult};
 use crate::progress::Bars;
-use harness::cache::DirStore;
+use harness::run::cache::DirStore;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -75,11 +75,11 @@ pub fn execute(args: Args) -> CliResult {
             let root = args.out.join(CACHE_DIR);
             Some(DirStore::open(&root, identity).map_err(|e| CliError::Failure(e.to_string()))?)
         };
-        let run = harness::runner::run_vendor_with(
+        let run = harness::run::runner::run_vendor_with(
             &bench,
             vendor.as_ref(),
             &Bars,
-            store.as_ref().map(|s| s as &dyn harness::cache::TemplateStore),
+            store.as_ref().map(|s| s as &dyn harness::run::cache::TemplateStore),
         )
         .map_err(|e| CliError::Failure(e.to_string()))?;
         // A vendor that declared itself broken (docs/process-protocol.md) ends the run.
@@ -106,7 +106,7 @@ pub fn execute(args: Args) -> CliResult {
     check_vendor_names(&runs)?;
     let timings = runs
         .iter()
-        .map(|r| harness::timing::vendor_timing(&bench, r, &config.groupings))
+        .map(|r| harness::run::timing::vendor_timing(&bench, r, &config.groupings))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| CliError::BadInput(e.to_string()))?;
     print_vendor_timing(&timings);

@@ -3,7 +3,7 @@
 
 use super::common::read_results;
 use crate::error::{CliError, CliResult};
-use harness::results::Results;
+use harness::model::results::Results;
 use reports::scorecard::{Rubric, layout, ranking_text, score, write_scorecard};
 use std::path::PathBuf;
 

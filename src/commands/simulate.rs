@@ -46,7 +46,7 @@ pub fn execute(args: Args) -> CliResult {
 mod tests {
     //! The generator and the simulated vendor together: a planted parameter moves the
     //! right similarity distribution on generated samples.
-    use harness::benchmark::{MediaSource, Protocol};
+    use harness::model::benchmark::{MediaSource, Protocol};
     use harness::vendor::{Role, Vendor};
     use std::path::Path;
 

@@ -167,7 +167,7 @@ pub fn media_benchmark(dir: &Path, subjects: usize) -> PathBuf {
 }
 
 /// Write a run's trials in the scores format, keyed by the published sample ids.
-pub fn write_scores(dir: &Path, bench: &harness::benchmark::Benchmark, run: &harness::runner::VendorRun) -> PathBuf {
+pub fn write_scores(dir: &Path, bench: &harness::model::benchmark::Benchmark, run: &harness::run::runner::VendorRun) -> PathBuf {
     let ids = &bench.samples.ids;
     let mut config = format!(
         "kind = \"scores\"\nname = \"{}\"\nversion = \"{}\"\nscore_min = {:?}\nscore_max = {:?}\nfailures = \"failures.csv\"\n",
@@ -181,7 +181,7 @@ pub fn write_scores(dir: &Path, bench: &harness::benchmark::Benchmark, run: &har
         let file = format!("{}.csv", protocol.name());
         let mut body = String::new();
         match (protocol, trials) {
-            (harness::benchmark::Protocol::Verification(p), harness::runner::ProtocolTrials::Verification(t)) => {
+            (harness::model::benchmark::Protocol::Verification(p), harness::run::runner::ProtocolTrials::Verification(t)) => {
                 body.push_str("probe_sample,reference_sample,score\n");
                 for i in 0..t.len() {
                     let score = if t.failed[i] { String::new() } else { format!("{:?}", t.score[i]) };
@@ -189,8 +189,8 @@ pub fn write_scores(dir: &Path, bench: &harness::benchmark::Benchmark, run: &har
                 }
             }
             (
-                harness::benchmark::Protocol::Identification(p) | harness::benchmark::Protocol::Watchlist(p),
-                harness::runner::ProtocolTrials::Search(sizes),
+                harness::model::benchmark::Protocol::Identification(p) | harness::model::benchmark::Protocol::Watchlist(p),
+                harness::run::runner::ProtocolTrials::Search(sizes),
             ) => {
                 body.push_str("gallery_size,search_sample,rank,candidate_sample,score\n");
                 let searches: Vec<u32> = p.mated.iter().chain(&p.non_mated).copied().collect();

@@ -21,10 +21,10 @@
 
 use crate::VendorError;
 use crate::config::{self, ConfigText, ThresholdEntry};
-use harness::benchmark::{Benchmark, Protocol, SearchProtocol};
-use harness::plan::{gallery_subjects, templates_of};
-use harness::runner::{FailureEvent, ProtocolTrials, VendorRun};
-use harness::trials::{SearchTrials, TemplateOutcomes, VerificationTrials};
+use harness::model::benchmark::{Benchmark, Protocol, SearchProtocol};
+use harness::run::plan::{gallery_subjects, templates_of};
+use harness::run::runner::{FailureEvent, ProtocolTrials, VendorRun};
+use harness::model::trials::{SearchTrials, TemplateOutcomes, VerificationTrials};
 use harness::vendor::{DeclaredThreshold, FailureCode, Role, TemplateFailure, TemplateFormat, VendorDescription};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
@@ -153,7 +153,7 @@ pub fn load_run(path: &Path, bench: &Benchmark) -> Result<VendorRun, ScoresError
             failures.push(FailureEvent { sample, role, failure });
         }
     }
-    let timing = harness::results::Timing { templates: needed.len() as u64, ..Default::default() };
+    let timing = harness::model::results::Timing { templates: needed.len() as u64, ..Default::default() };
     let description = VendorDescription {
         name: config.name.clone(),
         version: config.version.clone(),

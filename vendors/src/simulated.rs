@@ -2,7 +2,7 @@
 //! behaviour is planted in its config, so that verity can be shown to recover known
 //! differentials.
 //!
-//! It reads synthetic face media ([`harness::synthetic_face`]) and makes an embedding:
+//! It reads synthetic face media ([`harness::model::synthetic_face`]) and makes an embedding:
 //!
 //! ```text
 //! m_c  = normalize(sum of e_k(v) over the values v of the appearance cell c) (cell direction)
@@ -37,7 +37,7 @@
 
 use crate::VendorError;
 use crate::config::{self, ConfigText, ThresholdEntry};
-use harness::synthetic_face::{APPEARANCE_SEPARATOR, SyntheticFace};
+use harness::model::synthetic_face::{APPEARANCE_SEPARATOR, SyntheticFace};
 use harness::vendor::{
     DeclaredThreshold, FailureCode, Role, Template, TemplateFailure, TemplateFormat, Vendor, VendorDescription, cosine,
 };

@@ -24,8 +24,8 @@ mod utkface;
 
 use crate::error::{DatasetError, Problem, Problems};
 use crate::write::{WriteOptions, write_benchmark_with};
-use harness::benchmark::{Benchmark, CaptureColumn, MediaSource, Protocol, Samples, VerificationProtocol};
-use harness::population::{Population, Subject};
+use harness::model::benchmark::{Benchmark, CaptureColumn, MediaSource, Protocol, Samples, VerificationProtocol};
+use harness::model::population::{Population, Subject};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use storage::confine::{ConfineError, Confined, ConfinedPath};

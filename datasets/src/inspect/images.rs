@@ -9,9 +9,9 @@
 //! never fatal.
 
 use super::InspectOptions;
-use harness::benchmark::{Benchmark, MediaSource};
-use harness::population::GroupCodes;
-use harness::synthetic_face::SyntheticFace;
+use harness::model::benchmark::{Benchmark, MediaSource};
+use harness::model::population::GroupCodes;
+use harness::model::synthetic_face::SyntheticFace;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::path::Path;
@@ -389,8 +389,8 @@ mod tests {
     }
 
     fn three_groups(brightness: [f64; 3]) -> ImageGrouping {
-        use harness::benchmark::Samples;
-        use harness::population::{Grouping, Population, Subject};
+        use harness::model::benchmark::Samples;
+        use harness::model::population::{Grouping, Population, Subject};
         let labels = ["a", "b", "c"];
         let subjects = labels.iter().map(|l| Subject { id: l.to_string(), attributes: vec![l.to_string()] }).collect();
         let bench = Benchmark {

@@ -3,7 +3,7 @@
 //! nested galleries are subsets of one another with the same composition.
 
 use super::{BuildError, Data, Shortfall};
-use harness::population::{GroupCodes, Grouping};
+use harness::model::population::{GroupCodes, Grouping};
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 

@@ -9,7 +9,7 @@
 use super::{BuildError, BuiltProtocol};
 use crate::load::load;
 use crate::manifest::MANIFEST;
-use harness::benchmark::{Benchmark, Protocol};
+use harness::model::benchmark::{Benchmark, Protocol};
 use std::path::{Path, PathBuf};
 
 /// Keys of `[benchmark]` by which a benchmark may say it has no subject identities

@@ -8,7 +8,7 @@
 //! and "score < T_k" (a miss, or a failure at `-inf`) is "level <= k".
 
 use super::BootstrapError;
-use crate::population::GroupCodes;
+use crate::model::population::GroupCodes;
 
 const ABSENT: u32 = u32::MAX;
 

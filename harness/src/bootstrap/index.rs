@@ -2,8 +2,9 @@
 //! them: the tests between groups (ratio and difference to the reference) and the
 //! summary measures (max/min ratio).
 
-use super::{Bootstrap, BootstrapInterval, MeasuresBootstrap};
-use crate::analysis::Metric;
+use super::Bootstrap;
+use crate::model::differences::{BootstrapInterval, MeasuresBootstrap};
+use crate::model::analysis::Metric;
 use std::collections::HashMap;
 
 /// (grouping, metric, gallery size, rank, threshold bits)

@@ -23,7 +23,7 @@
 //! **Weights.** A mated trial or a search counts `w_s` times (its subject drawn `w_s`
 //! times); a non-mated 1:1 pair of subjects `i != j` counts `w_i * w_j` times (both drawn,
 //! every pairing of their copies). A non-mated pair enters group g's FMR only when both
-//! subjects are in g, as in [`crate::analyse`]. Coverage (`harness/tests/bootstrap_coverage.rs`):
+//! subjects are in g, as in [`crate::analysis::protocol`]. Coverage (`harness/tests/bootstrap_coverage.rs`):
 //! about 94-95% for 95% intervals of FNMR and FMR with correlated trials, where Wilson
 //! covers 45-76%. When pairs have only one or two trials each, the FMR interval is
 //! conservative (97% measured): the `w_i * w_j` weight also inflates the noise of single
@@ -46,17 +46,18 @@ mod summary;
 #[cfg(test)]
 mod tests;
 
-use crate::analysis::Metric;
+use crate::model::differences::MeasuresBootstrap;
+use crate::model::analysis::Metric;
 use crate::metrics::identification::{mate_score_within_rank, search_columns};
-use crate::population::GroupCodes;
-use crate::trials::{SearchTrials, VerificationTrials};
+use crate::model::population::GroupCodes;
+use crate::model::trials::{SearchTrials, VerificationTrials};
 use aggregates::{Count, Levels, PairTable, SubjectTable, Units};
 pub use index::{BootstrapIndex, VersusReference};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::Serialize;
-pub use summary::{BootstrapInterval, GroupRateBootstrap, MeasuresBootstrap, SpreadBootstrap};
+pub use summary::{GroupRateBootstrap, SpreadBootstrap};
 
 /// How many replicates, at what confidence, from which seed.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]

@@ -1,24 +1,14 @@
 //! From replicate rates to percentile intervals: per-group rates, each group against the
 //! reference group (difference and ratio), and the max/min ratio across groups.
 
+use crate::model::differences::BootstrapInterval;
+use crate::model::differences::MeasuresBootstrap;
 use super::{BootstrapConfig, RateSpec, rate_value};
-use crate::analysis::Metric;
-use crate::population::GroupCodes;
-use crate::rate::Rate;
+use crate::model::analysis::Metric;
+use crate::model::population::GroupCodes;
+use crate::model::rate::Rate;
 use serde::Serialize;
 
-/// A percentile interval with its bookkeeping. `estimate` is the statistic on the data
-/// as observed; `low`/`high` are `None` when no replicate defined it.
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
-pub struct BootstrapInterval {
-    pub estimate: Option<f64>,
-    pub low: Option<f64>,
-    pub high: Option<f64>,
-    /// Replicates in which the statistic was defined (the interval is over these).
-    pub replicates_used: usize,
-    /// Replicates in which it was undefined (a zero denominator, a ratio over zero).
-    pub undefined: usize,
-}
 
 /// One group's rate at one threshold (and rank), with its bootstrap intervals.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
@@ -53,20 +43,6 @@ pub struct SpreadBootstrap {
     pub max_min_ratio: BootstrapInterval,
 }
 
-/// Bootstrap intervals of the summary measures of differential performance at one
-/// threshold: FDR, IR and GARBE with `alpha` (DESIGN.md section 4), from the false-positive
-/// rate (FMR, FPIR) and the false-negative rate (FNMR, FNIR at `rank`) of every group.
-/// A replicate in which a group's rate is undefined, or IR's lowest rate is 0, is
-/// counted as undefined.
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
-pub struct MeasuresBootstrap {
-    pub threshold: f64,
-    pub rank: Option<u32>,
-    pub alpha: f64,
-    pub fdr: BootstrapInterval,
-    pub ir: BootstrapInterval,
-    pub garbe: BootstrapInterval,
-}
 
 /// FDR, IR and GARBE of one set of group rates (NaN when undefined).
 fn measures(fp: &[f64], fnr: &[f64], alpha: f64) -> (f64, f64, f64) {
@@ -81,7 +57,7 @@ fn measures(fp: &[f64], fnr: &[f64], alpha: f64) -> (f64, f64, f64) {
     let fdr = 1.0 - (alpha * (fh - fl) + (1.0 - alpha) * (nh - nl));
     let term = |hi: f64, lo: f64, w: f64| if w == 0.0 { 1.0 } else { ratio(hi, lo).powf(w) };
     let ir = term(fh, fl, alpha) * term(nh, nl, 1.0 - alpha);
-    let gini = |x: &[f64], w: f64| if w == 0.0 { Ok(0.0) } else { crate::differential::gini(x) };
+    let gini = |x: &[f64], w: f64| if w == 0.0 { Ok(0.0) } else { crate::stats::gini(x) };
     let garbe = match (gini(fp, alpha), gini(fnr, 1.0 - alpha)) {
         (Ok(a), Ok(b)) => alpha * a + (1.0 - alpha) * b,
         _ => f64::NAN,

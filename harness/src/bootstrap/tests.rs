@@ -1,6 +1,6 @@
 use super::*;
-use crate::population::Grouping;
-use crate::rate::Rate;
+use crate::model::population::Grouping;
+use crate::model::rate::Rate;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 

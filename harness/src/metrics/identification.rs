@@ -1,6 +1,6 @@
 //! Per-search quantities of 1:N open-set identification (NISTIR 8271), as columns.
 
-use crate::trials::SearchTrials;
+use crate::model::trials::SearchTrials;
 
 /// Columns derived once from candidate lists.
 #[derive(Debug, Clone, PartialEq)]

@@ -36,7 +36,7 @@ pub struct BinomialInterval {
 /// statistical inference", JASA 22). Same formula as statsmodels
 /// `proportion_confint(k, n, alpha, method="wilson")`; a one-sided bound at c is the
 /// matching side of the two-sided interval at alpha = 2(1 - c). At k = 0 (k = n) the
-/// lower (upper) bound is exactly 0 (1). [`crate::rate::Rate::wilson`] calls this.
+/// lower (upper) bound is exactly 0 (1). [`crate::model::rate::Rate::wilson`] calls this.
 pub fn wilson(k: u64, n: u64, confidence: f64, bound: Bound) -> Result<BinomialInterval, StatsError> {
     check_count(k, n)?;
     check_confidence(confidence)?;

@@ -9,6 +9,7 @@
 pub mod binomial;
 pub mod effect;
 pub mod hypergeometric;
+pub mod inequality;
 pub mod mcnemar;
 pub mod multiple;
 pub mod power;
@@ -17,6 +18,7 @@ pub mod tests_of_proportions;
 
 pub use binomial::{BinomialInterval, Bound, clopper_pearson, wilson, zero_error_upper_bound};
 pub use effect::{EffectInterval, difference_newcombe, ratio_log_adjusted};
+pub use inequality::gini;
 pub use multiple::holm;
 pub use power::{MinimumDetectableRatio, PowerMethod, exact_power, minimum_detectable_ratio};
 pub use tests_of_proportions::{

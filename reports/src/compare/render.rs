@@ -6,13 +6,13 @@
 use super::{Comparison, PairedSet, Point, VendorPoint, operating_point};
 use crate::document::{Block, Cell, Document, Mark, Table};
 use crate::summary::{count, one_in, percent, rate_cell};
-use harness::analysis::{Metric, ProtocolAnalysis, RateRow};
-use harness::benchmark::ProtocolKind;
-use harness::comparisons::GroupComparison;
-use harness::differential::SummaryAtThreshold;
-use harness::paired::{PairedComparison, PairedRow};
-use harness::rate::Rate;
-use harness::results::VendorResults;
+use harness::model::analysis::{Metric, ProtocolAnalysis, RateRow};
+use harness::model::benchmark::ProtocolKind;
+use harness::model::differences::GroupComparison;
+use harness::model::differences::SummaryAtThreshold;
+use harness::analysis::paired::{PairedComparison, PairedRow};
+use harness::model::rate::Rate;
+use harness::model::results::VendorResults;
 
 pub(super) fn rate_row<'a>(
     p: &'a ProtocolAnalysis,

@@ -6,8 +6,8 @@ use super::render::{gallery_sizes, group_comparison, list_length};
 use super::{Comparison, Point, operating_point};
 use crate::ReportError;
 use crate::table::{Cell, Kind, Table};
-use harness::analysis::{Metric, RateRow};
-use harness::benchmark::ProtocolKind;
+use harness::model::analysis::{Metric, RateRow};
+use harness::model::benchmark::ProtocolKind;
 
 const RATE_COLUMNS: &[(&str, Kind)] = &[
     ("vendor", Kind::Str),

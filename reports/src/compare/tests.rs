@@ -1,9 +1,9 @@
 use super::*;
 use crate::{RawProtocolOutputs, RawVendorOutputs};
-use harness::analyse::{analyse_search, analyse_verification};
-use harness::analysis::AnalysisConfig;
-use harness::population::{Grouping, Subject};
-use harness::results::{BenchmarkInfo, Provenance, RESULTS_SCHEMA_VERSION, Timing, TrialList};
+use harness::analysis::protocol::{analyse_search, analyse_verification};
+use harness::model::analysis::AnalysisConfig;
+use harness::model::population::{Grouping, Subject};
+use harness::model::results::{BenchmarkInfo, Provenance, RESULTS_SCHEMA_VERSION, Timing, TrialList};
 use harness::stats::mcnemar::mcnemar_exact;
 use harness::vendor::{DeclaredThreshold, TemplateFormat, VendorDescription};
 use std::collections::BTreeMap;

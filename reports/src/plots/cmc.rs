@@ -4,7 +4,7 @@ use super::axes::{frame, linear_axis, rank_axis};
 use super::series::draw_series;
 use super::style::{GroupStyle, LegendEntry, draw_legend, legend_width};
 use super::{WIDTH, gallery_line, header_and_body, plot_message, render, significant, thousands};
-use harness::analysis::{Metric, RateRow};
+use harness::model::analysis::{Metric, RateRow};
 
 /// CMC curves of the groups of `grouping`: the rate (y) of mated searches whose mate is
 /// returned at rank ≤ R against rank R (x, integers), from the `Metric::Cmc` rows of that

@@ -5,7 +5,7 @@ use super::probit::{lower_rate, open_rate, probit, probit_axis, upper_rate};
 use super::series::draw_series;
 use super::style::{GroupStyle, LegendEntry, draw_legend, legend_width};
 use super::{WIDTH, context_line, curve_groups, header_and_body, metric_names, plot_message, render, thousands};
-use harness::curves::Curves;
+use harness::model::curves::Curves;
 
 /// A group's points and its legend note.
 type Points = (Vec<(f64, f64)>, Option<String>);

@@ -4,8 +4,8 @@ use super::{
     Area, Drawn, FONT, MUTED, NORMAL, SMALL, WIDTH, header, render, significant, text, text_width, thousands,
     wrap_label,
 };
-use harness::analysis::CrossGroupCell;
-use harness::rate::Rate;
+use harness::model::analysis::CrossGroupCell;
+use harness::model::rate::Rate;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 

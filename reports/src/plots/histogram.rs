@@ -6,7 +6,7 @@ use super::{
     FONT, MUTED, NORMAL, SMALL, WIDTH, gallery_line, header, plot_message, render, text, text_width, thousands,
     wrap_words,
 };
-use harness::curves::ScoreHistograms;
+use harness::model::curves::ScoreHistograms;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};

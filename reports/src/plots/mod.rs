@@ -5,7 +5,7 @@
 //! SVG document.
 //!
 //! It computes no metric: every point is a numerator over a denominator that the engine
-//! counted (`harness::curves`, `harness::analysis`); this module only divides them to place
+//! counted (`harness::analysis::curves`, `harness::model::analysis`); this module only divides them to place
 //! the point, transforms an axis (probit, log10) and draws. The probit transform is drawing,
 //! not a metric.
 //!
@@ -39,8 +39,8 @@ pub use probit::probit;
 pub use rates::rates_against_threshold;
 
 use axes::Axis;
-use harness::analysis::Metric;
-use harness::curves::{CurveGroup, Curves};
+use harness::model::analysis::Metric;
+use harness::model::curves::{CurveGroup, Curves};
 use plotters::coord::Shift;
 use plotters::coord::cartesian::Cartesian2d;
 use plotters::prelude::*;

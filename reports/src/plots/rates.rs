@@ -8,7 +8,7 @@ use super::{
     SMALL, WIDTH, context_line, curve_groups, header_and_body, metric_names, plot_message, render, significant, text,
     text_width, thousands,
 };
-use harness::curves::{CurveGroup, Curves};
+use harness::model::curves::{CurveGroup, Curves};
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};

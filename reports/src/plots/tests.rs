@@ -7,8 +7,8 @@ use super::series::clip_polyline;
 use super::style::GroupStyle;
 use super::*;
 use fixtures::*;
-use harness::analysis::Metric;
-use harness::curves::{CurveGroup, Curves, ScoreHistograms};
+use harness::model::analysis::Metric;
+use harness::model::curves::{CurveGroup, Curves, ScoreHistograms};
 
 // ---------------------------------------------------------------------------------------
 // Probit and axes

@@ -3,8 +3,8 @@
 
 use super::measure::{Absent, Measured, measure, pick_protocol};
 use super::rubric::{Bid, Condition, GroupSelect, Location, Measure, Rubric};
-use harness::analysis::Metric;
-use harness::results::{Results, VendorResults};
+use harness::model::analysis::Metric;
+use harness::model::results::{Results, VendorResults};
 use std::path::PathBuf;
 
 /// Why a scorecard cannot be made from these runs with this rubric.

@@ -11,11 +11,11 @@
 
 use super::rubric::{At, Bid, DifferentialMeasure, GroupSelect, Measure, RateMeasure, RatioMeasure, Site, Statistic};
 use crate::summary::{count, one_in, percent};
-use harness::analysis::{Metric, ProtocolAnalysis, RateRow};
-use harness::benchmark::ProtocolKind;
-use harness::population::Grouping;
-use harness::results::{Results, VendorResults};
-use harness::thresholds::OperatingPoint;
+use harness::model::analysis::{Metric, ProtocolAnalysis, RateRow};
+use harness::model::benchmark::ProtocolKind;
+use harness::model::population::Grouping;
+use harness::model::results::{Results, VendorResults};
+use harness::model::thresholds::OperatingPoint;
 
 /// A measured value with what it is and where it came from.
 #[derive(Debug, Clone, PartialEq)]
@@ -618,7 +618,7 @@ fn differential(d: &DifferentialMeasure, results: &Results, vendor: &VendorResul
         }
         tested += 1;
         for g in &c.groups {
-            // The verdict strings of harness::comparisons.
+            // The verdict strings of harness::analysis::between_groups.
             if g.verdict.starts_with("significantly higher than") {
                 let p = g.p_holm.map(|p| format!(", Holm-adjusted p {}", p_text(p))).unwrap_or_default();
                 let reference_rate = c

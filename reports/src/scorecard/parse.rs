@@ -7,7 +7,7 @@ use super::rubric::{
     At, Better, Bid, Condition, Criterion, DifferentialMeasure, Gate, GroupSelect, Location, Measure, PriceFormula,
     RateMeasure, RatioMeasure, Rubric, RubricError, Scoring, Site, Statistic, number,
 };
-use harness::analysis::Metric;
+use harness::model::analysis::Metric;
 use serde::Deserialize;
 use std::ops::Range;
 use std::path::Path;

@@ -2,7 +2,7 @@
 //! quality:price split, as checked values (read by [`super::parse`]). Format:
 //! `docs/scorecard.md`.
 
-use harness::analysis::Metric;
+use harness::model::analysis::Metric;
 use std::path::PathBuf;
 
 /// A bad rubric: where, what, and the text found there.

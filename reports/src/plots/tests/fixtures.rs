@@ -1,8 +1,8 @@
 //! Fixtures built by hand for the figure tests, and helpers that read an SVG back.
 
-use harness::analysis::{CrossGroupCell, Metric, RateRow};
-use harness::curves::{CurveGroup, Curves, HistogramGroup, ScoreHistograms};
-use harness::rate::Rate;
+use harness::model::analysis::{CrossGroupCell, Metric, RateRow};
+use harness::model::curves::{CurveGroup, Curves, HistogramGroup, ScoreHistograms};
+use harness::model::rate::Rate;
 
 // ---------------------------------------------------------------------------------------
 // Fixtures, built by hand

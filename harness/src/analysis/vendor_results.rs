@@ -1,11 +1,12 @@
 //! From a vendor's run to its entry in the results: every protocol analysed with the
 //! same configuration, plus FTE/FTA and timing.
 
-use crate::analyse::{analyse_search, analyse_verification, template_rates};
-use crate::analysis::{AnalysisConfig, AnalysisError};
-use crate::benchmark::{Benchmark, Protocol};
-use crate::results::{BenchmarkInfo, FailureCount, VendorResults};
-use crate::runner::{ProtocolTrials, VendorRun};
+use crate::analysis::protocol::{analyse_search, analyse_verification, template_rates};
+use crate::analysis::protocol::AnalysisError;
+use crate::model::analysis::AnalysisConfig;
+use crate::model::benchmark::{Benchmark, Protocol};
+use crate::model::results::{BenchmarkInfo, FailureCount, VendorResults};
+use crate::run::runner::{ProtocolTrials, VendorRun};
 use std::collections::BTreeMap;
 
 pub fn evaluate(bench: &Benchmark, run: &VendorRun, config: &AnalysisConfig) -> Result<VendorResults, AnalysisError> {

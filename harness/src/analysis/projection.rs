@@ -7,9 +7,10 @@
 //! watchlist trials (Mansfield 2023); the extrapolation is the independent-trials model of
 //! ISO/IEC 19795-1 (annex on 1:N performance), with its assumption carried in the result.
 
+use crate::model::analysis::FpirExtrapolation;
 use serde::Serialize;
 
-use crate::rate::Rate;
+use crate::model::rate::Rate;
 use crate::stats::{Bound, StatsError, clopper_pearson, wilson};
 
 /// The assumption behind every extrapolated FPIR, spelled out wherever one is shown.
@@ -89,20 +90,6 @@ pub fn rescale_fpir(fpir: f64, from: u64, to: u64) -> f64 {
     -((to as f64 / from as f64) * (-fpir).ln_1p()).exp_m1()
 }
 
-/// An FPIR extrapolated from a per-comparison FMR; always labelled as such.
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
-pub struct FpirExtrapolation {
-    /// Always `"extrapolation"`.
-    pub kind: String,
-    pub formula: String,
-    pub assumption: String,
-    pub fmr: f64,
-    pub gallery_size: u64,
-    pub fpir: f64,
-    /// The FMR interval carried through the (increasing) formula, when one was given.
-    pub fpir_low: Option<f64>,
-    pub fpir_high: Option<f64>,
-}
 
 /// The extrapolation FPIR(N) ≈ 1 - (1 - FMR)^N (DESIGN.md section 4).
 pub fn extrapolate_fpir(fmr: f64, gallery_size: u64) -> Result<FpirExtrapolation, ProjectionError> {
@@ -343,7 +330,7 @@ mod tests {
     /// Values from `harness/tests/fixtures/make_differential_fixtures.py` (numpy).
     #[test]
     fn extrapolation_matches_numpy() {
-        let text = include_str!("../tests/fixtures/projection_reference.txt");
+        let text = include_str!("../../tests/fixtures/projection_reference.txt");
         let mut n = 0;
         for line in text.lines().filter(|l| l.starts_with("extrapolate")) {
             let f: Vec<&str> = line.split_whitespace().collect();

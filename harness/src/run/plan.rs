@@ -1,8 +1,8 @@
 //! Which templates a protocol needs, and the hash of its trial list: the same hash for
 //! every vendor proves every vendor got the same trials.
 
-use crate::benchmark::{Benchmark, Protocol, SearchProtocol};
-use crate::results::TrialList;
+use crate::model::benchmark::{Benchmark, Protocol, SearchProtocol};
+use crate::model::results::TrialList;
 use crate::vendor::Role;
 use sha2::{Digest, Sha256};
 
@@ -54,7 +54,7 @@ pub fn trial_list(bench: &Benchmark, protocol: &Protocol) -> TrialList {
 /// The templates a run of `bench` makes: those its protocols need; with no protocol
 /// (an attribute-only benchmark such as an import of UTKFace or FairFace), every sample
 /// once as a probe, so failure to acquire is measured per group.
-pub fn templates_of(bench: &crate::benchmark::Benchmark) -> Vec<(u32, Role)> {
+pub fn templates_of(bench: &crate::model::benchmark::Benchmark) -> Vec<(u32, Role)> {
     if bench.protocols.is_empty() {
         (0..bench.samples.len() as u32).map(|s| (s, Role::Verify)).collect()
     } else {

@@ -14,34 +14,15 @@
 //!   fairness models for face recognition algorithms" (Gini aggregation rate).
 //! - IR (inequity rate): the same paper, after the max/min ratios of NISTIR 8280.
 
-use serde::Serialize;
+use crate::model::differences::Comparison;
+use crate::model::differences::DifferentialSummary;
+use crate::model::differences::GroupRatio;
+use crate::model::differences::RatioSummary;
+use crate::model::differences::SummaryAtThreshold;
 
-use crate::rate::Rate;
+use crate::model::rate::Rate;
 
-/// Which pair of rates the measures summarise.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Comparison {
-    /// 1:1 verification: FMR and FNMR.
-    Verification,
-    /// 1:N identification or watchlist: FPIR in place of FMR, FNIR in place of FNMR.
-    Identification,
-}
 
-impl Comparison {
-    pub fn false_positive_metric(self) -> &'static str {
-        match self {
-            Comparison::Verification => "fmr",
-            Comparison::Identification => "fpir",
-        }
-    }
-    pub fn false_negative_metric(self) -> &'static str {
-        match self {
-            Comparison::Verification => "fnmr",
-            Comparison::Identification => "fnir",
-        }
-    }
-}
 
 /// The group every other group is compared with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,54 +43,8 @@ pub enum DifferentialError {
     UnknownReference(String, &'static str),
 }
 
-/// One group's rate and its ratio to the reference group.
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
-pub struct GroupRatio {
-    pub group: String,
-    pub rate: Rate,
-    /// This group's rate over the reference group's; `None` when the reference rate is 0.
-    pub ratio_to_reference: Option<f64>,
-}
 
-/// Ratios of one metric across the groups where it is defined.
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
-pub struct RatioSummary {
-    pub metric: String,
-    pub reference: Option<String>,
-    pub groups: Vec<GroupRatio>,
-    /// Groups left out because the rate has no trials (zero denominator).
-    pub excluded_groups: Vec<String>,
-    pub highest_group: Option<String>,
-    pub lowest_group: Option<String>,
-    /// Highest rate over lowest rate.
-    pub max_min_ratio: Option<f64>,
-    pub undefined_reason: Option<String>,
-}
 
-/// Every summary measure for one threshold, with `alpha` stated.
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
-pub struct DifferentialSummary {
-    pub comparison: Comparison,
-    /// Weight of the false-positive term (1 - alpha weighs the false-negative term).
-    pub alpha: f64,
-    pub false_positive: RatioSummary,
-    pub false_negative: RatioSummary,
-    /// A: max pairwise |FMR_i - FMR_j| (FPIR for 1:N).
-    pub max_false_positive_difference: Option<f64>,
-    /// B: max pairwise |FNMR_i - FNMR_j| (FNIR for 1:N).
-    pub max_false_negative_difference: Option<f64>,
-    /// FDR = 1 - (alpha A + (1 - alpha) B); 1 is perfectly fair.
-    pub fdr: Option<f64>,
-    /// IR = (max/min false-positive)^alpha (max/min false-negative)^(1 - alpha); 1 is fair.
-    pub ir: Option<f64>,
-    /// Gini coefficients of the two rates across groups.
-    pub gini_false_positive: Option<f64>,
-    pub gini_false_negative: Option<f64>,
-    /// GARBE = alpha G(false-positive) + (1 - alpha) G(false-negative); 0 is fair.
-    pub garbe: Option<f64>,
-    /// Every reason a value above is `None`, "; "-separated; `None` when all are defined.
-    pub undefined_reason: Option<String>,
-}
 
 /// Exact comparison of two rates by cross-multiplication (no rounding).
 fn cmp_rate(a: &Rate, b: &Rate) -> std::cmp::Ordering {
@@ -204,27 +139,6 @@ fn zero_reason(metric: &str, lowest: &(String, Rate), all_zero: bool) -> String 
     }
 }
 
-/// Gini coefficient with the small-sample factor of Howard et al. (2022):
-/// G(x) = n/(n-1) · Σ_i Σ_j |x_i - x_j| / (2 n² mean(x)). `Err` says why it is undefined.
-pub fn gini(values: &[f64]) -> Result<f64, &'static str> {
-    let n = values.len();
-    if n < 2 {
-        return Err("fewer than two groups");
-    }
-    let nf = n as f64;
-    let mean = values.iter().sum::<f64>() / nf;
-    if mean <= 0.0 {
-        return Err("the mean rate is 0 (no group has any errors)");
-    }
-    let mut sum = 0.0;
-    for a in values {
-        for b in values {
-            sum += (a - b).abs();
-        }
-    }
-    Ok(nf / (nf - 1.0) * sum / (2.0 * nf * nf * mean))
-}
-
 /// All summary measures at one threshold. `false_positive` holds each group's FMR (FPIR
 /// for 1:N), `false_negative` its FNMR (FNIR). Each term uses the groups where its rate
 /// is defined; groups with no trials for a rate are listed in that rate's
@@ -273,7 +187,7 @@ pub fn summarise(
     let ir_fn = need(ratio(&fnr), 1.0 - alpha, &mut reasons);
     let ir = combine(ir_fp, ir_fn, alpha, |x, y| x.powf(alpha) * y.powf(1.0 - alpha));
 
-    let g = |xs: &[f64], metric: &str| gini(xs).map_err(|why| format!("GARBE: {metric}: {why}"));
+    let g = |xs: &[f64], metric: &str| crate::stats::gini(xs).map_err(|why| format!("GARBE: {metric}: {why}"));
     let g_fp = need(g(&fp_values, fp_name), alpha, &mut reasons);
     let g_fn = need(g(&fn_values, fn_name), 1.0 - alpha, &mut reasons);
     let garbe = combine(g_fp, g_fn, alpha, |x, y| alpha * x + (1.0 - alpha) * y);
@@ -418,7 +332,7 @@ mod tests {
     /// Values from `harness/tests/fixtures/make_differential_fixtures.py` (numpy).
     #[test]
     fn matches_numpy_reference() {
-        let text = include_str!("../tests/fixtures/differential_reference.txt");
+        let text = include_str!("../../tests/fixtures/differential_reference.txt");
         let mut cases = 0;
         for line in text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
             let f: Vec<&str> = line.split('|').map(str::trim).collect();
@@ -450,34 +364,18 @@ mod tests {
     }
 }
 
-/// The summary measures of one grouping at one threshold of an analysis.
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
-pub struct SummaryAtThreshold {
-    pub gallery_size: Option<u64>,
-    /// The FNIR rank used (1:N): the smallest rank reported for the protocol.
-    pub rank: Option<u32>,
-    pub threshold: f64,
-    pub operating_point: String,
-    pub grouping: String,
-    pub summary: DifferentialSummary,
-    /// Subject-bootstrap percentile intervals of the max/min ratios; `None` when not computed.
-    pub bootstrap_max_min_false_positive: Option<crate::bootstrap::BootstrapInterval>,
-    pub bootstrap_max_min_false_negative: Option<crate::bootstrap::BootstrapInterval>,
-    /// Subject-bootstrap percentile intervals of FDR, IR and GARBE (same alpha).
-    pub bootstrap_measures: Option<crate::bootstrap::MeasuresBootstrap>,
-}
 
 /// Summary measures for every grouping (but `all`) at every threshold of one protocol's
 /// rate rows: FMR/FNMR for verification, FPIR/FNIR (at the smallest rank reported) for
 /// 1:N. The reference is `reference_group` where the grouping has it, else the lowest rate.
 pub fn summaries_of(
-    rates: &[crate::analysis::RateRow],
+    rates: &[crate::model::analysis::RateRow],
     comparison: Comparison,
     alpha: f64,
     reference_group: Option<&str>,
     bootstrap: &crate::bootstrap::BootstrapIndex,
 ) -> Vec<SummaryAtThreshold> {
-    use crate::analysis::Metric;
+    use crate::model::analysis::Metric;
     use std::collections::BTreeMap;
     let (fp_metric, fn_metric) = match comparison {
         Comparison::Verification => (Metric::Fmr, Metric::Fnmr),
@@ -538,7 +436,7 @@ pub fn summaries_of(
 #[cfg(test)]
 mod summaries_tests {
     use super::*;
-    use crate::analysis::{Metric, RateRow};
+    use crate::model::analysis::{Metric, RateRow};
 
     fn row(metric: Metric, grouping: &str, group: &str, k: u64, n: u64) -> RateRow {
         RateRow {

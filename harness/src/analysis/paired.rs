@@ -8,7 +8,7 @@
 //! power; McNemar's test uses only the trials on which the vendors disagree.
 //!
 //! The error of a trial is exactly the one the analysis counts (DESIGN.md section 4,
-//! [`crate::analyse`]), so each vendor's rate here equals its rate in `results.json`:
+//! [`crate::analysis::protocol`]), so each vendor's rate here equals its rate in `results.json`:
 //! - 1:N, non-mated search: a false positive when its highest candidate score is >= T
 //!   (FPIR);
 //! - 1:N, mated search: a false negative when the mate is not returned at rank <= L with
@@ -20,13 +20,13 @@
 //!
 //! Holm's correction is applied across the groups of one (metric, grouping) table.
 
-use crate::analysis::Metric;
+use crate::model::analysis::Metric;
 use crate::metrics::identification::{mate_score_within_rank, search_columns};
-use crate::population::{GroupCodes, Grouping};
-use crate::rate::Rate;
+use crate::model::population::{GroupCodes, Grouping};
+use crate::model::rate::Rate;
 use crate::stats::holm;
 use crate::stats::mcnemar::PairedTable;
-use crate::trials::{SearchTrials, VerificationTrials};
+use crate::model::trials::{SearchTrials, VerificationTrials};
 use serde::Serialize;
 
 /// One group's paired table for one metric.
@@ -400,8 +400,8 @@ mod tests {
     #[test]
     fn rates_agree_with_the_analysis() {
         // Each vendor's paired rate is its own rate from the analysis kernel.
-        use crate::analysis::AnalysisConfig;
-        use crate::population::{Population, Subject};
+        use crate::model::analysis::AnalysisConfig;
+        use crate::model::population::{Population, Subject};
         let population = Population {
             attributes: vec!["sex".into()],
             subjects: ["F", "F", "M", "M"]
@@ -429,7 +429,7 @@ mod tests {
             [population.group_codes(&Grouping::all()).unwrap(), population.group_codes(&config.groupings[0]).unwrap()];
         let c = paired_verification(&a, &b, 0.5, 0.5, &groupings).unwrap();
         for (trials, pick) in [(&a, 0), (&b, 1)] {
-            let analysis = crate::analyse::analyse_verification("v", trials, &population, &config, &[]).unwrap();
+            let analysis = crate::analysis::protocol::analyse_verification("v", trials, &population, &config, &[]).unwrap();
             for row in &c.rows {
                 let want = analysis
                     .rates

@@ -5,76 +5,17 @@
 //! thresholds of one table, with the ratio and difference to the reference (with
 //! intervals), a verdict in words, and the minimum ratio the test could have detected.
 
-use crate::analysis::{AnalysisConfig, Metric, RateRow};
-use crate::bootstrap::{BootstrapIndex, BootstrapInterval};
-use crate::rate::Rate;
+use crate::model::analysis::{AnalysisConfig, Metric, RateRow};
+use crate::bootstrap::BootstrapIndex;
+use crate::model::differences::{GroupComparison, GroupTest, OmnibusTest};
 use crate::stats::power::{PowerMethod, minimum_detectable_ratio_within};
 use crate::stats::tests_of_proportions::{Alternative, Homogeneity, exact_two_proportion, homogeneity};
-use crate::stats::{EffectInterval, difference_newcombe, holm, ratio_log_adjusted};
+use crate::stats::{difference_newcombe, holm, ratio_log_adjusted};
 use rayon::prelude::*;
-use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// The omnibus test of homogeneity across the groups of one grouping.
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
-pub struct OmnibusTest {
-    /// `chi-squared` (Pearson, no continuity correction) or `monte-carlo` (exact test by
-    /// simulation with the observed margins, used when an expected count is below 5).
-    pub method: String,
-    pub statistic: f64,
-    pub dof: u64,
-    pub p_value: f64,
-    pub min_expected: f64,
-    pub replicates: Option<u64>,
-    pub seed: Option<u64>,
-}
 
-/// One group against the reference group.
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
-pub struct GroupTest {
-    pub group: String,
-    pub rate: Rate,
-    /// Fisher's exact test, two-sided; `None` for the reference group itself.
-    pub p_value: Option<f64>,
-    /// Holm-adjusted across every group and threshold of the table.
-    pub p_holm: Option<f64>,
-    /// Ratio to the reference rate (log-adjusted interval) and difference (Newcombe).
-    pub ratio: Option<EffectInterval>,
-    pub difference: Option<EffectInterval>,
-    /// `reference`, `significantly higher than X`, `significantly lower than X` (the
-    /// Holm-adjusted p-value and the omnibus test are both below alpha), or
-    /// `no significant difference from X`.
-    pub verdict: String,
-    /// Smallest ratio to the reference that Fisher's test at `alpha` would detect with
-    /// 80% power with these counts; `None` with the reason in `note`.
-    pub minimum_detectable_ratio: Option<f64>,
-    /// `exact` (enumeration) or `arcsine` (normal approximation, for large counts).
-    pub power_method: Option<String>,
-    /// Subject-bootstrap percentile intervals of the ratio and difference to the same
-    /// reference group (subjects resampled within groups); `None` when not computed.
-    pub bootstrap_ratio: Option<BootstrapInterval>,
-    pub bootstrap_difference: Option<BootstrapInterval>,
-    pub note: Option<String>,
-}
 
-/// The tests for one rate of one grouping at one threshold.
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
-pub struct GroupComparison {
-    pub metric: Metric,
-    pub gallery_size: Option<u64>,
-    pub rank: Option<u32>,
-    pub threshold: f64,
-    pub operating_point: String,
-    pub grouping: String,
-    /// `None` with the reason in `note` when fewer than two groups have trials or no
-    /// group has an error.
-    pub omnibus: Option<OmnibusTest>,
-    pub reference_group: Option<String>,
-    /// `declared` (the configured reference group) or `lowest rate`.
-    pub reference_rule: String,
-    pub groups: Vec<GroupTest>,
-    pub note: Option<String>,
-}
 
 /// The rates that are tested: error rates with a threshold (TPIR is 1 - FNIR, tested
 /// as FNIR; SEL is not a proportion; CMC has no threshold).
@@ -300,8 +241,9 @@ fn compare_cell(
 
 #[cfg(test)]
 mod tests {
+use crate::model::rate::Rate;
     use super::*;
-    use crate::population::Grouping;
+    use crate::model::population::Grouping;
 
     fn row(threshold: f64, group: &str, k: u64, n: u64) -> RateRow {
         RateRow {

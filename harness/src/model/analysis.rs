@@ -2,10 +2,10 @@
 //! many ways (per-group tables, operating points, EER, cross-group FMR). Every rate
 //! carries its numerator, denominator and interval. Definitions: DESIGN.md section 4.
 
-use crate::benchmark::ProtocolKind;
-use crate::population::Grouping;
-use crate::rate::{Interval, Rate};
-use crate::thresholds::OperatingPoint;
+use crate::model::benchmark::ProtocolKind;
+use crate::model::population::Grouping;
+use crate::model::rate::{Interval, Rate};
+use crate::model::thresholds::OperatingPoint;
 use serde::Serialize;
 
 /// Metric names follow ISO/IEC 19795-1 and NISTIR 8271.
@@ -78,7 +78,7 @@ pub struct RateRow {
     /// Subject-bootstrap percentile interval (subjects resampled within groups), the
     /// honest interval when trials share subjects; `None` when not computed (SEL, CMC,
     /// FTE/FTA, or `bootstrap_replicates` = 0).
-    pub bootstrap: Option<crate::bootstrap::BootstrapInterval>,
+    pub bootstrap: Option<crate::model::differences::BootstrapInterval>,
 }
 
 /// A threshold the analysis evaluated, and why.
@@ -138,17 +138,17 @@ pub struct ProtocolAnalysis {
     pub eer: Vec<EerRow>,
     pub cross_group_fmr: Vec<CrossGroupCell>,
     /// Tests of the differences between groups, per rate, grouping and threshold.
-    pub comparisons: Vec<crate::comparisons::GroupComparison>,
+    pub comparisons: Vec<crate::model::differences::GroupComparison>,
     /// Summary measures of differential performance (max/min ratio, FDR, IR, GARBE).
-    pub summaries: Vec<crate::differential::SummaryAtThreshold>,
+    pub summaries: Vec<crate::model::differences::SummaryAtThreshold>,
     /// Verification only: FPIR(N) extrapolated from each group's FMR at each threshold,
     /// labelled as an extrapolation with its independence assumption.
     pub extrapolations: Vec<ExtrapolationRow>,
     /// Error counts per group over a fine threshold grid, for DET curves and rates
     /// against threshold (verification: one; 1:N: one per gallery size).
-    pub curves: Vec<crate::curves::Curves>,
+    pub curves: Vec<crate::model::curves::Curves>,
     /// Mated and non-mated score histograms per group (one per gallery size for 1:N).
-    pub histograms: Vec<crate::curves::ScoreHistograms>,
+    pub histograms: Vec<crate::model::curves::ScoreHistograms>,
 }
 
 /// One group's FMR at one threshold carried to a gallery of N by FPIR(N) = 1 - (1 - FMR)^N.
@@ -158,7 +158,7 @@ pub struct ExtrapolationRow {
     pub operating_point: String,
     pub grouping: String,
     pub group: String,
-    pub extrapolation: crate::projection::FpirExtrapolation,
+    pub extrapolation: FpirExtrapolation,
 }
 
 /// What to compute. Every default is recorded in the results, never silent.
@@ -177,7 +177,7 @@ pub struct AnalysisConfig {
     /// Confidence level of intervals.
     pub confidence: f64,
     /// Method of the two-sided interval on every rate.
-    pub interval_method: crate::rate::IntervalMethod,
+    pub interval_method: crate::model::rate::IntervalMethod,
     /// Significance level of the tests between groups (after Holm's correction).
     pub alpha: f64,
     /// The group every other group is compared with, where a grouping has it; otherwise
@@ -204,7 +204,7 @@ impl AnalysisConfig {
             ranks: vec![1],
             groupings,
             confidence: 0.95,
-            interval_method: crate::rate::IntervalMethod::Wilson,
+            interval_method: crate::model::rate::IntervalMethod::Wilson,
             alpha: 0.05,
             reference_group: None,
             monte_carlo_replicates: 10_000,
@@ -216,10 +216,18 @@ impl AnalysisConfig {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum AnalysisError {
-    #[error(transparent)]
-    Grouping(#[from] crate::population::GroupingError),
-    #[error("subject bootstrap: {0}")]
-    Bootstrap(crate::bootstrap::BootstrapError),
+
+/// An FPIR extrapolated from a per-comparison FMR; always labelled as such.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct FpirExtrapolation {
+    /// Always `"extrapolation"`.
+    pub kind: String,
+    pub formula: String,
+    pub assumption: String,
+    pub fmr: f64,
+    pub gallery_size: u64,
+    pub fpir: f64,
+    /// The FMR interval carried through the (increasing) formula, when one was given.
+    pub fpir_low: Option<f64>,
+    pub fpir_high: Option<f64>,
 }

@@ -2,13 +2,13 @@
 //! every protocol of a benchmark. A vendor that panics or returns garbage costs the
 //! template or trial concerned, counted as a failure, never the run.
 
-use crate::benchmark::{Benchmark, Protocol, SearchProtocol};
-use crate::cache::{CacheError, MediaHash, StoredTemplate, TemplateStore, media_hash};
-use crate::plan::{gallery_subjects, templates_of};
-use crate::progress::Progress;
-use crate::results::Timing;
-use crate::search::{EmbeddingGallery, normalise, search, top_l};
-use crate::trials::{SearchTrials, TemplateOutcomes, VerificationTrials};
+use crate::model::benchmark::{Benchmark, Protocol, SearchProtocol};
+use crate::run::cache::{CacheError, MediaHash, StoredTemplate, TemplateStore, media_hash};
+use crate::run::plan::{gallery_subjects, templates_of};
+use crate::run::progress::Progress;
+use crate::model::results::Timing;
+use crate::run::search::{EmbeddingGallery, normalise, search, top_l};
+use crate::model::trials::{SearchTrials, TemplateOutcomes, VerificationTrials};
 use crate::vendor::{FailureCode, Role, Template, TemplateFailure, TemplateFormat, Vendor, VendorDescription};
 use rayon::prelude::*;
 use std::collections::HashMap;

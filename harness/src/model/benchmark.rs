@@ -2,7 +2,7 @@
 //! index. Loading it from files is the `datasets` crate's job; the engine knows no
 //! file format.
 
-use crate::population::Population;
+use crate::model::population::Population;
 
 /// Where a sample's media comes from. The runner turns each into bytes for the vendor.
 #[derive(Debug, Clone, PartialEq)]

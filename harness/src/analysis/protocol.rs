@@ -1,23 +1,30 @@
 //! Builds a [`ProtocolAnalysis`] from trials: the one place where rates are computed.
 //! Definitions follow DESIGN.md section 4; one global threshold is applied to every group.
 
-use crate::analysis::*;
-use crate::benchmark::ProtocolKind;
-use crate::bootstrap::{
-    Bootstrap, BootstrapConfig, BootstrapError, BootstrapIndex, BootstrapInterval, bootstrap_search,
-    bootstrap_verification,
-};
-use crate::curves::{Curves, ScoreHistograms, curve_group, curve_thresholds, histogram_edges, histogram_group};
-use crate::differential::{Comparison, summaries_of};
+use crate::model::analysis::*;
+use crate::model::benchmark::ProtocolKind;
+use crate::bootstrap::{Bootstrap, BootstrapConfig, BootstrapError, BootstrapIndex, bootstrap_search, bootstrap_verification};
+use crate::model::curves::{Curves, ScoreHistograms};
+use crate::analysis::curves::{curve_group, curve_thresholds, histogram_edges, histogram_group};
+use crate::analysis::differential::summaries_of;
+use crate::model::differences::{BootstrapInterval, Comparison};
 use crate::metrics::counting::{CalibratedThreshold, GroupedScores, calibrate};
 use crate::metrics::eer::equal_error_rate;
 use crate::metrics::identification::{mate_score_within_rank, search_columns};
-use crate::population::{GroupCodes, Grouping, Population};
-use crate::rate::Rate;
-use crate::thresholds::OperatingPoint;
-use crate::trials::{SearchTrials, TemplateOutcomes, VerificationTrials};
+use crate::model::population::{GroupCodes, Grouping, Population};
+use crate::model::rate::Rate;
+use crate::model::thresholds::OperatingPoint;
+use crate::model::trials::{SearchTrials, TemplateOutcomes, VerificationTrials};
 use crate::vendor::{DeclaredThreshold, Role};
 use std::collections::HashMap;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AnalysisError {
+    #[error(transparent)]
+    Grouping(#[from] crate::model::population::GroupingError),
+    #[error("subject bootstrap: {0}")]
+    Bootstrap(crate::bootstrap::BootstrapError),
+}
 
 /// The configured groupings, with the whole population (`all`) always first.
 fn groupings_with_all(config: &AnalysisConfig) -> Vec<Grouping> {
@@ -85,10 +92,10 @@ fn bootstrap_config(config: &AnalysisConfig, codes: &GroupCodes) -> BootstrapCon
 /// FPIR(N) extrapolated from every defined FMR row (DESIGN.md section 4, "Scaling"),
 /// with the FMR interval carried through.
 fn extrapolations(rates: &[RateRow], config: &AnalysisConfig) -> Vec<ExtrapolationRow> {
-    use crate::projection::{BinomialMethod, extrapolate_fpir_rate};
+    use crate::analysis::projection::{BinomialMethod, extrapolate_fpir_rate};
     let method = match config.interval_method {
-        crate::rate::IntervalMethod::Wilson => BinomialMethod::Wilson,
-        crate::rate::IntervalMethod::ClopperPearson => BinomialMethod::ClopperPearson,
+        crate::model::rate::IntervalMethod::Wilson => BinomialMethod::Wilson,
+        crate::model::rate::IntervalMethod::ClopperPearson => BinomialMethod::ClopperPearson,
     };
     let mut out = Vec::new();
     for r in rates.iter().filter(|r| r.metric == Metric::Fmr && r.rate.denominator > 0) {
@@ -298,7 +305,7 @@ pub fn analyse_verification(
         out.histograms.push(histograms);
     }
     out.extrapolations = extrapolations(&out.rates, config);
-    out.comparisons = crate::comparisons::compare_groups(&out.rates, config, &index);
+    out.comparisons = crate::analysis::between_groups::compare_groups(&out.rates, config, &index);
     out.summaries = summaries_of(
         &out.rates,
         Comparison::Verification,
@@ -472,7 +479,7 @@ pub fn analyse_search(
         out.curves.push(curves);
         out.histograms.extend(histograms);
     }
-    out.comparisons = crate::comparisons::compare_groups(&out.rates, config, &index);
+    out.comparisons = crate::analysis::between_groups::compare_groups(&out.rates, config, &index);
     out.summaries = summaries_of(
         &out.rates,
         Comparison::Identification,

@@ -16,8 +16,8 @@ use rand_distr::{Binomial, Distribution};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::differential::lowest_rate_index;
-use crate::rate::Rate;
+use crate::analysis::differential::lowest_rate_index;
+use crate::model::rate::Rate;
 use crate::stats::power::exact_power;
 use crate::stats::special::normal_quantile;
 use crate::stats::{Alternative, PowerMethod, StatsError, exact_two_proportion, minimum_detectable_ratio};
@@ -430,7 +430,7 @@ mod tests {
     /// Values from `harness/tests/fixtures/make_differential_fixtures.py` (statsmodels).
     #[test]
     fn arcsine_start_matches_statsmodels() {
-        let text = include_str!("../tests/fixtures/projection_reference.txt");
+        let text = include_str!("../../tests/fixtures/projection_reference.txt");
         let mut n = 0;
         for line in text.lines().filter(|l| l.starts_with("arcsine")) {
             let f: Vec<&str> = line.split_whitespace().collect();

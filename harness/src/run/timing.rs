@@ -4,11 +4,11 @@
 //! Times vary from run to run, so they are kept out of it: [`vendor_timing`] builds the
 //! value the command line writes to `timing.json` beside it.
 
-use crate::benchmark::{Benchmark, Protocol};
-use crate::plan::templates_of;
-use crate::population::{Grouping, GroupingError, Population};
-use crate::results::GroupTemplateBytes;
-use crate::runner::VendorRun;
+use crate::model::benchmark::{Benchmark, Protocol};
+use crate::run::plan::templates_of;
+use crate::model::population::{Grouping, GroupingError, Population};
+use crate::model::results::GroupTemplateBytes;
+use crate::run::runner::VendorRun;
 use crate::vendor::FailureCode;
 use serde::Serialize;
 use std::collections::HashSet;

@@ -1,7 +1,7 @@
 //! The whole result of a run or a score-level analysis: what `results.json` holds.
 
-use crate::analysis::{AnalysisConfig, ProtocolAnalysis, RateRow};
-use crate::benchmark::ProtocolKind;
+use crate::model::analysis::{AnalysisConfig, ProtocolAnalysis, RateRow};
+use crate::model::benchmark::ProtocolKind;
 use crate::vendor::{FailureCode, Role, VendorDescription};
 use serde::Serialize;
 use std::collections::BTreeMap;

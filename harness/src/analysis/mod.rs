@@ -1,0 +1,15 @@
+//! From trials to numbers: the analysis of one protocol ([`protocol`], the one place
+//! where rates are computed) and of one vendor's run ([`vendor_results`]); the plot data
+//! ([`curves`]); tests of the differences between groups ([`between_groups`]); summary
+//! measures of differential performance ([`differential`]); two vendors on the same
+//! trials ([`paired`]); scaling to a deployment ([`projection`]) and planning a test
+//! ([`planning`]). Definitions: `docs/metrics.md`.
+
+pub mod between_groups;
+pub mod curves;
+pub mod differential;
+pub mod paired;
+pub mod planning;
+pub mod projection;
+pub mod protocol;
+pub mod vendor_results;
