@@ -32,7 +32,7 @@ fn row(metric: Metric, gallery: Option<u64>, threshold: f64, group: &str, k: u64
         gallery_size: gallery,
         rank: None,
         threshold: Some(threshold),
-        operating_point: "grid".into(),
+        operating_point: harness::model::thresholds::OperatingPoint::Grid,
         grouping: if group == "all" { "all" } else { "ethnicity" }.into(),
         group: group.into(),
         rate: Rate::new(k, n),

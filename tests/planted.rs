@@ -16,7 +16,7 @@ fn fmr(a: &ProtocolAnalysis, grouping: &str, group: &str, t: f64) -> (u64, u64) 
         .iter()
         .find(|r| {
             r.metric == Metric::Fmr
-                && r.operating_point == "grid"
+                && r.operating_point.is_grid()
                 && r.threshold == Some(t)
                 && r.grouping == grouping
                 && r.group == group
@@ -114,7 +114,7 @@ fn planted_clustering_in_the_simulated_vendor_is_recovered() {
                 .iter()
                 .find(|r| {
                     r.metric == Metric::Fmr
-                        && r.operating_point == "grid"
+                        && r.operating_point.is_grid()
                         && r.threshold == Some(0.3)
                         && r.grouping == "ethnicity"
                         && r.group == g
@@ -129,7 +129,7 @@ fn planted_clustering_in_the_simulated_vendor_is_recovered() {
         let summary = v
             .summaries
             .iter()
-            .find(|s| s.threshold == 0.3 && s.operating_point == "grid" && s.grouping == "ethnicity")
+            .find(|s| s.threshold == 0.3 && s.operating_point.is_grid() && s.grouping == "ethnicity")
             .unwrap();
         let boot = summary.bootstrap_measures.as_ref().expect("bootstrapped measures");
         let fdr = summary.summary.fdr.unwrap();
@@ -149,7 +149,7 @@ fn planted_clustering_in_the_simulated_vendor_is_recovered() {
             .find(|c| {
                 c.metric == Metric::Fmr
                     && c.threshold == 0.3
-                    && c.operating_point == "grid"
+                    && c.operating_point.is_grid()
                     && c.grouping == "ethnicity"
             })
             .unwrap();
@@ -190,7 +190,7 @@ fn verdicts_hold_their_level_and_find_planted_differences() {
                 gallery_size: None,
                 rank: None,
                 threshold: Some(0.5),
-                operating_point: "grid".into(),
+                operating_point: harness::model::thresholds::OperatingPoint::Grid,
                 grouping: "g".into(),
                 group: g.to_string(),
                 rate: Rate::new(Binomial::new(n, p).unwrap().sample(rng), n),

@@ -151,7 +151,7 @@ fn every_rate_in_the_report_is_a_rate_of_the_results() {
             }
             let (k, n) = (number(k), number(&n));
             assert!(pairs.contains(&(k, n)), "{k}/{n} in `{cell}` is not a rate of results.json");
-            let shown = reports::summary::percent(k as f64 / n as f64);
+            let shown = reports::format::percent(k as f64 / n as f64);
             assert_eq!(shown, format!("{pct}%"), "`{cell}`: {k}/{n} is {shown}");
             checked += 1;
         }
@@ -182,7 +182,7 @@ fn every_rate_in_the_report_is_a_rate_of_the_results() {
             let counts = format!(
                 "({}/{};",
                 r["rate"]["numerator"].as_u64().unwrap(),
-                reports::summary::count(r["rate"]["denominator"].as_u64().unwrap())
+                reports::format::count(r["rate"]["denominator"].as_u64().unwrap())
             );
             assert!(row.contains(&counts), "{metric} {group}: `{counts}` not in `{row}`");
         }

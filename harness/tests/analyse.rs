@@ -1,5 +1,7 @@
 //! Hand-computed cases for every metric of DESIGN.md section 4.
 
+use harness::model::query::RateQuery;
+use harness::model::thresholds::OperatingPoint;
 use harness::analysis::protocol::{analyse_search, analyse_verification, template_rates};
 use harness::model::analysis::{AnalysisConfig, Metric, ProtocolAnalysis, RateRow};
 use harness::model::benchmark::ProtocolKind;
@@ -39,15 +41,8 @@ fn find<'a>(
     group: &str,
     rank: Option<u32>,
 ) -> &'a RateRow {
-    a.rates
-        .iter()
-        .find(|r| {
-            r.metric == metric
-                && r.operating_point == op
-                && r.grouping == grouping
-                && r.group == group
-                && r.rank == rank
-        })
+    let point = OperatingPoint::from_label(op).expect("an operating point label");
+    a.rate(&RateQuery::metric(metric).at(&point).grouping(grouping).group(group).rank(rank))
         .unwrap_or_else(|| panic!("no {metric:?} {op} {grouping} {group} {rank:?}"))
 }
 
@@ -194,14 +189,7 @@ fn counts_add_up_across_groups() {
     let a = analyse_verification("v", &verification(), &population(), &config(&[0.5, 0.6, 0.7]), &[]).unwrap();
     for op_threshold in [0.5, 0.6, 0.7] {
         let by = |grouping: &str, m: Metric| -> (u64, u64) {
-            a.rates
-                .iter()
-                .filter(|r| {
-                    r.metric == m
-                        && r.grouping == grouping
-                        && r.threshold == Some(op_threshold)
-                        && r.operating_point == "grid"
-                })
+            a.rates_where(&RateQuery::metric(m).grouping(grouping).threshold(op_threshold).at(&OperatingPoint::Grid))
                 .fold((0, 0), |acc, r| (acc.0 + r.rate.numerator, acc.1 + r.rate.denominator))
         };
         // Mated trials split exactly across groups.

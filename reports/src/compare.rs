@@ -24,6 +24,7 @@ pub use tables::{paired_table, rates_table};
 
 use crate::ReportError;
 use crate::raw::{SubjectIndex, read_candidates, read_verification_scores};
+use harness::model::query::RateQuery;
 use harness::model::analysis::{Metric, ProtocolAnalysis};
 use harness::model::benchmark::ProtocolKind;
 use harness::analysis::paired::{PairedComparison, PairedError, paired_search, paired_verification, whole_population};
@@ -270,7 +271,7 @@ impl Point {
 /// rows and the threshold.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VendorPoint {
-    pub label: String,
+    pub point: OperatingPoint,
     pub threshold: f64,
 }
 
@@ -286,8 +287,7 @@ pub fn operating_point(
     match point {
         Point::Declared => {
             let d = v.vendor.thresholds.first().ok_or_else(|| format!("{} declares no threshold", v.vendor.name))?;
-            let label = OperatingPoint::Declared { label: d.label.clone() }.label();
-            Ok(VendorPoint { label, threshold: d.value })
+            Ok(VendorPoint { point: OperatingPoint::Declared { label: d.label.clone() }, threshold: d.value })
         }
         Point::Common => {
             let (metric, target) = targets.of(p.kind);
@@ -299,8 +299,8 @@ pub fn operating_point(
             let threshold = c.threshold.ok_or_else(|| {
                 format!("{}: {}", v.vendor.name, c.note.clone().unwrap_or_else(|| "not calibrated".to_string()))
             })?;
-            let label = OperatingPoint::Calibrated { metric: metric.name().to_string(), target, gallery_size }.label();
-            Ok(VendorPoint { label, threshold })
+            let point = OperatingPoint::Calibrated { metric: metric.name().to_string(), target, gallery_size };
+            Ok(VendorPoint { point, threshold })
         }
     }
 }
@@ -376,7 +376,7 @@ fn read_trials(
         }
         _ => {
             // L: FNIR is always reported at the list length, the largest rank.
-            let l = p.rates.iter().filter(|r| r.metric == Metric::Fnir).filter_map(|r| r.rank).max();
+            let l = p.list_length();
             let read = read_candidates(&path, subjects, l.map(|l| l as usize)).map_err(CompareError::Raw)?;
             Trials::Search(read.searches)
         }
@@ -387,20 +387,14 @@ fn read_trials(
 fn check_rates(
     v: &VendorResults,
     p: &ProtocolAnalysis,
-    label: &str,
+    point: &OperatingPoint,
     c: &PairedComparison,
     first: bool,
 ) -> Result<(), CompareError> {
     for row in &c.rows {
         let rank = if row.metric == Metric::Fnir { c.rank } else { None };
-        let Some(want) = p.rates.iter().find(|r| {
-            r.metric == row.metric
-                && r.operating_point == label
-                && r.grouping == row.grouping
-                && r.group == row.group
-                && r.gallery_size == c.gallery_size
-                && r.rank == rank
-        }) else {
+        let q = RateQuery::metric(row.metric).at(point).grouping(&row.grouping).group(&row.group);
+        let Some(want) = p.rate(&q.gallery_size(c.gallery_size).rank(rank)) else {
             continue;
         };
         let got = if first { row.rate_a } else { row.rate_b };
@@ -409,7 +403,7 @@ fn check_rates(
                 vendor: v.vendor.name.clone(),
                 protocol: p.protocol.clone(),
                 what: format!(
-                    "{} of {} `{}` at {label}: {}/{} from the raw outputs, {}/{} in results.json",
+                    "{} of {} `{}` at {point}: {}/{} from the raw outputs, {}/{} in results.json",
                     row.metric.name(),
                     row.grouping,
                     row.group,
@@ -542,8 +536,8 @@ fn pair(
             }
             _ => unreachable!("one protocol has one kind in every run (same trial-list hash)"),
         };
-        check_rates(va, pa, &oa.label, &c, true)?;
-        check_rates(vb, pb, &ob.label, &c, false)?;
+        check_rates(va, pa, &oa.point, &c, true)?;
+        check_rates(vb, pb, &ob.point, &c, false)?;
         set.comparisons.push(c);
         Ok(())
     };

@@ -28,7 +28,7 @@ pub fn row(
         gallery_size,
         rank,
         threshold,
-        operating_point: operating_point.to_string(),
+        operating_point: OperatingPoint::from_label(operating_point).expect("a fixture operating point"),
         grouping: group.0.to_string(),
         group: group.1.to_string(),
         rate,
@@ -119,7 +119,7 @@ fn verification() -> ProtocolAnalysis {
                 probe_group: "female".into(),
                 reference_group: "male".into(),
                 threshold: 0.6,
-                operating_point: "grid".into(),
+                operating_point: harness::model::thresholds::OperatingPoint::Grid,
                 rate: Rate::new(2, 5000),
             },
             CrossGroupCell {
@@ -127,7 +127,7 @@ fn verification() -> ProtocolAnalysis {
                 probe_group: "male".into(),
                 reference_group: "female".into(),
                 threshold: 0.6,
-                operating_point: "grid".into(),
+                operating_point: harness::model::thresholds::OperatingPoint::Grid,
                 rate: Rate::new(0, 0),
             },
         ],
@@ -197,8 +197,8 @@ pub fn results() -> Results {
             },
             fingerprint: "f1f2".into(),
             template_rates: vec![
-                row(Metric::Fte, None, None, None, "", ("sex", "female"), (1, 200)),
-                row(Metric::Fte, None, None, None, "", ("sex", "male"), (0, 0)),
+                row(Metric::Fte, None, None, None, "none", ("sex", "female"), (1, 200)),
+                row(Metric::Fte, None, None, None, "none", ("sex", "male"), (0, 0)),
             ],
             failures: vec![FailureCount { role: Role::Enrol, code: FailureCode::FaceDetectionError, count: 1 }],
             timing: Timing {

@@ -10,12 +10,12 @@
 //! out the same. It computes no metric: every number it prints was computed by the
 //! engine; it only selects, formats and writes.
 
-pub mod annex;
 /// Atomic writes (the `storage` crate's, shared by every crate that writes).
 pub use storage::atomic;
 pub mod compare;
 pub mod document;
 pub mod finite;
+pub mod format;
 pub mod json;
 pub mod plots;
 pub mod raw;

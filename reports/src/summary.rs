@@ -6,6 +6,7 @@
 //! the user's grid, else the middle of the thresholds the protocol was evaluated at.
 //! One global threshold applies to every group (NIST practice).
 
+use crate::format::{count, one_in, rate_cell};
 use crate::{ReportError, atomic};
 use harness::model::analysis::{Metric, ProtocolAnalysis, RateRow};
 use harness::model::benchmark::ProtocolKind;
@@ -14,7 +15,6 @@ use harness::model::results::{Results, VendorResults};
 use std::fmt::Write;
 use std::path::Path;
 
-const UNDEFINED: &str = "undefined (no trials)";
 
 /// The Markdown summary of `results`.
 pub fn markdown(results: &Results) -> String {
@@ -88,7 +88,7 @@ fn interval_statement(results: &Results) -> String {
     format!(
         "Rates are shown with numerator/denominator and a two-sided {} {} interval. \
          One threshold applies to every group.",
-        trim_number(confidence * 100.0, 6) + "%",
+        crate::format::trim(confidence * 100.0, 6) + "%",
         method
     )
 }
@@ -275,84 +275,11 @@ fn verification_table(md: &mut String, p: &ProtocolAnalysis, threshold: f64, why
     md.push('\n');
 }
 
-/// `89.1% (891/1,000; 87.0%–90.9%)`, or "undefined (no trials)".
-pub fn rate_cell(rate: Rate, interval: Option<(f64, f64)>) -> String {
-    let Some(value) = rate.value() else {
-        return UNDEFINED.to_string();
-    };
-    let counts = format!("{}/{}", count(rate.numerator), count(rate.denominator));
-    match interval {
-        Some((low, high)) => format!("{} ({counts}; {}–{})", percent(value), percent(low), percent(high)),
-        None => format!("{} ({counts})", percent(value)),
-    }
-}
 
-/// FPIR read as "1 in X" faces raising a false alert; X = 1 / FPIR. Never infinity:
-/// with no false alert it says so.
-pub fn one_in(rate: Rate) -> String {
-    match rate.value() {
-        None => UNDEFINED.to_string(),
-        Some(_) if rate.numerator == 0 => "none observed".to_string(),
-        Some(v) => format!("1 in {}", people_number(1.0 / v)),
-    }
-}
 
-/// A proportion as a percentage for people: one decimal from 1% up (more only when one
-/// decimal would round a value below 100% up to 100%), two significant figures below
-/// 1%: `89.1%`, `5.0%`, `0.017%`, `0.50%`.
-pub fn percent(p: f64) -> String {
-    let pct = p * 100.0;
-    if pct <= 0.0 {
-        return "0%".to_string();
-    }
-    if p >= 1.0 {
-        return "100%".to_string();
-    }
-    if pct >= 1.0 {
-        let mut decimals = 1;
-        while decimals < 6 && format!("{pct:.decimals$}").parse::<f64>().is_ok_and(|x| x >= 100.0) {
-            decimals += 1;
-        }
-        return format!("{pct:.decimals$}%");
-    }
-    let magnitude = pct.log10().floor() as i32;
-    let decimals = (1 - magnitude).clamp(0, 20) as usize;
-    format!("{pct:.decimals$}%")
-}
 
-/// A positive number for people: three significant figures with thousands separators
-/// from 10 up (`5,860`, `123,000`), one decimal below (`1.5`, `2`).
-pub fn people_number(x: f64) -> String {
-    if x < 10.0 {
-        return trim_number(x, 1);
-    }
-    let magnitude = x.log10().floor() as i32;
-    let unit = 10f64.powi(magnitude - 2);
-    let rounded = ((x / unit).round() * unit).round();
-    if rounded >= 1e18 {
-        return format!("{rounded:.2e}");
-    }
-    count(rounded as u64)
-}
 
-/// `x` with at most `decimals` decimals, trailing zeros dropped.
-fn trim_number(x: f64, decimals: usize) -> String {
-    let s = format!("{x:.decimals$}");
-    if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
-}
 
-/// `41000` as `41,000`.
-pub fn count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
 
 /// Text safe inside a Markdown table cell.
 fn cell_text(s: &str) -> String {

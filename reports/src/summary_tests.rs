@@ -2,32 +2,6 @@ use super::*;
 use crate::fixture;
 
 #[test]
-fn people_formats() {
-    assert_eq!(percent(0.891), "89.1%");
-    assert_eq!(percent(7.0 / 41_000.0), "0.017%");
-    assert_eq!(percent(0.005), "0.50%");
-    assert_eq!(percent(0.05), "5.0%");
-    assert_eq!(percent(0.0), "0%");
-    assert_eq!(percent(1.0), "100%");
-    assert_eq!(percent(0.99996), "99.996%", "never rounds up to 100% below 100%");
-    assert_eq!(count(41_000), "41,000");
-    assert_eq!(count(999), "999");
-    assert_eq!(count(1_234_567), "1,234,567");
-    assert_eq!(people_number(41_000.0 / 7.0), "5,860");
-    assert_eq!(people_number(1.5), "1.5");
-    assert_eq!(people_number(2.0), "2");
-    assert_eq!(people_number(10.0), "10");
-}
-
-#[test]
-fn one_in_x_never_prints_infinity() {
-    assert_eq!(one_in(Rate::new(7, 41_000)), "1 in 5,860");
-    assert_eq!(one_in(Rate::new(0, 20_000)), "none observed");
-    assert_eq!(one_in(Rate::new(0, 0)), "undefined (no trials)");
-    assert_eq!(one_in(Rate::new(1, 1)), "1 in 1");
-}
-
-#[test]
 fn summary_has_the_expected_numbers() {
     let md = markdown(&fixture::results());
     let has = |s: &str| assert!(md.contains(s), "missing {s:?} in\n{md}");

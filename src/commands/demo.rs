@@ -6,7 +6,9 @@
 use super::common::{AnalysisOptions, check_vendor_names, print_timings, provenance, stage, write_run};
 use crate::error::{CliError, CliResult};
 use crate::progress::Bars;
-use harness::model::analysis::{Metric, RateRow};
+use harness::model::analysis::{Metric, ProtocolAnalysis, RateRow};
+use harness::model::query::RateQuery;
+use harness::model::thresholds::OperatingPoint;
 use harness::model::results::Results;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -121,21 +123,13 @@ pub fn execute(args: Args) -> CliResult {
     Ok(())
 }
 
-fn find<'a>(rows: &'a [RateRow], metric: Metric, grouping: &str, group: &str) -> Option<&'a RateRow> {
-    rows.iter().find(|r| {
-        r.metric == metric
-            && r.operating_point == "grid"
-            && r.threshold == Some(HEADLINE)
-            && r.grouping == grouping
-            && r.group == group
-    })
+fn find<'a>(p: &'a ProtocolAnalysis, metric: Metric, grouping: &str, group: &str) -> Option<&'a RateRow> {
+    let q = RateQuery::metric(metric).at(&OperatingPoint::Grid).threshold(HEADLINE);
+    p.rate(&q.grouping(grouping).group(group))
 }
 
 fn cell(r: Option<&RateRow>) -> String {
-    match r.and_then(|r| r.rate.value().map(|v| (v, r))) {
-        Some((v, r)) => format!("{:>7.3}% ({}/{})", v * 100.0, r.rate.numerator, r.rate.denominator),
-        None => "undefined".into(),
-    }
+    r.map_or_else(|| "not computed".into(), |r| reports::format::rate_cell(r.rate, None))
 }
 
 /// Watchlist TPIR and FPIR per ethnicity (and overall) at 0.6, per vendor.
@@ -164,16 +158,12 @@ fn headline_table(results: &Results) -> String {
             v.vendor.name, v.vendor.version, "group", "TPIR", "FPIR", "1 in X"
         ));
         for (grouping, group) in &groups {
-            let fpir = find(&p.rates, Metric::Fpir, grouping, group);
-            let one_in = match fpir.and_then(|r| r.rate.value()) {
-                Some(v) if v > 0.0 => format!("{:.0}", 1.0 / v),
-                Some(_) => "none seen".into(),
-                None => "undefined".into(),
-            };
+            let fpir = find(p, Metric::Fpir, grouping, group);
+            let one_in = fpir.map_or_else(|| "not computed".into(), |r| reports::format::one_in(r.rate));
             s.push_str(&format!(
                 "  {:<10} {:>28} {:>28} {:>12}\n",
                 group,
-                cell(find(&p.rates, Metric::Tpir, grouping, group)),
+                cell(find(p, Metric::Tpir, grouping, group)),
                 cell(fpir),
                 one_in
             ));

@@ -188,7 +188,7 @@ pub(crate) fn rate_tables(results: &Results, metric_for: impl Fn(ProtocolKind) -
                     metric: metric.name().to_string(),
                     gallery_size: row.gallery_size,
                     threshold,
-                    operating_point: row.operating_point.clone(),
+                    operating_point: row.operating_point.label(),
                     grouping: row.grouping.clone(),
                     groups: Vec::new(),
                 };

@@ -92,10 +92,10 @@ pub fn execute(args: Args) -> CliResult {
         eprintln!(
             "{}: templates: {} from cache, {} made{}",
             run.description.name,
-            reports::summary::count(c.from_cache),
-            reports::summary::count(c.made),
+            reports::format::count(c.from_cache),
+            reports::format::count(c.made),
             if c.damaged_blocks > 0 {
-                format!(" ({} damaged cache blocks ignored)", reports::summary::count(c.damaged_blocks))
+                format!(" ({} damaged cache blocks ignored)", reports::format::count(c.damaged_blocks))
             } else {
                 String::new()
             }

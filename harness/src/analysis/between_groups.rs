@@ -5,6 +5,7 @@
 //! thresholds of one table, with the ratio and difference to the reference (with
 //! intervals), a verdict in words, and the minimum ratio the test could have detected.
 
+use crate::model::thresholds::OperatingPoint;
 use crate::model::analysis::{AnalysisConfig, Metric, RateRow};
 use crate::bootstrap::BootstrapIndex;
 use crate::model::differences::{GroupComparison, GroupTest, OmnibusTest};
@@ -41,7 +42,7 @@ pub fn compare_groups(rates: &[RateRow], config: &AnalysisConfig, bootstrap: &Bo
     for r in rates.iter().filter(|r| tested(r.metric) && r.grouping != "all") {
         let Some(t) = r.threshold else { continue };
         let cells = tables.entry((r.metric, r.gallery_size, r.rank, r.grouping.clone())).or_default();
-        let key = (t.to_bits(), r.operating_point.clone());
+        let key = (t.to_bits(), r.operating_point.label());
         match cells.iter_mut().find(|c| c.0 == key) {
             Some(c) => c.2.push(r),
             None => cells.push((key, t, vec![r])),
@@ -60,7 +61,8 @@ fn compare_table(
     let (metric, gallery_size, rank, grouping) = key;
     let mut out: Vec<GroupComparison> = cells
         .iter()
-        .map(|((_, op), threshold, rows)| {
+        .map(|(_, threshold, rows)| {
+            let op = &rows[0].operating_point;
             compare_cell(*metric, *gallery_size, *rank, grouping, *threshold, op, rows, config, bootstrap)
         })
         .collect();
@@ -104,7 +106,7 @@ fn compare_cell(
     rank: Option<u32>,
     grouping: &str,
     threshold: f64,
-    operating_point: &str,
+    operating_point: &OperatingPoint,
     rows: &[&RateRow],
     config: &AnalysisConfig,
     bootstrap: &BootstrapIndex,
@@ -114,7 +116,7 @@ fn compare_cell(
         gallery_size,
         rank,
         threshold,
-        operating_point: operating_point.to_string(),
+        operating_point: operating_point.clone(),
         grouping: grouping.to_string(),
         omnibus: None,
         reference_group: None,
@@ -242,6 +244,7 @@ fn compare_cell(
 #[cfg(test)]
 mod tests {
 use crate::model::rate::Rate;
+use crate::model::thresholds::OperatingPoint;
     use super::*;
     use crate::model::population::Grouping;
 
@@ -251,7 +254,7 @@ use crate::model::rate::Rate;
             gallery_size: Some(100),
             rank: None,
             threshold: Some(threshold),
-            operating_point: "grid".into(),
+            operating_point: OperatingPoint::Grid,
             grouping: "ethnicity".into(),
             group: group.into(),
             rate: Rate::new(k, n),

@@ -21,6 +21,7 @@ use crate::model::differences::RatioSummary;
 use crate::model::differences::SummaryAtThreshold;
 
 use crate::model::rate::Rate;
+use crate::model::thresholds::OperatingPoint;
 
 
 
@@ -384,7 +385,7 @@ pub fn summaries_of(
     let rank = rates.iter().filter(|r| r.metric == fn_metric).filter_map(|r| r.rank).min();
     // (gallery size, threshold bits, operating point, grouping) -> (fp rows, fn rows), in first-seen order.
     type Key = (Option<u64>, u64, String, String);
-    let mut order: Vec<(Key, f64)> = Vec::new();
+    let mut order: Vec<(Key, f64, OperatingPoint)> = Vec::new();
     type GroupRates = Vec<(String, Rate)>;
     let mut cells: BTreeMap<Key, (GroupRates, GroupRates)> = BTreeMap::new();
     for r in rates.iter().filter(|r| r.grouping != "all") {
@@ -394,9 +395,9 @@ pub fn summaries_of(
         if !(is_fp || is_fn) {
             continue;
         }
-        let key = (r.gallery_size, t.to_bits(), r.operating_point.clone(), r.grouping.clone());
+        let key = (r.gallery_size, t.to_bits(), r.operating_point.label(), r.grouping.clone());
         let cell = cells.entry(key.clone()).or_insert_with(|| {
-            order.push((key, t));
+            order.push((key, t, r.operating_point.clone()));
             (Vec::new(), Vec::new())
         });
         let side = if is_fp { &mut cell.0 } else { &mut cell.1 };
@@ -404,7 +405,7 @@ pub fn summaries_of(
     }
     order
         .into_iter()
-        .filter_map(|(key, threshold)| {
+        .filter_map(|(key, threshold, operating_point)| {
             let (fp, fnr) = &cells[&key];
             let named = reference_group
                 .filter(|g| fp.iter().chain(fnr).any(|(name, rate)| name == g && rate.denominator > 0))
@@ -425,7 +426,7 @@ pub fn summaries_of(
                     .measures(&key.3, key.0, fn_rank, threshold)
                     .filter(|m| m.alpha == alpha)
                     .cloned(),
-                operating_point: key.2,
+                operating_point,
                 grouping: key.3,
                 summary,
             })
@@ -444,7 +445,7 @@ mod summaries_tests {
             gallery_size: None,
             rank: None,
             threshold: Some(0.5),
-            operating_point: "grid".into(),
+            operating_point: OperatingPoint::Grid,
             grouping: grouping.into(),
             group: group.into(),
             rate: Rate::new(k, n),

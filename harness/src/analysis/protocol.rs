@@ -46,7 +46,7 @@ fn row(
         gallery_size: None,
         rank: None,
         threshold: use_.map(|u| u.threshold),
-        operating_point: use_.map(|u| u.operating_point.label()).unwrap_or_else(|| "none".to_string()),
+        operating_point: use_.map_or(OperatingPoint::None, |u| u.operating_point.clone()),
         grouping: codes.grouping.name(),
         group: codes.labels[group].clone(),
         rate,
@@ -271,7 +271,7 @@ pub fn analyse_verification(
                             probe_group: codes.labels[p].clone(),
                             reference_group: codes.labels[r].clone(),
                             threshold: u.threshold,
-                            operating_point: u.operating_point.label(),
+                            operating_point: u.operating_point.clone(),
                             rate: Rate::new(nm.at_least(cell, u.threshold), nm.total(cell)),
                         });
                     }

@@ -63,7 +63,8 @@ pub struct RateRow {
     /// `None` for rates without a threshold (CMC, FTE, FTA).
     pub threshold: Option<f64>,
     /// Why this threshold is here: `grid`, `declared:LABEL`, `calibrated:fpir=1e-3`.
-    pub operating_point: String,
+    #[serde(with = "crate::model::thresholds::as_label")]
+    pub operating_point: crate::model::thresholds::OperatingPoint,
     pub grouping: String,
     pub group: String,
     pub rate: Rate,
@@ -123,7 +124,8 @@ pub struct CrossGroupCell {
     pub probe_group: String,
     pub reference_group: String,
     pub threshold: f64,
-    pub operating_point: String,
+    #[serde(with = "crate::model::thresholds::as_label")]
+    pub operating_point: crate::model::thresholds::OperatingPoint,
     pub rate: Rate,
 }
 
@@ -155,7 +157,8 @@ pub struct ProtocolAnalysis {
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ExtrapolationRow {
     pub threshold: f64,
-    pub operating_point: String,
+    #[serde(with = "crate::model::thresholds::as_label")]
+    pub operating_point: crate::model::thresholds::OperatingPoint,
     pub grouping: String,
     pub group: String,
     pub extrapolation: FpirExtrapolation,

@@ -59,7 +59,8 @@ pub struct GroupComparison {
     pub gallery_size: Option<u64>,
     pub rank: Option<u32>,
     pub threshold: f64,
-    pub operating_point: String,
+    #[serde(with = "crate::model::thresholds::as_label")]
+    pub operating_point: crate::model::thresholds::OperatingPoint,
     pub grouping: String,
     /// `None` with the reason in `note` when fewer than two groups have trials or no
     /// group has an error.
@@ -152,7 +153,8 @@ pub struct SummaryAtThreshold {
     /// The FNIR rank used (1:N): the smallest rank reported for the protocol.
     pub rank: Option<u32>,
     pub threshold: f64,
-    pub operating_point: String,
+    #[serde(with = "crate::model::thresholds::as_label")]
+    pub operating_point: crate::model::thresholds::OperatingPoint,
     pub grouping: String,
     pub summary: DifferentialSummary,
     /// Subject-bootstrap percentile intervals of the max/min ratios; `None` when not computed.

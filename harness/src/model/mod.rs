@@ -6,6 +6,7 @@ pub mod benchmark;
 pub mod curves;
 pub mod differences;
 pub mod population;
+pub mod query;
 pub mod rate;
 pub mod results;
 pub mod synthetic_face;

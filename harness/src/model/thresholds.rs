@@ -63,6 +63,11 @@ fn round_to(v: f64, decimals: i32) -> f64 {
 }
 
 /// Why a threshold is in a table.
+///
+/// In `ThresholdUse` it is written as a tagged object; in every table row (rates,
+/// comparisons, summary measures, cross-group cells, extrapolations) as its
+/// [`label`](OperatingPoint::label), `grid`, `declared:LABEL`, `calibrated:fmr=1e-4`,
+/// `calibrated:fpir=1e-3@N=10000` or `none` ([`as_label`]).
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum OperatingPoint {
@@ -72,6 +77,8 @@ pub enum OperatingPoint {
     Declared { label: String },
     /// The smallest threshold whose whole-population rate is at most `target`.
     Calibrated { metric: String, target: f64, gallery_size: Option<u64> },
+    /// A rate without a threshold (CMC, FTE, FTA).
+    None,
 }
 
 impl OperatingPoint {
@@ -85,13 +92,102 @@ impl OperatingPoint {
             OperatingPoint::Calibrated { metric, target, gallery_size: Some(n) } => {
                 format!("calibrated:{metric}={target:e}@N={n}")
             }
+            OperatingPoint::None => "none".to_string(),
         }
     }
+
+    /// The operating point a [`label`](OperatingPoint::label) names; `None` for text that
+    /// is not one.
+    pub fn from_label(text: &str) -> Option<OperatingPoint> {
+        match text {
+            "grid" => return Some(OperatingPoint::Grid),
+            "none" => return Some(OperatingPoint::None),
+            _ => {}
+        }
+        if let Some(label) = text.strip_prefix("declared:") {
+            return Some(OperatingPoint::Declared { label: label.to_string() });
+        }
+        let rest = text.strip_prefix("calibrated:")?;
+        let (metric, rest) = rest.split_once('=')?;
+        let (target, gallery_size) = match rest.split_once("@N=") {
+            Some((t, n)) => (t, Some(n.parse::<u64>().ok()?)),
+            None => (rest, None),
+        };
+        let target: f64 = target.parse().ok().filter(|t: &f64| t.is_finite())?;
+        Some(OperatingPoint::Calibrated { metric: metric.to_string(), target, gallery_size })
+    }
+
+    pub fn is_grid(&self) -> bool {
+        matches!(self, OperatingPoint::Grid)
+    }
+
+    pub fn is_declared(&self) -> bool {
+        matches!(self, OperatingPoint::Declared { .. })
+    }
+
+    pub fn is_calibrated(&self) -> bool {
+        matches!(self, OperatingPoint::Calibrated { .. })
+    }
+}
+
+impl std::fmt::Display for OperatingPoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.label())
+    }
+}
+
+/// `#[serde(with = "as_label")]`: an operating point written as its label.
+pub mod as_label {
+    use super::OperatingPoint;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(op: &OperatingPoint, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&op.label())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<OperatingPoint, D::Error> {
+        let text = String::deserialize(d)?;
+        OperatingPoint::from_label(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("`{text}` is not an operating point")))
+    }
+}
+
+/// Whether two thresholds are the same, the one rule every lookup uses: equal, or within
+/// 1e-9 relative (a threshold typed by a user, `--threshold 0.6`, against one a grid
+/// computed, 0.6 from `0.56:0.64:0.02`, both rounded to the grid's decimals).
+pub fn same_threshold(a: f64, b: f64) -> bool {
+    a == b || (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels_read_back() {
+        let points = [
+            OperatingPoint::Grid,
+            OperatingPoint::None,
+            OperatingPoint::Declared { label: "op:1 high".into() },
+            OperatingPoint::Calibrated { metric: "fmr".into(), target: 1e-4, gallery_size: None },
+            OperatingPoint::Calibrated { metric: "fpir".into(), target: 0.001, gallery_size: Some(10_000) },
+        ];
+        for p in points {
+            assert_eq!(OperatingPoint::from_label(&p.label()), Some(p.clone()), "{}", p.label());
+        }
+        assert_eq!(OperatingPoint::Calibrated { metric: "fpir".into(), target: 0.001, gallery_size: Some(10) }.label(), "calibrated:fpir=1e-3@N=10");
+        for bad in ["", "gridd", "calibrated:fmr", "calibrated:fmr=x", "calibrated:fmr=1e-3@N=-1", "calibrated:fmr=inf"] {
+            assert_eq!(OperatingPoint::from_label(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn one_threshold_rule() {
+        assert!(same_threshold(0.6, 0.6));
+        assert!(same_threshold(0.6, 0.56 + 2.0 * 0.02));
+        assert!(!same_threshold(0.6, 0.6001));
+        assert!(same_threshold(0.0, 1e-12) && !same_threshold(0.0, 1e-6));
+    }
 
     #[test]
     fn npl_grid_is_exact() {

@@ -5,7 +5,9 @@
 
 use super::{Comparison, PairedSet, Point, VendorPoint, operating_point};
 use crate::document::{Block, Cell, Document, Mark, Table};
-use crate::summary::{count, one_in, percent, rate_cell};
+use crate::format::{count, one_in, percent, rate_cell};
+use harness::model::query::RateQuery;
+use harness::model::thresholds::OperatingPoint;
 use harness::model::analysis::{Metric, ProtocolAnalysis, RateRow};
 use harness::model::benchmark::ProtocolKind;
 use harness::model::differences::GroupComparison;
@@ -14,60 +16,33 @@ use harness::analysis::paired::{PairedComparison, PairedRow};
 use harness::model::rate::Rate;
 use harness::model::results::VendorResults;
 
+/// The rank a rate is reported at in the comparison: FNIR and TPIR at the list length L.
+fn rank_for(p: &ProtocolAnalysis, metric: Metric) -> Option<u32> {
+    if matches!(metric, Metric::Fnir | Metric::Tpir) { p.list_length() } else { None }
+}
+
 pub(super) fn rate_row<'a>(
     p: &'a ProtocolAnalysis,
     metric: Metric,
-    label: &str,
+    point: &OperatingPoint,
     grouping: &str,
     group: &str,
     gallery_size: Option<u64>,
 ) -> Option<&'a RateRow> {
-    let rank = if matches!(metric, Metric::Fnir | Metric::Tpir) { list_length(p) } else { None };
-    p.rates.iter().find(|r| {
-        r.metric == metric
-            && r.operating_point == label
-            && r.grouping == grouping
-            && r.group == group
-            && r.gallery_size == gallery_size
-            && r.rank == rank
-    })
-}
-
-/// The candidate list length L: FNIR is always reported at it, the largest rank.
-pub(super) fn list_length(p: &ProtocolAnalysis) -> Option<u32> {
-    p.rates.iter().filter(|r| r.metric == Metric::Fnir).filter_map(|r| r.rank).max()
-}
-
-/// The gallery sizes of a 1:N protocol, ascending; `[None]` for 1:1.
-pub(super) fn gallery_sizes(p: &ProtocolAnalysis) -> Vec<Option<u64>> {
-    if p.kind == ProtocolKind::Verification {
-        return vec![None];
-    }
-    let mut sizes: Vec<u64> = p.rates.iter().filter_map(|r| r.gallery_size).collect();
-    sizes.sort_unstable();
-    sizes.dedup();
-    sizes.into_iter().map(Some).collect()
+    let q = RateQuery::metric(metric).at(point).grouping(grouping).group(group).gallery_size(gallery_size);
+    p.rate(&q.rank(rank_for(p, metric)))
 }
 
 /// The groups of `grouping` at one operating point, in `results.json` order.
 fn groups_of<'a>(
     p: &'a ProtocolAnalysis,
     metric: Metric,
-    label: &str,
+    point: &OperatingPoint,
     grouping: &str,
     n: Option<u64>,
 ) -> Vec<&'a RateRow> {
-    let rank = if matches!(metric, Metric::Fnir | Metric::Tpir) { list_length(p) } else { None };
-    p.rates
-        .iter()
-        .filter(|r| {
-            r.metric == metric
-                && r.operating_point == label
-                && r.grouping == grouping
-                && r.gallery_size == n
-                && r.rank == rank
-        })
-        .collect()
+    let q = RateQuery::metric(metric).at(point).grouping(grouping).gallery_size(n).rank(rank_for(p, metric));
+    p.rates_where(&q).collect()
 }
 
 /// The group with the highest defined rate (ties: the first), compared exactly.
@@ -85,27 +60,26 @@ fn worst<'a>(rows: &[&'a RateRow]) -> Option<&'a RateRow> {
     best
 }
 
-fn summary<'a>(p: &'a ProtocolAnalysis, label: &str, grouping: &str, n: Option<u64>) -> Option<&'a SummaryAtThreshold> {
-    let at = |s: &&SummaryAtThreshold| s.operating_point == label && s.grouping == grouping && s.gallery_size == n;
-    let l = list_length(p);
+fn summary<'a>(
+    p: &'a ProtocolAnalysis,
+    point: &OperatingPoint,
+    grouping: &str,
+    n: Option<u64>,
+) -> Option<&'a SummaryAtThreshold> {
+    let at = |s: &&SummaryAtThreshold| &s.operating_point == point && s.grouping == grouping && s.gallery_size == n;
+    let l = p.list_length();
     p.summaries.iter().filter(at).find(|s| s.rank == l).or_else(|| p.summaries.iter().find(at))
 }
 
 pub(super) fn group_comparison<'a>(
     p: &'a ProtocolAnalysis,
     metric: Metric,
-    label: &str,
+    point: &OperatingPoint,
     grouping: &str,
     n: Option<u64>,
 ) -> Option<&'a GroupComparison> {
-    let rank = if metric == Metric::Fnir { list_length(p) } else { None };
-    p.comparisons.iter().find(|c| {
-        c.metric == metric
-            && c.operating_point == label
-            && c.grouping == grouping
-            && c.gallery_size == n
-            && c.rank == rank
-    })
+    let rank = if metric == Metric::Fnir { p.list_length() } else { None };
+    p.comparison(&RateQuery::metric(metric).at(point).grouping(grouping).gallery_size(n).rank(rank))
 }
 
 /// Groups the tests between groups found significantly higher than the reference.
@@ -316,8 +290,8 @@ fn side_by_side(d: &mut Document, c: &Comparison, protocol: &str, kind: Protocol
     for (i, cv) in c.vendors.iter().enumerate() {
         let v = cv.results(&c.runs);
         let Some(p) = c.protocol_of(i, protocol) else { continue };
-        rank = rank.or(list_length(p));
-        for n in gallery_sizes(p) {
+        rank = rank.or(p.list_length());
+        for n in p.gallery_sizes() {
             let op = match operating_point(v, p, point, &c.targets, n) {
                 Ok(op) => op,
                 Err(e) => {
@@ -335,12 +309,12 @@ fn side_by_side(d: &mut Document, c: &Comparison, protocol: &str, kind: Protocol
             }
             row.push(Cell::plain(threshold_text(op.threshold)));
             let (fp, fnr) = if search {
-                let fp = rate_row(p, Metric::Fpir, &op.label, "all", "all", n);
-                row.push(Cell::plain(cell_rate(rate_row(p, Metric::Tpir, &op.label, "all", "all", n))));
+                let fp = rate_row(p, Metric::Fpir, &op.point, "all", "all", n);
+                row.push(Cell::plain(cell_rate(rate_row(p, Metric::Tpir, &op.point, "all", "all", n))));
                 (fp, None)
             } else {
-                let fnmr = rate_row(p, Metric::Fnmr, &op.label, "all", "all", n);
-                (rate_row(p, Metric::Fmr, &op.label, "all", "all", n), Some(fnmr))
+                let fnmr = rate_row(p, Metric::Fnmr, &op.point, "all", "all", n);
+                (rate_row(p, Metric::Fmr, &op.point, "all", "all", n), Some(fnmr))
             };
             if let Some(fnmr) = fnr {
                 row.push(Cell::plain(complement_cell(fnmr)));
@@ -392,7 +366,7 @@ fn by_grouping(d: &mut Document, c: &Comparison, protocol: &str, kind: ProtocolK
         let v = cv.results(&c.runs);
         let Some(p) = c.protocol_of(i, protocol) else { continue };
         let config = &c.runs[cv.run].results.config;
-        for n in gallery_sizes(p) {
+        for n in p.gallery_sizes() {
             let Ok(op) = operating_point(v, p, point, &c.targets, n) else { continue };
             for grouping in config.groupings.iter().map(|g| g.name()) {
                 t.rows.push(grouping_row(p, cv.label.as_str(), &op, &grouping, n, search, (fp_metric, fn_metric)));
@@ -422,11 +396,11 @@ fn grouping_row(
         row.push(Cell::plain(gallery_text(n)));
     }
     row.push(Cell::plain(grouping));
-    let fp_rows = groups_of(p, fp_metric, &op.label, grouping, n);
+    let fp_rows = groups_of(p, fp_metric, &op.point, grouping, n);
     let worst_fp = worst(&fp_rows);
     row.push(Cell::plain(worst_fp.map_or_else(|| "—".into(), |r| format!("{}: {}", r.group, rate_cell(r.rate, None)))));
     row.push(Cell::plain(worst_fp.and_then(|r| r.upper_bound).map_or_else(|| "—".into(), percent)));
-    let ratio = summary(p, &op.label, grouping, n).map(|s| {
+    let ratio = summary(p, &op.point, grouping, n).map(|s| {
         let fp = &s.summary.false_positive;
         match fp.max_min_ratio {
             Some(x) => {
@@ -434,19 +408,19 @@ fn grouping_row(
                     .bootstrap_max_min_false_positive
                     .as_ref()
                     .and_then(|b| Some((b.low?, b.high?)))
-                    .map(|(l, h)| format!(" ({}–{})", crate::report::fmt_ratio(l), crate::report::fmt_ratio(h)))
+                    .map(|(l, h)| format!(" ({}–{})", crate::format::ratio(l), crate::format::ratio(h)))
                     .unwrap_or_default();
-                format!("{}{boot}", crate::report::fmt_ratio(x))
+                format!("{}{boot}", crate::format::ratio(x))
             }
             None => max_min_reason(fp.undefined_reason.as_deref()),
         }
     });
     row.push(Cell::plain(ratio.unwrap_or_else(|| "—".into())));
-    let worst_fn = worst(&groups_of(p, fn_metric, &op.label, grouping, n));
+    let worst_fn = worst(&groups_of(p, fn_metric, &op.point, grouping, n));
     row.push(Cell::plain(worst_fn.map_or_else(|| "—".into(), |r| format!("{}: {}", r.group, rate_cell(r.rate, None)))));
     let mut worse = Vec::new();
     for m in [fp_metric, fn_metric] {
-        for g in significantly_worse(group_comparison(p, m, &op.label, grouping, n)) {
+        for g in significantly_worse(group_comparison(p, m, &op.point, grouping, n)) {
             worse.push(format!("{}: {g}", metric_title(m)));
         }
     }

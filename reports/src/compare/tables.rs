@@ -2,7 +2,7 @@
 //! one row per vendor × protocol × operating point × grouping × group × metric) and
 //! `compare_paired.csv` (every paired table with its McNemar and Holm p-values).
 
-use super::render::{gallery_sizes, group_comparison, list_length};
+use super::render::group_comparison;
 use super::{Comparison, Point, operating_point};
 use crate::ReportError;
 use crate::table::{Cell, Kind, Table};
@@ -58,12 +58,12 @@ pub fn rates_table(c: &Comparison) -> Result<Table, ReportError> {
             } else {
                 &[Metric::Tpir, Metric::Fnir, Metric::Fpir]
             };
-            let l = list_length(p);
+            let l = p.list_length();
             for point in [Point::Declared, Point::Common] {
-                for n in gallery_sizes(p) {
+                for n in p.gallery_sizes() {
                     let Ok(op) = operating_point(v, p, point, &c.targets, n) else { continue };
                     let rows = p.rates.iter().filter(|r| {
-                        r.operating_point == op.label
+                        r.operating_point == op.point
                             && r.gallery_size == n
                             && metrics.contains(&r.metric)
                             && (r.rank.is_none() || r.rank == l)
@@ -71,12 +71,12 @@ pub fn rates_table(c: &Comparison) -> Result<Table, ReportError> {
                     for r in rows {
                         let verdict = match r.metric {
                             Metric::Tpir => None,
-                            m => group_comparison(p, m, &op.label, &r.grouping, n)
+                            m => group_comparison(p, m, &op.point, &r.grouping, n)
                                 .and_then(|g| g.groups.iter().find(|x| x.group == r.group))
                                 .map(|g| g.verdict.clone()),
                         };
                         let mut row = base(protocol);
-                        row.extend(rate_cells(r, Some(point.name()), Some(op.label.as_str()), verdict));
+                        row.extend(rate_cells(r, Some(point.name()), Some(op.point.label().as_str()), verdict));
                         t.push(row)?;
                     }
                 }

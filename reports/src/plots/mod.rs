@@ -206,7 +206,7 @@ fn context_line(curves: &Curves) -> String {
 }
 
 // Counts are written as the rest of the report writes them: 41,000.
-use crate::summary::count as thousands;
+use crate::format::count as thousands;
 
 /// `v` to `digits` significant digits, trailing zeros dropped: 0.6, 0.5812, 1e-5 → 0.00001.
 fn significant(v: f64, digits: i32) -> String {

@@ -10,7 +10,9 @@
 //!   rubric says what it scores (`if_undefined`).
 
 use super::rubric::{At, Bid, DifferentialMeasure, GroupSelect, Measure, RateMeasure, RatioMeasure, Site, Statistic};
-use crate::summary::{count, one_in, percent};
+use crate::format::{count, one_in, percent};
+use harness::model::query::RateQuery;
+use harness::model::thresholds::same_threshold;
 use harness::model::analysis::{Metric, ProtocolAnalysis, RateRow};
 use harness::model::benchmark::ProtocolKind;
 use harness::model::population::Grouping;
@@ -193,15 +195,11 @@ fn rank(
     }
 }
 
-/// An operating point as the results label it.
+/// An operating point of the results and the threshold it evaluated.
 #[derive(Debug, Clone, PartialEq)]
 struct Point {
-    label: String,
+    point: OperatingPoint,
     threshold: f64,
-}
-
-fn same_threshold(a: f64, b: f64) -> bool {
-    (a - b).abs() <= 1e-9
 }
 
 fn same_target(a: f64, b: f64) -> bool {
@@ -213,7 +211,7 @@ fn point(at: &At, vendor: &VendorResults, p: &ProtocolAnalysis, gallery_size: Op
         p.thresholds
             .iter()
             .find(|t| matches!(&t.operating_point, OperatingPoint::Declared { label: l } if l == label))
-            .map(|t| Point { label: t.operating_point.label(), threshold: t.threshold })
+            .map(|t| Point { point: t.operating_point.clone(), threshold: t.threshold })
             .ok_or_else(|| {
                 Absent(format!("protocol `{}` was not analysed at declared threshold `{label}`", p.protocol))
             })
@@ -242,7 +240,7 @@ fn point(at: &At, vendor: &VendorResults, p: &ProtocolAnalysis, gallery_size: Op
                 .iter()
                 .find(|t| t.operating_point == OperatingPoint::Grid)
                 .or_else(|| matching.first())
-                .map(|t| Point { label: t.operating_point.label(), threshold: t.threshold });
+                .map(|t| Point { point: t.operating_point.clone(), threshold: t.threshold });
             chosen.ok_or_else(|| {
                 let mut grid: Vec<f64> = p
                     .thresholds
@@ -268,7 +266,7 @@ fn point(at: &At, vendor: &VendorResults, p: &ProtocolAnalysis, gallery_size: Op
                 _ => false,
             });
             if let Some(t) = found {
-                return Ok(Point { label: t.operating_point.label(), threshold: t.threshold });
+                return Ok(Point { point: t.operating_point.clone(), threshold: t.threshold });
             }
             let at_n = wanted_n.map(|n| format!(" at gallery size {n}")).unwrap_or_default();
             let note = p
@@ -318,17 +316,17 @@ struct Selection<'a> {
 }
 
 impl Selection<'_> {
-    fn matches(&self, r: &RateRow) -> bool {
-        r.metric == self.metric
-            && r.gallery_size == self.gallery_size
-            && r.rank == self.rank
-            && r.operating_point == self.point.label
-            && r.threshold.is_some_and(|t| same_threshold(t, self.point.threshold))
+    fn query(&self) -> RateQuery<'_> {
+        RateQuery::metric(self.metric)
+            .gallery_size(self.gallery_size)
+            .rank(self.rank)
+            .at(&self.point.point)
+            .threshold(self.point.threshold)
     }
     fn describe(&self) -> String {
         let n = self.gallery_size.map(|n| format!(", N={n}")).unwrap_or_default();
         let k = self.rank.map(|k| format!(", rank {k}")).unwrap_or_default();
-        format!("@ {} ({}){n}{k}", self.point.label, threshold_text(self.point.threshold))
+        format!("@ {} ({}){n}{k}", self.point.point, threshold_text(self.point.threshold))
     }
     fn source(&self, vendor: &str) -> String {
         let mut s =
@@ -339,7 +337,7 @@ impl Selection<'_> {
         if let Some(k) = self.rank {
             s.push_str(&format!(", rank={k}"));
         }
-        s.push_str(&format!(", operating_point={}, threshold={}", self.point.label, self.point.threshold));
+        s.push_str(&format!(", operating_point={}, threshold={}", self.point.point, self.point.threshold));
         s
     }
 }
@@ -429,7 +427,8 @@ fn rate(m: &RateMeasure, results: &Results, vendor: &VendorResults) -> Found<Mea
         }
         Some(site) => {
             let sel = select(vendor, site, m.metric, m.rank)?;
-            let rows: Vec<&RateRow> = sel.protocol.rates.iter().filter(|r| sel.matches(r)).collect();
+            let q = sel.query();
+            let rows: Vec<&RateRow> = sel.protocol.rates_where(&q).collect();
             if rows.is_empty() {
                 return absent(format!("protocol `{}` has no {label} rows {}", sel.protocol.protocol, sel.describe()));
             }
@@ -535,9 +534,9 @@ fn ratio(m: &RatioMeasure, results: &Results, vendor: &VendorResults) -> Found<M
         .iter()
         .find(|s| {
             s.gallery_size == sel.gallery_size
-                && s.operating_point == sel.point.label
+                && s.operating_point == sel.point.point
                 && same_threshold(s.threshold, sel.point.threshold)
-                && s.grouping == grouping
+                && s.grouping == *grouping
         })
         .ok_or_else(|| Absent(format!("no summary measures for grouping {grouping} {}", sel.describe())))?;
     let side = [&summary.summary.false_positive, &summary.summary.false_negative]
@@ -549,7 +548,7 @@ fn ratio(m: &RatioMeasure, results: &Results, vendor: &VendorResults) -> Found<M
         vendor.vendor.name,
         sel.protocol.protocol,
         sel.gallery_size.map_or("none".into(), |n| n.to_string()),
-        sel.point.label,
+        sel.point.point,
         sel.point.threshold,
         if std::ptr::eq(side, &summary.summary.false_positive) { "false_positive" } else { "false_negative" }
     );
@@ -602,14 +601,13 @@ fn differential(d: &DifferentialMeasure, results: &Results, vendor: &VendorResul
     let mut notes = Vec::new();
     let mut tested = 0usize;
     for grouping in &groupings {
-        let Some(c) = sel.protocol.comparisons.iter().find(|c| {
-            c.metric == d.metric
-                && c.gallery_size == sel.gallery_size
-                && c.rank == sel.rank
-                && c.operating_point == sel.point.label
-                && same_threshold(c.threshold, sel.point.threshold)
-                && &c.grouping == grouping
-        }) else {
+        let q = RateQuery::metric(d.metric)
+            .gallery_size(sel.gallery_size)
+            .rank(sel.rank)
+            .at(&sel.point.point)
+            .threshold(sel.point.threshold)
+            .grouping(grouping);
+        let Some(c) = sel.protocol.comparison(&q) else {
             return absent(format!("no tests between groups of {grouping} for {label} {at}"));
         };
         if c.groups.len() < 2 {
@@ -649,7 +647,7 @@ fn differential(d: &DifferentialMeasure, results: &Results, vendor: &VendorResul
         sel.protocol.protocol,
         d.metric.name(),
         sel.gallery_size.map_or("none".into(), |n| n.to_string()),
-        sel.point.label,
+        sel.point.point,
         sel.point.threshold,
         groupings.join("|")
     );

@@ -7,7 +7,7 @@ use super::rubric::{Condition, PriceFormula, number};
 use crate::ReportError;
 use crate::atomic::StagedDir;
 use crate::document::{Block, Cell, Document, Mark, Table};
-use crate::summary::{count, percent};
+use crate::format::{count, percent};
 use crate::table::{self, Kind};
 use std::path::Path;
 

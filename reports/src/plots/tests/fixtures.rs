@@ -64,7 +64,7 @@ pub(super) fn cell(grouping: &str, probe: &str, reference: &str, threshold: f64,
         probe_group: probe.to_string(),
         reference_group: reference.to_string(),
         threshold,
-        operating_point: "grid".to_string(),
+        operating_point: harness::model::thresholds::OperatingPoint::Grid,
         rate: Rate::new(k, n),
     }
 }
@@ -128,7 +128,7 @@ pub(super) fn cmc_row(grouping: &str, group: &str, gallery: Option<u64>, rank: u
         gallery_size: gallery,
         rank: Some(rank),
         threshold: None,
-        operating_point: "investigation".to_string(),
+        operating_point: harness::model::thresholds::OperatingPoint::Declared { label: "investigation".into() },
         grouping: grouping.to_string(),
         group: group.to_string(),
         rate: Rate::new(k, n),

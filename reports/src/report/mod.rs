@@ -1,0 +1,217 @@
+//! The report of a run (`report.html`, `report.md`): NPL/NIST-style sections in the order
+//! of `docs/report.md`, built as one [`Document`] so the HTML and the Markdown say
+//! the same thing. It selects and formats what the engine computed; it computes no
+//! metric (the deployment projection is the engine's `harness::analysis::projection::project`).
+//!
+//! Every vendor is reported at one operating threshold: its first declared threshold,
+//! or the threshold the caller names (which must be one the analysis evaluated). One
+//! threshold applies to every group (NIST practice). Figures draw one grouping (by
+//! default the most detailed one: the intersection of the configured attributes).
+
+//!
+//! One module per section ([`summary`], [`description`], [`sweep`], [`figures`],
+//! [`differential`], [`significance`], [`projection`], the DPIA/PSED [`annex`] and
+//! [`provenance`]); [`view`] is how each reads the results.
+
+pub mod annex;
+mod description;
+mod differential;
+mod figures;
+mod projection;
+mod provenance;
+mod significance;
+mod summary;
+mod sweep;
+pub mod view;
+
+pub use view::{OperatingThreshold, figure_grouping, operating_threshold};
+
+use crate::document::Document;
+use crate::format::{count, trim};
+use harness::model::results::Results;
+use view::interval_name;
+
+/// What the caller chooses; every choice is stated in the report.
+#[derive(Debug, Clone, Default)]
+pub struct ReportOptions {
+    /// The grouping the figures, the per-group summary and the annex use; `None`: the
+    /// single attribute with the most groups ([`figure_grouping`]).
+    pub grouping: Option<String>,
+    /// The operating threshold of every vendor; `None`: each vendor's first declared
+    /// threshold.
+    pub threshold: Option<f64>,
+    /// Other outputs beside the report (e.g. `compare.html`, `scorecard.html`) to name
+    /// in the summary.
+    pub see_also: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ReportBuildError {
+    #[error(
+        "vendor {vendor} declares no operating threshold: name one with --threshold (evaluated thresholds: {evaluated})"
+    )]
+    NoThreshold { vendor: String, evaluated: String },
+    #[error(
+        "threshold {threshold} was not evaluated for vendor {vendor} (evaluated: {evaluated}); add it to --thresholds of the run or analysis"
+    )]
+    NotEvaluated { vendor: String, threshold: f64, evaluated: String },
+    #[error("grouping `{0}` is not in the results (groupings: {1})")]
+    UnknownGrouping(String, String),
+    #[error("the results hold no vendor")]
+    NoVendors,
+}
+
+/// Build the whole report of `results`.
+pub fn build_report(results: &Results, options: &ReportOptions) -> Result<Document, ReportBuildError> {
+    if results.vendors.is_empty() {
+        return Err(ReportBuildError::NoVendors);
+    }
+    let grouping = figure_grouping(results, options.grouping.as_deref())?;
+    let ops: Vec<OperatingThreshold> =
+        results.vendors.iter().map(|v| operating_threshold(v, options.threshold)).collect::<Result<_, _>>()?;
+    let names: Vec<String> = results.vendors.iter().map(|v| v.vendor.name.clone()).collect();
+    let mut d = Document::new(format!("Face recognition accuracy and demographic differentials: {}", names.join(", ")));
+    d.paragraph(format!(
+        "Benchmark {} version {}; {} subjects; {} vendor(s). Written by verity {} from results.json (schema {}). \
+         Rates are shown as percentage (errors/trials; two-sided {}% {} interval). One threshold applies to every group.",
+        results.benchmark.name,
+        results.benchmark.version,
+        count(results.benchmark.subjects),
+        results.vendors.len(),
+        results.provenance.verity_version,
+        results.schema_version,
+        trim(results.config.confidence * 100.0, 4),
+        interval_name(results),
+    ));
+    summary::summary_section(&mut d, results, &ops, &grouping, options);
+    description::description_section(&mut d, results);
+    sweep::sweep_section(&mut d, results);
+    figures::figure_sections(&mut d, results, &ops, &grouping);
+    differential::differential_section(&mut d, results, &ops);
+    significance::tests_section(&mut d, results, &ops);
+    significance::detectable_section(&mut d, results, &ops);
+    projection::projection_section(&mut d, results, &ops, &grouping);
+    annex::annex_section(&mut d, results, &ops, &grouping);
+    provenance::provenance_section(&mut d, results);
+    Ok(d)
+}
+
+/// File names the report writes into its folder.
+pub mod files {
+    pub const HTML: &str = "report.html";
+    pub const MARKDOWN: &str = "report.md";
+    pub const ANNEX_HTML: &str = "annex.html";
+    pub const ANNEX_MARKDOWN: &str = "annex.md";
+    /// SVG files of the figures, linked from the Markdown.
+    pub const FIGURES: &str = "figures";
+}
+
+/// Write `report.html`, `report.md`, `annex.html`, `annex.md` and `figures/*.svg` into
+/// `out_dir`, all or nothing (staged, then moved into place; `figures/` is replaced
+/// whole). Returns the report document.
+pub fn write_report(
+    out_dir: &std::path::Path,
+    results: &Results,
+    options: &ReportOptions,
+) -> Result<Document, crate::ReportError> {
+    use std::path::Path;
+    crate::finite::check(results)?;
+    let doc = build_report(results, options)?;
+    let grouping = figure_grouping(results, options.grouping.as_deref())?;
+    let ops: Vec<OperatingThreshold> =
+        results.vendors.iter().map(|v| operating_threshold(v, options.threshold)).collect::<Result<_, _>>()?;
+    let annex = annex::annex_document(results, &ops, &grouping);
+    let staged = crate::atomic::StagedDir::create(out_dir)?;
+    staged.dir(Path::new(files::FIGURES))?;
+    let mut seen = std::collections::BTreeSet::new();
+    for f in doc.figures() {
+        if !seen.insert(f.name.clone()) {
+            return Err(crate::ReportError::DuplicatePath(format!("{}/{}.svg", files::FIGURES, f.name)));
+        }
+        let path = staged.path(&Path::new(files::FIGURES).join(format!("{}.svg", f.name)))?;
+        crate::atomic::write_bytes(&path, f.svg.as_bytes())?;
+    }
+    crate::atomic::write_bytes(&staged.path(Path::new(files::MARKDOWN))?, doc.to_markdown().as_bytes())?;
+    crate::atomic::write_bytes(&staged.path(Path::new(files::ANNEX_MARKDOWN))?, annex.to_markdown().as_bytes())?;
+    crate::atomic::write_bytes(&staged.path(Path::new(files::ANNEX_HTML))?, annex.to_html().as_bytes())?;
+    crate::atomic::write_bytes(&staged.path(Path::new(files::HTML))?, doc.to_html().as_bytes())?;
+    let owner = storage::outputs::Owner::new("report", vec![crate::json::digest(results)?]);
+    staged.commit(&[files::HTML], &owner)?;
+    Ok(doc)
+}
+
+#[cfg(test)]
+mod tests {
+use crate::document::Block;
+use harness::model::analysis::Metric;
+use harness::model::benchmark::ProtocolKind;
+use harness::model::thresholds::OperatingPoint;
+use crate::format::rate_cell;
+use crate::report::view::groups_of;
+use crate::report::view::interval_of;
+use crate::report::view::rate_row;
+use crate::report::view::view_of;
+    use super::*;
+    use crate::fixture;
+
+    #[test]
+    fn operating_threshold_is_declared_unless_chosen_and_must_be_evaluated() {
+        let r = fixture::results();
+        let v = &r.vendors[0];
+        let op = operating_threshold(v, None).unwrap();
+        assert_eq!((op.threshold, op.operating_point.label().as_str()), (0.6, "declared:operational"));
+        // 0.6 is also declared: the declared rows are used.
+        assert_eq!(operating_threshold(v, Some(0.6)).unwrap().operating_point.label(), "declared:operational");
+        let e = operating_threshold(v, Some(0.61)).unwrap_err();
+        assert!(matches!(e, ReportBuildError::NotEvaluated { threshold, .. } if threshold == 0.61));
+        let mut none = v.clone();
+        none.vendor.thresholds.clear();
+        assert!(matches!(operating_threshold(&none, None), Err(ReportBuildError::NoThreshold { .. })));
+    }
+
+    #[test]
+    fn figure_grouping_defaults_to_the_attribute_with_most_groups() {
+        let r = fixture::results();
+        assert_eq!(figure_grouping(&r, None).unwrap(), "sex");
+        assert_eq!(figure_grouping(&r, Some("sex")).unwrap(), "sex");
+        assert!(matches!(figure_grouping(&r, Some("age")), Err(ReportBuildError::UnknownGrouping(..))));
+    }
+
+    #[test]
+    fn summary_cells_are_the_declared_rows_of_results() {
+        let r = fixture::results();
+        let doc = build_report(&r, &ReportOptions::default()).unwrap();
+        let md = doc.to_markdown();
+        let p = r.vendors[0].protocols.iter().find(|p| p.kind == ProtocolKind::Watchlist).unwrap();
+        let v = view_of(p);
+        for g in groups_of(p, &v, "sex") {
+            let row = rate_row(p, &v, Metric::Fpir, 0.6, &OperatingPoint::Declared { label: "operational".into() }, "sex", &g).unwrap();
+            let cell = rate_cell(row.rate, interval_of(row));
+            assert!(md.contains(&format!("| {g} | ")), "{g}");
+            assert!(md.contains(&cell), "{cell} not in the report");
+        }
+        // The HTML and the Markdown are the same document.
+        let html = doc.to_html();
+        for b in &doc.blocks {
+            if let Block::Heading(_, t) = b {
+                assert!(html.contains(&crate::document::escape(t)) && md.contains(t.as_str()), "{t}");
+            }
+        }
+    }
+
+    #[test]
+    fn results_json_reads_back_to_the_same_value_and_bytes() {
+        let r = fixture::results();
+        let text = serde_json::to_string_pretty(&r).unwrap();
+        let back: Results = serde_json::from_str(&text).unwrap();
+        // Wall-clock times are not written (so the same inputs give the same bytes).
+        let mut expected = r.clone();
+        expected.vendors[0].timing.template_seconds_total = 0.0;
+        assert_eq!(back, expected);
+        assert_eq!(serde_json::to_string_pretty(&back).unwrap(), text);
+        // A rate whose value disagrees with its counts is refused.
+        let bad = text.replacen("\"denominator\": 200,\n", "\"denominator\": 201,\n", 1);
+        assert_ne!(bad, text);
+        assert!(serde_json::from_str::<Results>(&bad).unwrap_err().to_string().contains("does not equal"));
+    }
+}
