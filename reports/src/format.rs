@@ -128,6 +128,37 @@ pub fn one_in_value(rate: f64) -> Option<String> {
     (rate > 0.0).then(|| format!("1 in {}", people_number(1.0 / rate)))
 }
 
+/// A number echoed as a person wrote it in an input (a rubric's weights and limits): the
+/// shortest text that reads back to it, in scientific notation below 1e-4 and from 1e9.
+pub fn as_written(x: f64) -> String {
+    if x != 0.0 && (x.abs() < 1e-4 || x.abs() >= 1e9) { format!("{x:e}") } else { format!("{x}") }
+}
+
+/// Scorecard points: one decimal.
+pub fn points(x: f64) -> String {
+    format!("{x:.1}")
+}
+
+/// A price: thousands separators, pence only when there are any.
+pub fn price(p: f64) -> String {
+    if p.fract() == 0.0 && p < 1e15 { count(p as u64) } else { format!("{p:.2}") }
+}
+
+/// A small rate in scientific notation with four significant figures (`1.799e-3`); 0 as `0`.
+pub fn scientific(v: f64) -> String {
+    if v == 0.0 { "0".to_string() } else { format!("{v:.3e}") }
+}
+
+/// "1 in X" of a projected false-alert rate: X = 1 / rate; with none expected, the upper
+/// bound's X when there is one.
+pub fn projected_one_in(one_in: &harness::analysis::projection::OneIn) -> String {
+    match (one_in.x, one_in.upper_x) {
+        (Some(x), _) => format!("1 in {}", people_number(x)),
+        (None, Some(u)) => format!("none expected (upper bound 1 in {})", people_number(u)),
+        (None, None) => "none expected".to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,5 +204,20 @@ mod tests {
         assert_eq!(confidence(0.95), "95%");
         assert_eq!(threshold(0.6), "0.6");
         assert_eq!(threshold(0.489_588_123_4), "0.489588");
+        assert_eq!(as_written(0.001), "0.001");
+        assert_eq!(as_written(0.00001), "1e-5");
+        assert_eq!(points(69.96), "70.0");
+        assert_eq!(price(1_250_000.0), "1,250,000");
+        assert_eq!(price(99.5), "99.50");
+        assert_eq!(scientific(0.001_799), "1.799e-3");
+    }
+
+    #[test]
+    fn projected_one_in_reads_as_the_report_does() {
+        use harness::analysis::projection::OneIn;
+        assert_eq!(projected_one_in(&OneIn { x: Some(500.0), upper_x: None }), "1 in 500");
+        assert_eq!(projected_one_in(&OneIn { x: Some(3456.0), upper_x: None }), "1 in 3,460");
+        assert_eq!(projected_one_in(&OneIn { x: None, upper_x: Some(2000.0) }), "none expected (upper bound 1 in 2,000)");
+        assert_eq!(projected_one_in(&OneIn { x: None, upper_x: None }), "none expected");
     }
 }

@@ -20,7 +20,7 @@ pub use evaluate::{
     BidScore, CriterionScore, GateResult, Mismatch, ProtocolUse, RunInfo, ScoreError, Scorecard, Standing, rank, score,
 };
 pub use measure::{Absent, Measured};
-pub use render::{csv_table, layout, price_text, ranking_text, to_document, why, write_scorecard};
+pub use render::{csv_table, layout, ranking_text, to_document, why, write_scorecard};
 pub use rubric::{
     At, Better, Bid, Condition, Criterion, DifferentialMeasure, Gate, GroupSelect, Location, Measure, PriceFormula,
     RateMeasure, RatioMeasure, Rubric, RubricError, Scoring, Site, Statistic,

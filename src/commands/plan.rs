@@ -211,10 +211,6 @@ pub(crate) fn rate_tables(results: &Results, metric_for: impl Fn(ProtocolKind) -
     tables
 }
 
-pub(crate) fn same_threshold(a: f64, b: f64) -> bool {
-    (a - b).abs() <= 1e-9 * a.abs().max(1.0)
-}
-
 #[derive(Serialize)]
 struct DetectabilityRow {
     #[serde(flatten)]
@@ -233,7 +229,7 @@ fn detectable(args: &Args, path: &Path, alternative: Alternative) -> CliResult {
         .filter(|t| args.vendor.as_ref().is_none_or(|v| &t.vendor == v))
         .filter(|t| args.protocol.as_ref().is_none_or(|p| &t.protocol == p))
         .filter(|t| args.grouping.as_ref().is_none_or(|g| &t.grouping == g))
-        .filter(|t| args.threshold.is_none_or(|x| same_threshold(t.threshold, x)))
+        .filter(|t| args.threshold.is_none_or(|x| harness::model::thresholds::same_threshold(t.threshold, x)))
         .collect();
     if tables.is_empty() {
         return Err(CliError::BadInput(format!(
@@ -264,21 +260,16 @@ fn detectable(args: &Args, path: &Path, alternative: Alternative) -> CliResult {
     Ok(())
 }
 
-/// A rate in scientific notation with four significant figures; 0 as "0".
-fn sci(v: f64) -> String {
-    if v == 0.0 { "0".to_string() } else { format!("{v:.3e}") }
-}
-
 fn render_table(t: &RateTable, d: &DetectabilityTable) -> String {
     let gallery = t.gallery_size.map(|n| format!(" N={n}")).unwrap_or_default();
-    let base = d.base_rate.map(sci).unwrap_or_else(|| "undefined".into());
+    let base = d.base_rate.map(reports::format::scientific).unwrap_or_else(|| "undefined".into());
     let mut out = format!(
         "\n{} / {} / {}{gallery} at threshold {} ({}) / {}: base rate {base} ({})\n",
         t.vendor, t.protocol, t.metric, t.threshold, t.operating_point, t.grouping, d.base_rate_source
     );
     let width = d.groups.iter().map(|g| g.group.chars().count()).max().unwrap_or(5).max(5);
     for g in &d.groups {
-        let rate = g.rate.value().map(sci).unwrap_or_default();
+        let rate = g.rate.value().map(reports::format::scientific).unwrap_or_default();
         let verdict = match (g.minimum_detectable_ratio, &g.method) {
             (Some(r), Some(m)) => {
                 format!(

@@ -2,7 +2,9 @@
 //! group, from a run's per-group FPIR and a crowd composition. The work is in
 //! `harness::analysis::projection`; see docs/planning.md.
 
-use super::plan::{RateTable, check_open_unit, rate_tables, read_results, same_threshold, to_json};
+use super::plan::{RateTable, check_open_unit, rate_tables, read_results, to_json};
+use harness::model::thresholds::same_threshold;
+use reports::format::projected_one_in;
 use crate::error::{CliError, CliResult};
 use harness::analysis::projection::{BinomialMethod, Deployment, Projection, project};
 use std::path::PathBuf;
@@ -168,7 +170,15 @@ pub fn execute(args: Args) -> CliResult {
             table: &'a RateTable,
             projection: &'a Projection,
         }
-        println!("{}", to_json(&Out { table, projection: &p })?);
+        // Each "1 in X" also in words, as the report writes it (reports::format).
+        let mut value = serde_json::to_value(Out { table, projection: &p })
+            .map_err(|e| CliError::Failure(format!("cannot write JSON: {e}")))?;
+        let words = |o: &harness::analysis::projection::OneIn| serde_json::Value::String(projected_one_in(o));
+        for (g, one_in) in p.groups.iter().enumerate().map(|(i, g)| (i, &g.one_in)) {
+            value["projection"]["groups"][g]["one_in"]["text"] = words(one_in);
+        }
+        value["projection"]["overall"]["one_in"]["text"] = words(&p.overall.one_in);
+        println!("{}", to_json(&value)?);
     } else {
         print!("{}", render(table, &p));
     }
@@ -206,7 +216,7 @@ fn render(t: &RateTable, p: &Projection) -> String {
             format!("{}/{}", g.measured.numerator, g.measured.denominator),
             g.fpir,
             format!("{:.2} [{:.2}, {:.2}]", g.expected_false_alerts, g.low, g.high),
-            g.one_in.text
+            projected_one_in(&g.one_in)
         );
     }
     let o = &p.overall;
@@ -218,7 +228,7 @@ fn render(t: &RateTable, p: &Projection) -> String {
         "",
         o.fpir,
         format!("{:.2} [{:.2}, {:.2}]", o.expected_false_alerts, o.low, o.high),
-        o.one_in.text
+        projected_one_in(&o.one_in)
     );
     out += &format!("\nintervals: {}\n", p.interval_note);
     if let Some(e) = &p.extrapolation {

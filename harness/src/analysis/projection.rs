@@ -141,34 +141,23 @@ pub struct Deployment {
     pub method: BinomialMethod,
 }
 
-/// "1 in X" for a rate: X = 1/rate, or in words when no alert is expected.
+/// "1 in X" of a rate, as numbers (`reports::format::projected_one_in` words it).
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct OneIn {
     /// X = 1/FPIR; `None` when FPIR is 0 ("none expected"), never infinity.
     pub x: Option<f64>,
-    pub text: String,
+    /// With FPIR 0, X at the upper end of its interval (1/high), when that is above 0.
+    pub upper_x: Option<f64>,
 }
 
 /// "1 in X" for a rate and the upper end of its interval.
 pub fn one_in(rate: f64, high: f64) -> OneIn {
     if rate > 0.0 {
-        OneIn { x: Some(1.0 / rate), text: format!("1 in {}", sig3(1.0 / rate)) }
+        OneIn { x: Some(1.0 / rate), upper_x: None }
     } else if high > 0.0 {
-        OneIn { x: None, text: format!("none expected (upper bound 1 in {})", sig3(1.0 / high)) }
+        OneIn { x: None, upper_x: Some(1.0 / high) }
     } else {
-        OneIn { x: None, text: "none expected".to_string() }
-    }
-}
-
-/// Three significant figures, without an exponent (3,450 reads as "3450").
-fn sig3(x: f64) -> String {
-    if x >= 100.0 {
-        let digits = x.log10().floor() as i32 - 2;
-        let scale = 10f64.powi(digits);
-        format!("{}", ((x / scale).round() * scale) as u64)
-    } else {
-        let s = format!("{:.*}", (2 - x.log10().floor() as i32).max(0) as usize, x);
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
+        OneIn { x: None, upper_x: None }
     }
 }
 
@@ -386,10 +375,11 @@ mod tests {
         assert!(close(p.overall.expected_false_alerts, 20.0, 1e-12));
         // Crowd FPIR = 0.5·0.002 + 0.2·0.005 = 0.002: 1 in 500.
         assert!(close(p.overall.fpir, 0.002, 1e-12));
-        assert_eq!(p.overall.one_in.text, "1 in 500");
-        assert_eq!(p.groups[0].one_in.text, "1 in 500");
-        assert!(p.groups[1].one_in.text.starts_with("none expected (upper bound 1 in"), "{}", p.groups[1].one_in.text);
+        assert!(close(p.overall.one_in.x.unwrap(), 500.0, 1e-9));
+        assert!(close(p.groups[0].one_in.x.unwrap(), 500.0, 1e-9));
+        // b has no false alert: no X, but the upper end of its interval gives one.
         assert_eq!(p.groups[1].one_in.x, None);
+        assert!(close(p.groups[1].one_in.upper_x.unwrap(), 1.0 / (p.groups[1].high / 3000.0), 1e-6));
         // Per-group Wilson bounds times faces; b's upper bound is positive.
         let (lo, hi) = BinomialMethod::Wilson.interval(Rate::new(2, 1000), 0.95).unwrap();
         assert!(close(p.groups[0].low, 5000.0 * lo, 1e-12) && close(p.groups[0].high, 5000.0 * hi, 1e-12));
@@ -423,9 +413,9 @@ mod tests {
     }
 
     #[test]
-    fn one_in_words() {
-        assert_eq!(one_in(1.0 / 3456.0, 0.01).text, "1 in 3460");
-        assert_eq!(one_in(0.4, 0.5).text, "1 in 2.5");
-        assert_eq!(one_in(0.0, 0.0).text, "none expected");
+    fn one_in_numbers() {
+        assert_eq!(one_in(1.0 / 3456.0, 0.01), OneIn { x: Some(3456.0), upper_x: None });
+        assert_eq!(one_in(0.0, 0.5), OneIn { x: None, upper_x: Some(2.0) });
+        assert_eq!(one_in(0.0, 0.0), OneIn { x: None, upper_x: None });
     }
 }

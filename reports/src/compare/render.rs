@@ -5,7 +5,7 @@
 
 use super::{Comparison, PairedSet, Point, VendorPoint, operating_point};
 use crate::document::{Block, Cell, Document, Mark, Table};
-use crate::format::{count, one_in, percent, rate_cell};
+use crate::format::{self, count, one_in, p_value, percent, rate_cell, threshold};
 use harness::model::query::RateQuery;
 use harness::model::thresholds::OperatingPoint;
 use harness::model::analysis::{Metric, ProtocolAnalysis, RateRow};
@@ -13,7 +13,6 @@ use harness::model::benchmark::ProtocolKind;
 use harness::model::differences::GroupComparison;
 use harness::model::differences::SummaryAtThreshold;
 use harness::analysis::paired::{PairedComparison, PairedRow};
-use harness::model::rate::Rate;
 use harness::model::results::VendorResults;
 
 /// The rank a rate is reported at in the comparison: FNIR and TPIR at the list length L.
@@ -92,29 +91,6 @@ fn significantly_worse(c: Option<&GroupComparison>) -> Vec<String> {
             .collect()
     })
     .unwrap_or_default()
-}
-
-pub(super) fn p_text(p: f64) -> String {
-    if p >= 0.001 {
-        format!("{p:.3}")
-    } else if p > 0.0 {
-        format!("{p:.1e}")
-    } else {
-        "< 1e-300".to_string()
-    }
-}
-
-/// A threshold for people: as given where short (a declared 0.6), else six decimals
-/// (a calibrated 0.489588); compare.csv and compare_paired.csv carry every digit.
-pub(super) fn threshold_text(t: f64) -> String {
-    let short = format!("{t}");
-    if short.len() <= 8 { short } else { format!("{t:.6}") }
-}
-
-/// A confidence level as a percentage: `95%`.
-fn confidence_text(c: f64) -> String {
-    let pct = format!("{:.4}", c * 100.0);
-    format!("{}%", pct.trim_end_matches('0').trim_end_matches('.'))
 }
 
 /// Why the max/min ratio is undefined: the part of `undefined_reason` about it.
@@ -206,7 +182,7 @@ fn runs_section(d: &mut Document, c: &Comparison) {
     for cv in &c.vendors {
         let v = cv.results(&c.runs);
         let declared: Vec<String> =
-            v.vendor.thresholds.iter().map(|t| format!("{} = {}", t.label, threshold_text(t.value))).collect();
+            v.vendor.thresholds.iter().map(|t| format!("{} = {}", t.label, threshold(t.value))).collect();
         vendors.rows.push(vec![
             Cell::plain(cv.label.clone()),
             Cell::plain(v.vendor.name.clone()),
@@ -307,7 +283,7 @@ fn side_by_side(d: &mut Document, c: &Comparison, protocol: &str, kind: Protocol
             if search {
                 row.push(Cell::plain(gallery_text(n)));
             }
-            row.push(Cell::plain(threshold_text(op.threshold)));
+            row.push(Cell::plain(threshold(op.threshold)));
             let (fp, fnr) = if search {
                 let fp = rate_row(p, Metric::Fpir, &op.point, "all", "all", n);
                 row.push(Cell::plain(cell_rate(rate_row(p, Metric::Tpir, &op.point, "all", "all", n))));
@@ -329,7 +305,7 @@ fn side_by_side(d: &mut Document, c: &Comparison, protocol: &str, kind: Protocol
     let interval = c.runs[0].results.config.interval_method.name();
     t.note = Some(format!(
         "Rates with counts and two-sided {} {interval} intervals, from results.json.{} FTE and FTA are over all of a vendor's templates.",
-        confidence_text(confidence),
+        format::confidence(confidence),
         if search {
             format!(" TPIR at rank {} (the candidate list length).", rank.unwrap_or(0))
         } else {
@@ -356,7 +332,7 @@ fn by_grouping(d: &mut Document, c: &Comparison, protocol: &str, kind: ProtocolK
     header.extend([
         "grouping".to_string(),
         format!("worst group's {fp}"),
-        format!("its {} upper bound", confidence_text(confidence)),
+        format!("its {} upper bound", format::confidence(confidence)),
         format!("max/min {fp} (bootstrap interval)"),
         format!("worst group's {fnn}"),
         "significantly worse groups".to_string(),
@@ -377,7 +353,7 @@ fn by_grouping(d: &mut Document, c: &Comparison, protocol: &str, kind: ProtocolK
         if search { "" } else { " A group's FMR counts the non-mated pairs whose two subjects are both in the group." };
     t.note = Some(format!(
         "Worst group: the highest rate of the grouping's groups. Upper bound: one-sided exact (Clopper–Pearson) at {}. Max/min: the highest group's rate over the lowest's, with its subject-bootstrap percentile interval where computed. Significantly worse: a group whose rate the tests between groups (Fisher's exact test against the reference group, Holm-corrected, with the omnibus test also significant) found higher, from results.json.{pairs}",
-        confidence_text(confidence)
+        format::confidence(confidence)
     ));
     d.table(t);
 }
@@ -458,14 +434,14 @@ pub(super) fn sentence(
         Point::Common => format!("At the common operating point ({}{gallery})", target_text(c, kind)),
         Point::Declared => format!(
             "At their declared thresholds ({a} {}, {b} {}{gallery})",
-            threshold_text(comp.threshold_a),
-            threshold_text(comp.threshold_b)
+            threshold(comp.threshold_a),
+            threshold(comp.threshold_b)
         ),
     };
     let (verb, trials) = error_words(row.metric, kind);
     let n = count(row.table.trials());
     // "p = 0.045", "p = 2.0e-12", or "p < 1e-300" where the value underflows.
-    let p = if row.p_value > 0.0 { format!("= {}", p_text(row.p_value)) } else { p_text(row.p_value) };
+    let p = if row.p_value > 0.0 { format!("= {}", p_value(row.p_value)) } else { p_value(row.p_value) };
     let (only_a, only_b) = (row.table.only_a, row.table.only_b);
     if only_a == only_b {
         return format!(
@@ -530,12 +506,12 @@ fn paired_block(d: &mut Document, c: &Comparison, kind: ProtocolKind, set: &Pair
             cells.extend([
                 Cell::plain(row.grouping.clone()),
                 Cell::plain(row.group.clone()),
-                Cell::plain(rate_text(row.rate_a)),
-                Cell::plain(rate_text(row.rate_b)),
+                Cell::plain(rate_cell(row.rate_a, None)),
+                Cell::plain(rate_cell(row.rate_b, None)),
                 Cell::plain(count(row.table.only_a)),
                 Cell::plain(count(row.table.only_b)),
-                Cell::plain(p_text(row.p_value)),
-                Cell::marked(p_text(row.p_holm), if significant { Mark::Significant } else { Mark::None }),
+                Cell::plain(p_value(row.p_value)),
+                Cell::marked(p_value(row.p_holm), if significant { Mark::Significant } else { Mark::None }),
             ]);
             t.rows.push(cells);
         }
@@ -550,15 +526,11 @@ fn paired_block(d: &mut Document, c: &Comparison, kind: ProtocolKind, set: &Pair
     d.table(t);
 }
 
-fn rate_text(r: Rate) -> String {
-    rate_cell(r, None)
-}
-
 /// The thresholds of one vendor of a set: one, or one per gallery size.
 fn threshold_list(set: &PairedSet, first: bool) -> String {
     let mut out: Vec<String> = Vec::new();
     for comp in &set.comparisons {
-        let t = threshold_text(if first { comp.threshold_a } else { comp.threshold_b });
+        let t = threshold(if first { comp.threshold_a } else { comp.threshold_b });
         match comp.gallery_size {
             Some(n) if set.comparisons.len() > 1 => out.push(format!("{t} (gallery of {})", count(n))),
             _ => out.push(t),
@@ -581,7 +553,7 @@ fn method_section(d: &mut Document, c: &Comparison) {
             "McNemar's exact test (McNemar 1947): two-sided p = min(1, 2 P(X <= min(b, c))), X ~ Binomial(b + c, 1/2), b and c the trials on which only one vendor erred. Holm's correction across the groups of each grouping; significance level {}.",
             config.alpha
         ),
-        format!("Intervals: {} at {}.", config.interval_method.name(), confidence_text(config.confidence)),
+        format!("Intervals: {} at {}.", config.interval_method.name(), format::confidence(config.confidence)),
         "Machine-readable: compare.csv (every rate shown, one row per vendor, protocol, operating point, grouping, group and metric) and compare_paired.csv (every paired table).".to_string(),
     ]));
 }

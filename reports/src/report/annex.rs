@@ -85,7 +85,7 @@ pub(super) fn false_positive_sentence(
                     one_in_value(x).unwrap_or_default(),
                     one_in_interval(r, c),
                     plural(r.rate.numerator, "false alert", "false alerts"),
-                    annex_ratio(x * 10_000.0)
+                    ratio(x * 10_000.0)
                 ),
                 Some(_) => format!(
                     "At threshold {threshold}, none of {trials} faces of people not on a {size} watchlist raised a false alert; the rate is at most {} (one-sided {conf}% upper bound).",
@@ -138,9 +138,9 @@ pub(super) fn difference_sentence(
         s.push_str(&format!(
             "Compared with {reference} faces, the {} is {} times as high (95% CI {} to {}); ",
             metric_name(m),
-            annex_ratio(estimate),
-            annex_ratio(r.low),
-            annex_ratio(r.high)
+            ratio(estimate),
+            ratio(r.low),
+            ratio(r.high)
         ));
     }
     let p_text = g.p_holm.map(|p| format!(" (Holm-adjusted p = {})", p_value(p))).unwrap_or_default();
@@ -151,7 +151,7 @@ pub(super) fn difference_sentence(
         match g.minimum_detectable_ratio {
             Some(mdr) => s.push_str(&format!(
                 "; with these sample sizes a difference smaller than {}x could not have been detected reliably.",
-                annex_ratio(mdr)
+                ratio(mdr)
             )),
             None => s.push('.'),
         }
@@ -317,8 +317,3 @@ pub fn annex_document(results: &Results, ops: &[OperatingThreshold], grouping: &
     d
 }
 
-/// The annex's own ratio rounding (one decimal below 10), kept until the annex moves to
-/// `format::ratio` in a commit of its own: the snapshots then change for that reason only.
-fn annex_ratio(x: f64) -> String {
-    if x >= 10.0 { format!("{x:.0}") } else { format!("{x:.1}") }
-}

@@ -58,7 +58,7 @@ pub(super) fn projection_section(d: &mut Document, results: &Results, ops: &[Ope
                         people_number(g.faces).into(),
                         rate_cell(g.measured, Some((g.fpir_low, g.fpir_high))).into(),
                         format!("{:.1} [{:.1}–{:.1}]", g.expected_false_alerts, g.low, g.high).into(),
-                        g.one_in.text.as_str().into(),
+                        crate::format::projected_one_in(&g.one_in).into(),
                     ]);
                 }
                 t.rows.push(vec![
@@ -68,7 +68,7 @@ pub(super) fn projection_section(d: &mut Document, results: &Results, ops: &[Ope
                     percent(pr.overall.fpir).into(),
                     format!("{:.1} [{:.1}–{:.1}]", pr.overall.expected_false_alerts, pr.overall.low, pr.overall.high)
                         .into(),
-                    pr.overall.one_in.text.as_str().into(),
+                    crate::format::projected_one_in(&pr.overall.one_in).into(),
                 ]);
                 d.table(t);
             }

@@ -10,7 +10,7 @@
 //!   rubric says what it scores (`if_undefined`).
 
 use super::rubric::{At, Bid, DifferentialMeasure, GroupSelect, Measure, RateMeasure, RatioMeasure, Site, Statistic};
-use crate::format::{count, one_in, percent};
+use crate::format::{as_written, count, one_in, p_value, percent, threshold, trim};
 use harness::model::query::RateQuery;
 use harness::model::thresholds::same_threshold;
 use harness::model::analysis::{Metric, ProtocolAnalysis, RateRow};
@@ -78,7 +78,7 @@ pub fn measure(measure: &Measure, results: &Results, vendor: &VendorResults, bid
         Measure::TemplateTime => match bid.template_time {
             Some(s) => Ok(Measured {
                 value: Some(s),
-                text: format!("{} s per template, as given in the bid", super::rubric::number(s)),
+                text: format!("{} s per template, as given in the bid", as_written(s)),
                 source: format!("rubric [[bid]] for {} (template_time)", bid.vendor),
                 groups: Vec::new(),
                 proportion: false,
@@ -326,7 +326,7 @@ impl Selection<'_> {
     fn describe(&self) -> String {
         let n = self.gallery_size.map(|n| format!(", N={n}")).unwrap_or_default();
         let k = self.rank.map(|k| format!(", rank {k}")).unwrap_or_default();
-        format!("@ {} ({}){n}{k}", self.point.point, threshold_text(self.point.threshold))
+        format!("@ {} ({}){n}{k}", self.point.point, threshold(self.point.threshold))
     }
     fn source(&self, vendor: &str) -> String {
         let mut s =
@@ -361,16 +361,6 @@ fn select<'a>(
     let rank = rank(&p.rates, metric, gallery_size, rank_wanted, &p.protocol)?;
     let point = point(&site.at, vendor, p, gallery_size)?;
     Ok(Selection { protocol: p, metric, gallery_size, rank, point })
-}
-
-/// A threshold for people: up to six decimals.
-fn threshold_text(t: f64) -> String {
-    trim(t, 6)
-}
-
-fn trim(x: f64, decimals: usize) -> String {
-    let s = format!("{x:.decimals$}");
-    if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
 }
 
 fn statistic(row: &RateRow, s: Statistic) -> Option<f64> {
@@ -618,7 +608,7 @@ fn differential(d: &DifferentialMeasure, results: &Results, vendor: &VendorResul
         for g in &c.groups {
             // The verdict strings of harness::analysis::between_groups.
             if g.verdict.starts_with("significantly higher than") {
-                let p = g.p_holm.map(|p| format!(", Holm-adjusted p {}", p_text(p))).unwrap_or_default();
+                let p = g.p_holm.map(|p| format!(", Holm-adjusted p {}", p_value(p))).unwrap_or_default();
                 let reference_rate = c
                     .groups
                     .iter()
@@ -637,7 +627,7 @@ fn differential(d: &DifferentialMeasure, results: &Results, vendor: &VendorResul
             } else if let Some(o) = &c.omnibus
                 && g.verdict == "reference"
             {
-                notes.push(format!("{grouping}: omnibus {} p {}", o.method, p_text(o.p_value)));
+                notes.push(format!("{grouping}: omnibus {} p {}", o.method, p_value(o.p_value)));
             }
         }
     }
@@ -670,6 +660,3 @@ fn differential(d: &DifferentialMeasure, results: &Results, vendor: &VendorResul
     Ok(Measured { value: Some(higher.len() as f64), text, source, groups: Vec::new(), proportion: false })
 }
 
-fn p_text(p: f64) -> String {
-    if p < 1e-4 { format!("{p:.1e}") } else { trim(p, 4) }
-}

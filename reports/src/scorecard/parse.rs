@@ -3,9 +3,10 @@
 //! values read through [`Spanned`], which is how a weight that does not add up or an
 //! unknown metric is pointed at after parsing.
 
+use crate::format::as_written;
 use super::rubric::{
     At, Better, Bid, Condition, Criterion, DifferentialMeasure, Gate, GroupSelect, Location, Measure, PriceFormula,
-    RateMeasure, RatioMeasure, Rubric, RubricError, Scoring, Site, Statistic, number,
+    RateMeasure, RatioMeasure, Rubric, RubricError, Scoring, Site, Statistic,
 };
 use harness::model::analysis::Metric;
 use serde::Deserialize;
@@ -186,9 +187,9 @@ fn check(src: &Source, raw: RawRubric) -> Result<Rubric, RubricError> {
             span,
             format!(
                 "quality_weight ({}) and price_weight ({}) sum to {}; they must sum to 100 (the Met used 70:30)",
-                number(quality_weight),
-                number(price_weight),
-                number(quality_weight + price_weight)
+                as_written(quality_weight),
+                as_written(price_weight),
+                as_written(quality_weight + price_weight)
             ),
         ));
     }
@@ -274,15 +275,15 @@ fn check(src: &Source, raw: RawRubric) -> Result<Rubric, RubricError> {
     }
     let total: f64 = criteria.iter().map(|c| c.weight).sum();
     if (total - 100.0).abs() > 1e-9 {
-        let listed: Vec<String> = criteria.iter().map(|c| format!("{} {}", c.id, number(c.weight))).collect();
+        let listed: Vec<String> = criteria.iter().map(|c| format!("{} {}", c.id, as_written(c.weight))).collect();
         let first = raw.criterion[0].get_ref();
         return Err(src.at(
             &first.weight,
             format!(
                 "criterion weights sum to {} ({}); they must sum to 100 (each criterion's points are out of 100, scaled to quality_weight {})",
-                number(total),
+                as_written(total),
                 listed.join(", "),
-                number(quality_weight)
+                as_written(quality_weight)
             ),
         ));
     }

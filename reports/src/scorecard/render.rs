@@ -3,11 +3,11 @@
 
 use super::evaluate::{BidScore, GateResult, Scorecard, Standing};
 use super::measure::Measured;
-use super::rubric::{Condition, PriceFormula, number};
+use super::rubric::{Condition, PriceFormula};
 use crate::ReportError;
 use crate::atomic::StagedDir;
 use crate::document::{Block, Cell, Document, Mark, Table};
-use crate::format::{count, percent};
+use crate::format::{as_written, percent, points, price};
 use crate::table::{self, Kind};
 use std::path::Path;
 
@@ -32,28 +32,18 @@ pub fn write_scorecard(dir: &Path, card: &Scorecard, sources: Vec<String>) -> Re
     Ok(staged.commit(&[layout::HTML], &storage::outputs::Owner::new("scorecard", sources))?)
 }
 
-/// Points for people: one decimal.
-fn pts(x: f64) -> String {
-    format!("{x:.1}")
-}
-
-/// A price: thousands separators, pence only when there are any.
-pub fn price_text(p: f64) -> String {
-    if p.fract() == 0.0 && p < 1e15 { count(p as u64) } else { format!("{p:.2}") }
-}
-
 fn value_text(m: &Measured, v: Option<f64>) -> String {
     match v {
         None => "undefined".into(),
         Some(v) if m.proportion => percent(v),
-        Some(v) => number((v * 1e4).round() / 1e4),
+        Some(v) => as_written((v * 1e4).round() / 1e4),
     }
 }
 
 fn limit_text(g: &GateResult, proportion: bool) -> String {
     match g.condition {
-        Condition::Max(x) if proportion => format!("≤ {} ({})", percent(x), number(x)),
-        Condition::Min(x) if proportion => format!("≥ {} ({})", percent(x), number(x)),
+        Condition::Max(x) if proportion => format!("≤ {} ({})", percent(x), as_written(x)),
+        Condition::Min(x) if proportion => format!("≥ {} ({})", percent(x), as_written(x)),
         c => c.describe(),
     }
 }
@@ -82,8 +72,8 @@ pub fn to_document(card: &Scorecard) -> Document {
     }
     doc.paragraph(format!(
         "Quality {} points, price {} points. Every number below is read from the runs' results.json; where it came from is listed with it.",
-        number(r.quality_weight),
-        number(r.price_weight)
+        as_written(r.quality_weight),
+        as_written(r.price_weight)
     ));
 
     doc.heading(2, "Ranking");
@@ -131,7 +121,7 @@ pub fn to_document(card: &Scorecard) -> Document {
     doc.push(Block::List(rubric_in_words(card)));
     doc.table(Table {
         header: vec!["vendor".into(), "bid price".into()],
-        rows: r.bids.iter().map(|b| vec![Cell::plain(b.vendor.clone()), Cell::plain(price_text(b.price))]).collect(),
+        rows: r.bids.iter().map(|b| vec![Cell::plain(b.vendor.clone()), Cell::plain(price(b.price))]).collect(),
         note: None,
     });
 
@@ -144,8 +134,8 @@ pub fn to_document(card: &Scorecard) -> Document {
             run.benchmark,
             run.benchmark_hash,
             run.vendors.join(", "),
-            number(run.confidence * 100.0),
-            number(run.alpha)
+            as_written(run.confidence * 100.0),
+            as_written(run.alpha)
         ));
     }
     for p in &card.protocols {
@@ -174,9 +164,9 @@ fn ranking_table(card: &Scorecard) -> Table {
                 rank,
                 Cell::plain(format!("{} {}", b.vendor, b.version)),
                 gates_cell(b),
-                Cell::plain(pts(b.quality_points)),
-                Cell::plain(pts(b.price_points)),
-                Cell::plain(pts(b.total)),
+                Cell::plain(points(b.quality_points)),
+                Cell::plain(points(b.price_points)),
+                Cell::plain(points(b.total)),
             ]
         })
         .collect();
@@ -185,8 +175,8 @@ fn ranking_table(card: &Scorecard) -> Table {
             "rank".into(),
             "vendor".into(),
             "gates".into(),
-            format!("quality (of {})", number(r.quality_weight)),
-            format!("price (of {})", number(r.price_weight)),
+            format!("quality (of {})", as_written(r.quality_weight)),
+            format!("price (of {})", as_written(r.price_weight)),
             "total (of 100)".into(),
         ],
         rows,
@@ -196,7 +186,7 @@ fn ranking_table(card: &Scorecard) -> Table {
 
 fn bid_section(doc: &mut Document, card: &Scorecard, b: &BidScore) {
     let r = &card.rubric;
-    doc.heading(3, format!("{} {} — {}, total {}", b.vendor, b.version, standing_words(&b.standing), pts(b.total)));
+    doc.heading(3, format!("{} {} — {}, total {}", b.vendor, b.version, standing_words(&b.standing), points(b.total)));
     let mut rows = Vec::new();
     for c in &b.criteria {
         let scoring = r.criteria.iter().find(|x| x.id == c.id).map(|x| x.scoring.describe()).unwrap_or_default();
@@ -211,7 +201,7 @@ fn bid_section(doc: &mut Document, card: &Scorecard, b: &BidScore) {
             Cell::plain(value_text(&c.measured, c.measured.value)),
             Cell::plain(scoring),
             Cell::plain(fraction),
-            Cell::plain(format!("{} of {}", pts(c.points), number(c.weight))),
+            Cell::plain(format!("{} of {}", points(c.points), as_written(c.weight))),
             Cell::plain(format!("{:.2}", c.weighted)),
         ]);
     }
@@ -219,15 +209,15 @@ fn bid_section(doc: &mut Document, card: &Scorecard, b: &BidScore) {
         Cell::plain("quality subtotal"),
         Cell::plain(""),
         Cell::plain(""),
-        Cell::plain(format!("sum of points × {} / 100", number(r.quality_weight))),
+        Cell::plain(format!("sum of points × {} / 100", as_written(r.quality_weight))),
         Cell::plain(""),
-        Cell::plain(format!("{} of 100", pts(b.criteria.iter().map(|c| c.points).sum()))),
+        Cell::plain(format!("{} of 100", points(b.criteria.iter().map(|c| c.points).sum()))),
         Cell::plain(format!("{:.2}", b.quality_points)),
     ]);
     rows.push(vec![
         Cell::plain("price"),
-        Cell::plain(format!("bid {}; lowest compared {}", price_text(b.price), price_text(card.lowest_price))),
-        Cell::plain(price_text(b.price)),
+        Cell::plain(format!("bid {}; lowest compared {}", price(b.price), price(card.lowest_price))),
+        Cell::plain(price(b.price)),
         Cell::plain(price_formula_words(r.price_formula, r.price_weight)),
         Cell::plain(format!("{:.3}", if r.price_weight > 0.0 { b.price_points / r.price_weight } else { 0.0 })),
         Cell::plain(""),
@@ -250,7 +240,7 @@ fn bid_section(doc: &mut Document, card: &Scorecard, b: &BidScore) {
             "scoring".into(),
             "fraction".into(),
             "points".into(),
-            format!("of {}+{}", number(r.quality_weight), number(r.price_weight)),
+            format!("of {}+{}", as_written(r.quality_weight), as_written(r.price_weight)),
         ],
         rows,
         note: None,
@@ -270,8 +260,8 @@ fn standing_words(s: &Standing) -> String {
 
 fn price_formula_words(f: PriceFormula, weight: f64) -> String {
     match f {
-        PriceFormula::LowestPrice => format!("{} × lowest price / bid price", number(weight)),
-        PriceFormula::Linear => format!("{} × max(0, 1 − (bid − lowest) / lowest)", number(weight)),
+        PriceFormula::LowestPrice => format!("{} × lowest price / bid price", as_written(weight)),
+        PriceFormula::Linear => format!("{} × max(0, 1 − (bid − lowest) / lowest)", as_written(weight)),
     }
 }
 
@@ -279,10 +269,10 @@ fn rubric_in_words(card: &Scorecard) -> Vec<String> {
     let r = &card.rubric;
     let mut out = vec![format!(
         "Quality {} points and price {} points (quality:price {}:{}); total out of 100.",
-        number(r.quality_weight),
-        number(r.price_weight),
-        number(r.quality_weight),
-        number(r.price_weight)
+        as_written(r.quality_weight),
+        as_written(r.price_weight),
+        as_written(r.quality_weight),
+        as_written(r.price_weight)
     )];
     let lowest = if card.lowest_among_passing {
         "the lowest price among the bids that pass every gate"
@@ -293,24 +283,24 @@ fn rubric_in_words(card: &Scorecard) -> Vec<String> {
         "Price ({} formula): price points = {}, the lowest price being {lowest} ({}).",
         r.price_formula.name(),
         price_formula_words(r.price_formula, r.price_weight),
-        price_text(card.lowest_price)
+        price(card.lowest_price)
     ));
     out.push(format!(
         "Quality: each criterion's weight is out of 100 (the weights sum to 100); a criterion earns weight × fraction points, and the quality points are the sum × {} / 100.",
-        number(r.quality_weight)
+        as_written(r.quality_weight)
     ));
     for c in &r.criteria {
         let undefined = c
             .if_undefined
-            .map(|f| format!(" An undefined value earns {} of the weight.", number(f)))
+            .map(|f| format!(" An undefined value earns {} of the weight.", as_written(f)))
             .unwrap_or_else(|| " An undefined value is an error.".into());
         out.push(format!(
             "Criterion {} — {}: weight {} (up to {} of the {} quality points). Measures {}. Scoring {}.{undefined}",
             c.id,
             c.name,
-            number(c.weight),
-            pts(c.weight * r.quality_weight / 100.0),
-            number(r.quality_weight),
+            as_written(c.weight),
+            points(c.weight * r.quality_weight / 100.0),
+            as_written(r.quality_weight),
             c.measure.describe(),
             c.scoring.describe()
         ));
@@ -352,10 +342,10 @@ pub fn why(card: &Scorecard) -> Vec<String> {
     let parts = |b: &BidScore| {
         format!(
             "quality {} of {}, price {} of {}",
-            pts(b.quality_points),
-            number(r.quality_weight),
-            pts(b.price_points),
-            number(r.price_weight)
+            points(b.quality_points),
+            as_written(r.quality_weight),
+            points(b.price_points),
+            as_written(r.price_weight)
         )
     };
     if ranked.is_empty() {
@@ -367,12 +357,12 @@ pub fn why(card: &Scorecard) -> Vec<String> {
             out.push(format!(
                 "{} ranks first with {} of 100 points ({}).",
                 leader.vendor,
-                pts(leader.total),
+                points(leader.total),
                 parts(leader)
             ));
         } else {
             let names: Vec<&str> = first.iter().map(|b| b.vendor.as_str()).collect();
-            out.push(format!("{} share first place with {} points each.", names.join(" and "), pts(leader.total)));
+            out.push(format!("{} share first place with {} points each.", names.join(" and "), points(leader.total)));
         }
         for b in ranked.iter().filter(|b| b.standing != Standing::Ranked(1)) {
             let dq = b.quality_points - leader.quality_points;
@@ -384,9 +374,9 @@ pub fn why(card: &Scorecard) -> Vec<String> {
                     Standing::Ranked(n) => ordinal(n),
                     Standing::Excluded { .. } => unreachable!("ranked bids only"),
                 },
-                pts(b.total),
+                points(b.total),
                 parts(b),
-                pts(leader.total - b.total),
+                points(leader.total - b.total),
                 leader.vendor
             );
             s.push_str(&format!("{} on quality and {} on price", signed(dq), signed(dp)));
@@ -405,7 +395,7 @@ pub fn why(card: &Scorecard) -> Vec<String> {
                     x.name,
                     value_text(&x.measured, x.measured.value),
                     value_text(&l.measured, l.measured.value),
-                    pts(d)
+                    points(d)
                 ));
             }
             s.push('.');
@@ -424,7 +414,7 @@ pub fn why(card: &Scorecard) -> Vec<String> {
         out.push(format!(
             "{} is excluded whatever its points (it would have scored {}): it fails gate {}.",
             b.vendor,
-            pts(b.total),
+            points(b.total),
             failed.join("; and gate ")
         ));
     }
@@ -443,9 +433,9 @@ fn ordinal(n: usize) -> String {
 
 fn signed(x: f64) -> String {
     if x >= 0.05 {
-        format!("{} more", pts(x))
+        format!("{} more", points(x))
     } else if x <= -0.05 {
-        format!("{} fewer", pts(-x))
+        format!("{} fewer", points(-x))
     } else {
         "level".to_string()
     }
@@ -545,7 +535,7 @@ pub fn csv_table(card: &Scorecard) -> Result<table::Table, ReportError> {
         let mut row = head("price", "price", card.rubric.price_formula.name());
         row.extend([
             b.price.into(),
-            format!("bid {}; lowest compared {}", price_text(b.price), price_text(card.lowest_price)).into(),
+            format!("bid {}; lowest compared {}", price(b.price), price(card.lowest_price)).into(),
             format!("{}: [[bid]] vendor = \"{}\"", card.rubric.path.display(), b.vendor).into(),
             C::Str(None),
             C::Bool(None),

@@ -2,6 +2,7 @@
 //! quality:price split, as checked values (read by [`super::parse`]). Format:
 //! `docs/scorecard.md`.
 
+use crate::format::as_written;
 use harness::model::analysis::Metric;
 use std::path::PathBuf;
 
@@ -128,8 +129,8 @@ impl Condition {
     }
     pub fn describe(&self) -> String {
         match self {
-            Condition::Max(m) => format!("≤ {}", number(*m)),
-            Condition::Min(m) => format!("≥ {}", number(*m)),
+            Condition::Max(m) => format!("≤ {}", as_written(*m)),
+            Condition::Min(m) => format!("≥ {}", as_written(*m)),
             Condition::NoSignificantDifferential => "no group significantly higher".into(),
         }
     }
@@ -185,16 +186,16 @@ impl Scoring {
         match self {
             Scoring::Linear { worst, best } => format!(
                 "linear: {} or {} scores nothing, {} or {} scores full points, straight line between",
-                number(*worst),
+                as_written(*worst),
                 if best < worst { "more" } else { "less" },
-                number(*best),
+                as_written(*best),
                 if best < worst { "less" } else { "more" }
             ),
             Scoring::LogLinear { worst, best } => format!(
                 "log-linear: {} or {} scores nothing, {} or {} scores full points, straight line in log10 between (each factor of 10 is worth the same)",
-                number(*worst),
+                as_written(*worst),
                 if best < worst { "more" } else { "less" },
-                number(*best),
+                as_written(*best),
                 if best < worst { "less" } else { "more" }
             ),
             Scoring::Steps { better, bands } => {
@@ -205,7 +206,7 @@ impl Scoring {
                 }
                 let sign = if *better == Better::Higher { "≥" } else { "≤" };
                 let parts: Vec<String> =
-                    sorted.iter().map(|(t, f)| format!("{sign} {} → {}", number(*t), fraction_text(*f))).collect();
+                    sorted.iter().map(|(t, f)| format!("{sign} {} → {}", as_written(*t), fraction_text(*f))).collect();
                 format!("steps: {}; otherwise nothing", parts.join("; "))
             }
         }
@@ -284,9 +285,9 @@ impl At {
         match self {
             At::Declared(None) => "each vendor's declared threshold (its first)".into(),
             At::Declared(Some(l)) => format!("each vendor's declared threshold `{l}`"),
-            At::Threshold(t) => format!("threshold {}", number(*t)),
+            At::Threshold(t) => format!("threshold {}", as_written(*t)),
             At::Calibrated { metric, target } => {
-                format!("the threshold calibrated to {} = {}", metric.name().to_uppercase(), number(*target))
+                format!("the threshold calibrated to {} = {}", metric.name().to_uppercase(), as_written(*target))
             }
         }
     }
@@ -393,11 +394,6 @@ impl Measure {
     }
 }
 
-/// A number as written in a rubric: shortest round-trip text (`0.001`, `1e-5` as `0.00001`).
-pub fn number(x: f64) -> String {
-    if x != 0.0 && (x.abs() < 1e-4 || x.abs() >= 1e9) { format!("{x:e}") } else { format!("{x}") }
-}
-
 fn fraction_text(f: f64) -> String {
-    format!("{}%", number((f * 1e6).round() / 1e4))
+    format!("{}%", as_written((f * 1e6).round() / 1e4))
 }
