@@ -28,3 +28,45 @@ impl fmt::Display for CliError {
 }
 
 pub type CliResult = Result<(), CliError>;
+
+/// The pipeline's errors carry their exit class.
+impl From<pipeline::Error> for CliError {
+    fn from(e: pipeline::Error) -> Self {
+        match e {
+            pipeline::Error::BadInput(m) => CliError::BadInput(m),
+            pipeline::Error::Failure(m) => CliError::Failure(m),
+        }
+    }
+}
+
+/// Every library error the command line meets converts through the pipeline's one
+/// classification (bad input or failure), so no call site decides an exit code.
+macro_rules! through_pipeline {
+    ($($t:ty),*) => {$(
+        impl From<$t> for CliError {
+            fn from(e: $t) -> Self {
+                CliError::from(pipeline::Error::from(e))
+            }
+        }
+    )*};
+}
+
+through_pipeline!(
+    datasets::Problems,
+    datasets::DatasetError,
+    datasets::synthetic::SpecError,
+    vendors::VendorError,
+    reports::ReportError,
+    reports::compare::CompareError,
+    reports::scorecard::RubricError,
+    reports::scorecard::ScoreError,
+    reports::report::ReportBuildError,
+    reports::json::ReadError
+);
+
+/// A JSON value that cannot be written (not expected: every value printed is plain data).
+impl From<serde_json::Error> for CliError {
+    fn from(e: serde_json::Error) -> Self {
+        CliError::Failure(format!("cannot write JSON: {e}"))
+    }
+}

@@ -3,6 +3,8 @@
 
 mod commands;
 mod options;
+mod provenance;
+mod text;
 mod error;
 mod progress;
 

@@ -447,6 +447,19 @@ fn count(bench: &Benchmark, protocol: &Protocol, codes: Option<&GroupCodes>) -> 
     out
 }
 
+/// Counts of one protocol per group of each of the benchmark's default groupings (each
+/// attribute alone and the intersection of all), with the default detectability options.
+pub fn default_protocol_counts(bench: &Benchmark, protocol: &Protocol) -> ProtocolCounts {
+    let codes: Vec<GroupCodes> = bench
+        .population
+        .default_groupings()
+        .into_iter()
+        .filter(|g| !g.attributes.is_empty())
+        .filter_map(|g| bench.population.group_codes(&g).ok())
+        .collect();
+    protocol_counts(bench, protocol, &codes, &InspectOptions::default())
+}
+
 /// Counts of one protocol per group of each grouping, with detectability.
 pub fn protocol_counts(
     bench: &Benchmark,

@@ -24,6 +24,7 @@ pub mod scorecard;
 pub mod summary;
 pub mod table;
 pub mod tables;
+pub mod text;
 
 use harness::model::results::Results;
 use harness::model::trials::{SearchTrials, VerificationTrials};

@@ -2,7 +2,7 @@
 //! benchmark folder, with label provenance and vocabulary recorded (`docs/import.md`).
 
 use crate::error::{CliError, CliResult};
-use datasets::import::{ImportOptions, Layout, Naming, PairRule, Summary};
+use datasets::import::{ImportOptions, Layout, Naming, PairRule};
 use std::path::PathBuf;
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -130,7 +130,7 @@ pub fn execute(args: Args) -> CliResult {
         let value = serde_json::to_value(&summary).map_err(|e| CliError::Failure(e.to_string()))?;
         println!("{value}");
     } else {
-        print!("{}", describe(&summary));
+        print!("{}", crate::text::import::describe(&summary));
         println!("benchmark written to {}", args.out.display());
     }
     Ok(())
@@ -153,40 +153,4 @@ fn render(e: datasets::import::ImportError) -> CliError {
         other => other.to_string(),
     };
     if e.is_bad_input() { CliError::BadInput(message) } else { CliError::Failure(message) }
-}
-
-/// The summary as a few lines of text.
-fn describe(s: &Summary) -> String {
-    let mut out = format!("imported {} ({}): {} subjects, {} samples", s.layout, s.source, s.subjects, s.samples);
-    if s.mated_pairs + s.non_mated_pairs > 0 {
-        out += &format!(
-            ", {} pairs ({} mated, {} non-mated)",
-            s.mated_pairs + s.non_mated_pairs,
-            s.mated_pairs,
-            s.non_mated_pairs
-        );
-    }
-    out.push('\n');
-    if !s.identities {
-        out += "no identities: each image is its own subject (failure-to-acquire and quality breakdowns only)\n";
-    }
-    if s.attributes.is_empty() {
-        out += "demographic labels: none\n";
-    }
-    for (attribute, provenance) in &s.attributes {
-        let groups: Vec<String> = s
-            .groups
-            .iter()
-            .filter(|g| &g.attribute == attribute)
-            .map(|g| format!("{} {}", g.group, g.subjects))
-            .collect();
-        out += &format!("{attribute} ({provenance}): {}\n", groups.join(", "));
-    }
-    if !s.capture.is_empty() {
-        out += &format!("capture columns: {}\n", s.capture.join(", "));
-    }
-    for f in &s.files {
-        out += &format!("also written: {f}\n");
-    }
-    out
 }

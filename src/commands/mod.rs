@@ -1,5 +1,4 @@
 pub mod analyse;
-pub mod common;
 pub mod compare;
 pub mod demo;
 pub mod import;
@@ -13,11 +12,3 @@ pub mod score;
 pub mod simulate;
 pub mod validate;
 
-use crate::error::CliError;
-use std::path::Path;
-
-/// Load and validate a benchmark; every problem becomes one line of a bad-input error.
-pub fn load_benchmark(dir: &Path) -> Result<harness::model::benchmark::Benchmark, CliError> {
-    datasets::load(dir)
-        .map_err(|problems| CliError::BadInput(problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n")))
-}

@@ -2,9 +2,9 @@
 //! watchlist protocol from a benchmark's subjects and samples and add it to the
 //! benchmark. The work is in `datasets::protocol_builder`; see docs/protocols.md.
 
-use crate::commands::inspect::render_protocol;
+use crate::text::inspect::render_protocol;
 use crate::error::{CliError, CliResult};
-use datasets::inspect::{InspectOptions, protocol_counts};
+use datasets::inspect::default_protocol_counts;
 use datasets::protocol_builder::{
     BuildError, DEFAULT_SEED, Eligible, IdentificationRequest, NonMatedRule, ProtocolRequest, Selection,
     VerificationRequest, WatchlistRequest, add_to_benchmark, build, identity_marker,
@@ -168,20 +168,13 @@ fn request(kind: &Kind) -> Result<(ProtocolRequest, &Common), CliError> {
 
 pub fn execute(args: Args) -> CliResult {
     let (req, common) = request(&args.kind)?;
-    let bench = super::load_benchmark(&args.bench)?;
+    let bench = datasets::load(&args.bench)?;
     if let Some(key) = identity_marker(&args.bench) {
         return Err(bad(BuildError::NoIdentities(format!("{}: {key}", args.bench.join("benchmark.toml").display()))));
     }
     let built = build(&bench, &req, common.seed).map_err(bad)?;
     let written = if common.dry_run { None } else { Some(add_to_benchmark(&args.bench, &bench, &built).map_err(bad)?) };
-    let codes: Vec<_> = bench
-        .population
-        .default_groupings()
-        .into_iter()
-        .filter(|g| !g.attributes.is_empty())
-        .filter_map(|g| bench.population.group_codes(&g).ok())
-        .collect();
-    let counts = protocol_counts(&bench, &built.protocol, &codes, &InspectOptions::default());
+    let counts = default_protocol_counts(&bench, &built.protocol);
     if common.json {
         let summary = serde_json::json!({
             "benchmark": args.bench.display().to_string(),
@@ -192,7 +185,7 @@ pub fn execute(args: Args) -> CliResult {
             "written": written,
             "counts": counts,
         });
-        println!("{}", serde_json::to_string_pretty(&summary).map_err(|e| CliError::Failure(e.to_string()))?);
+        println!("{}", serde_json::to_string_pretty(&summary)?);
         return Ok(());
     }
     println!("{} `{}`: {}", built.protocol.kind().name(), built.protocol.name(), built.recipe);

@@ -1,7 +1,6 @@
 //! `verity report RUN...`: the NPL/NIST-style report of each run (report.html,
 //! report.md, the DPIA/PSED annex and the figures), written into the run folder.
 
-use super::common::read_results;
 use crate::error::{CliError, CliResult};
 use std::path::PathBuf;
 
@@ -30,7 +29,7 @@ pub fn execute(args: Args) -> CliResult {
     // Read and build every report before writing any, so bad input writes nothing.
     let mut loaded = Vec::new();
     for run in &args.runs {
-        loaded.push((run, read_results(run)?));
+        loaded.push((run, reports::json::read_results(run)?));
     }
     let options = reports::report::ReportOptions {
         grouping: args.grouping.clone(),
@@ -38,13 +37,13 @@ pub fn execute(args: Args) -> CliResult {
         see_also: Vec::new(),
     };
     for (_, results) in &loaded {
-        reports::report::build_report(results, &options).map_err(|e| CliError::BadInput(e.to_string()))?;
+        reports::report::build_report(results, &options)?;
     }
     for (run, results) in &loaded {
         let dir = args.out.clone().unwrap_or_else(|| {
             if run.is_dir() { run.to_path_buf() } else { run.parent().map(PathBuf::from).unwrap_or_default() }
         });
-        reports::report::write_report(&dir, results, &options).map_err(|e| CliError::Failure(e.to_string()))?;
+        reports::report::write_report(&dir, results, &options)?;
         println!("{}", dir.join(reports::report::files::HTML).display());
     }
     Ok(())

@@ -1,8 +1,7 @@
 //! `verity score --rubric FILE RUN... --out DIR`: apply a procurement rubric to the
 //! results of one or more runs and write the scorecard (HTML, Markdown, CSV).
 
-use super::common::read_results;
-use crate::error::{CliError, CliResult};
+use crate::error::CliResult;
 use harness::model::results::Results;
 use reports::scorecard::{Rubric, layout, ranking_text, score, write_scorecard};
 use std::path::PathBuf;
@@ -23,14 +22,16 @@ pub struct Args {
 
 pub fn execute(args: Args) -> CliResult {
     // Everything is read and scored before anything is written: bad input leaves no file.
-    let rubric = Rubric::load(&args.rubric).map_err(|e| CliError::BadInput(e.to_string()))?;
-    let runs: Vec<(String, Results)> =
-        args.runs.iter().map(|p| read_results(p).map(|r| (p.display().to_string(), r))).collect::<Result<_, _>>()?;
+    let rubric = Rubric::load(&args.rubric)?;
+    let runs: Vec<(String, Results)> = args
+        .runs
+        .iter()
+        .map(|p| reports::json::read_results(p).map(|r| (p.display().to_string(), r)))
+        .collect::<Result<_, _>>()?;
     let labelled: Vec<(&str, &Results)> = runs.iter().map(|(l, r)| (l.as_str(), r)).collect();
-    let card = score(&rubric, &labelled).map_err(|e| CliError::BadInput(e.to_string()))?;
-    let sources = runs.iter().map(|(_, r)| reports::json::digest(r)).collect::<Result<_, _>>();
-    let sources = sources.map_err(|e| CliError::Failure(e.to_string()))?;
-    write_scorecard(&args.out, &card, sources).map_err(|e| CliError::Failure(e.to_string()))?;
+    let card = score(&rubric, &labelled)?;
+    let sources = runs.iter().map(|(_, r)| reports::json::digest(r)).collect::<Result<_, _>>()?;
+    write_scorecard(&args.out, &card, sources)?;
     print!("{}", ranking_text(&card));
     println!("scorecard written to {}: {}, {}, {}", args.out.display(), layout::HTML, layout::MARKDOWN, layout::CSV);
     Ok(())

@@ -5,6 +5,7 @@
 //! scorecard and the command line all look numbers up here.
 
 use crate::model::analysis::{Metric, ProtocolAnalysis, RateRow};
+use crate::model::benchmark::ProtocolKind;
 use crate::model::differences::{GroupComparison, SummaryAtThreshold};
 use crate::model::results::{Results, VendorResults};
 use crate::model::thresholds::{OperatingPoint, same_threshold};
@@ -166,6 +167,68 @@ impl ProtocolAnalysis {
     }
 }
 
+/// The per-group rates of one metric of one grouping at one threshold and operating
+/// point (grouping `all` left out): the unit a test between groups, a planned study and
+/// a deployment projection look at. Serialised, it is the table's key (the rates are in
+/// `groups`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct GroupTable {
+    pub vendor: String,
+    pub protocol: String,
+    pub kind: String,
+    pub metric: String,
+    pub gallery_size: Option<u64>,
+    pub threshold: f64,
+    pub operating_point: String,
+    pub grouping: String,
+    #[serde(skip)]
+    pub groups: Vec<(String, crate::model::rate::Rate)>,
+}
+
+impl Results {
+    /// Every per-group table of `metric_for(kind)` in the results, in the order of the
+    /// file (rows without a threshold left out).
+    pub fn group_tables(&self, metric_for: impl Fn(ProtocolKind) -> Option<Metric>) -> Vec<GroupTable> {
+        let mut tables: Vec<GroupTable> = Vec::new();
+        for vendor in &self.vendors {
+            for protocol in &vendor.protocols {
+                let Some(metric) = metric_for(protocol.kind) else { continue };
+                for row in protocol.rates.iter().filter(|r| r.metric == metric && r.grouping != "all") {
+                    let Some(threshold) = row.threshold else { continue };
+                    let label = row.operating_point.label();
+                    let same = |t: &GroupTable| {
+                        t.vendor == vendor.vendor.name
+                            && t.protocol == protocol.protocol
+                            && t.gallery_size == row.gallery_size
+                            && t.operating_point == label
+                            && t.grouping == row.grouping
+                            && same_threshold(t.threshold, threshold)
+                    };
+                    let i = match tables.iter().position(same) {
+                        Some(i) => i,
+                        None => {
+                            tables.push(GroupTable {
+                                vendor: vendor.vendor.name.clone(),
+                                protocol: protocol.protocol.clone(),
+                                kind: protocol.kind.name().to_string(),
+                                metric: metric.name().to_string(),
+                                gallery_size: row.gallery_size,
+                                threshold,
+                                operating_point: label,
+                                grouping: row.grouping.clone(),
+                                groups: Vec::new(),
+                            });
+                            tables.len() - 1
+                        }
+                    };
+                    tables[i].groups.push((row.group.clone(), row.rate));
+                }
+            }
+        }
+        tables
+    }
+}
+
 impl VendorResults {
     /// The analysis of the protocol named `protocol`.
     pub fn protocol(&self, protocol: &str) -> Option<&ProtocolAnalysis> {
@@ -184,7 +247,6 @@ impl Results {
 mod tests {
     use super::*;
     use crate::model::analysis::{AnalysisConfig, ProtocolAnalysis, ThresholdUse};
-    use crate::model::benchmark::ProtocolKind;
     use crate::model::rate::Rate;
 
     fn row(metric: Metric, threshold: f64, point: OperatingPoint, grouping: &str, group: &str, k: u64) -> RateRow {

@@ -11,6 +11,15 @@ pub trait Progress: Sync {
     fn stage(&self, name: &str, total: u64) -> Box<dyn Stage + '_>;
 }
 
+/// Run `work` as a one-step stage named `name`, so that it shows while it runs.
+pub fn stage<T>(progress: &dyn Progress, name: &str, work: impl FnOnce() -> T) -> T {
+    let s = progress.stage(name, 1);
+    let out = work();
+    s.advance(1);
+    s.finish();
+    out
+}
+
 pub struct Silent;
 
 struct SilentStage;

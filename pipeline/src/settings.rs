@@ -1,0 +1,148 @@
+//! The analysis options as a user gives them, checked against the population and turned
+//! into the engine's [`AnalysisConfig`]. The defaults are constants here, which the
+//! command line's options and the demo both use, so the two cannot drift apart; every
+//! default used is written into `results.json` (`config`), so none is silent.
+
+use crate::Error;
+use harness::model::analysis::AnalysisConfig;
+use harness::model::population::{Grouping, Population};
+use harness::model::rate::IntervalMethod;
+use harness::model::thresholds::parse_thresholds;
+
+/// The NPL sweep: 0.56 to 0.64 in steps of 0.02.
+pub const DEFAULT_THRESHOLDS: &str = "0.56:0.64:0.02";
+pub const DEFAULT_FMR_TARGETS: [f64; 5] = [1e-2, 1e-3, 1e-4, 1e-5, 1e-6];
+pub const DEFAULT_FPIR_TARGETS: [f64; 3] = [1e-2, 1e-3, 1e-4];
+pub const DEFAULT_RANKS: [u32; 1] = [1];
+pub const DEFAULT_CONFIDENCE: f64 = 0.95;
+pub const DEFAULT_ALPHA: f64 = 0.05;
+pub const DEFAULT_SEED: u64 = 20_231_101;
+pub const DEFAULT_BOOTSTRAP_REPLICATES: usize = 1000;
+
+/// The analysis options, as given (option names in messages are the command line's).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnalysisSettings {
+    /// A grid `START:STOP:STEP` (both ends included) or a comma-separated list.
+    pub thresholds: String,
+    /// Groupings as written (`sex`, `sex,ethnicity`); empty: each attribute alone and
+    /// the intersection of all.
+    pub groups: Vec<String>,
+    pub fmr_targets: Vec<f64>,
+    pub fpir_targets: Vec<f64>,
+    pub ranks: Vec<u32>,
+    pub confidence: f64,
+    pub interval: IntervalMethod,
+    pub alpha: f64,
+    pub reference_group: Option<String>,
+    pub seed: u64,
+    pub bootstrap_replicates: usize,
+}
+
+impl Default for AnalysisSettings {
+    fn default() -> Self {
+        AnalysisSettings {
+            thresholds: DEFAULT_THRESHOLDS.into(),
+            groups: Vec::new(),
+            fmr_targets: DEFAULT_FMR_TARGETS.to_vec(),
+            fpir_targets: DEFAULT_FPIR_TARGETS.to_vec(),
+            ranks: DEFAULT_RANKS.to_vec(),
+            confidence: DEFAULT_CONFIDENCE,
+            interval: IntervalMethod::Wilson,
+            alpha: DEFAULT_ALPHA,
+            reference_group: None,
+            seed: DEFAULT_SEED,
+            bootstrap_replicates: DEFAULT_BOOTSTRAP_REPLICATES,
+        }
+    }
+}
+
+impl AnalysisSettings {
+    /// The engine's configuration for `population`; a value the analysis cannot take is
+    /// bad input naming the option and the value.
+    pub fn config(&self, population: &Population) -> Result<AnalysisConfig, Error> {
+        let bad = |m: String| Error::BadInput(m);
+        let thresholds = parse_thresholds(&self.thresholds).map_err(|e| bad(format!("--thresholds: {e}")))?;
+        let groupings = if self.groups.is_empty() {
+            population.default_groupings().into_iter().filter(|g| !g.attributes.is_empty()).collect()
+        } else {
+            let mut out = Vec::new();
+            for text in &self.groups {
+                let g = Grouping::parse(text).map_err(|e| bad(format!("--group `{text}`: {e}")))?;
+                population.group_codes(&g).map_err(|e| bad(format!("--group `{text}`: {e}")))?;
+                out.push(g);
+            }
+            out
+        };
+        for (name, targets) in [("--fmr-targets", &self.fmr_targets), ("--fpir-targets", &self.fpir_targets)] {
+            if let Some(t) = targets.iter().find(|t| !(**t > 0.0 && **t < 1.0)) {
+                return Err(bad(format!("{name}: value `{t}` is not a rate strictly between 0 and 1")));
+            }
+        }
+        if let Some(r) = self.ranks.iter().find(|r| **r == 0) {
+            return Err(bad(format!("--ranks: value `{r}` is not a rank (ranks start at 1)")));
+        }
+        if !(self.confidence > 0.0 && self.confidence < 1.0) {
+            return Err(bad(format!("--confidence: value `{}` is not strictly between 0 and 1", self.confidence)));
+        }
+        if !(self.alpha > 0.0 && self.alpha < 1.0) {
+            return Err(bad(format!("--alpha: value `{}` is not strictly between 0 and 1", self.alpha)));
+        }
+        if let Some(g) = &self.reference_group {
+            let known = groupings
+                .iter()
+                .filter_map(|grouping| population.group_codes(grouping).ok())
+                .any(|codes| codes.labels.iter().any(|l| l == g));
+            if !known {
+                return Err(bad(format!("--reference-group: value `{g}` is not a group of any grouping analysed")));
+            }
+        }
+        let mut config = AnalysisConfig::with_thresholds(thresholds, groupings);
+        config.fmr_targets = self.fmr_targets.clone();
+        config.fpir_targets = self.fpir_targets.clone();
+        config.ranks = self.ranks.clone();
+        config.confidence = self.confidence;
+        config.interval_method = self.interval;
+        config.alpha = self.alpha;
+        config.reference_group = self.reference_group.clone();
+        config.seed = self.seed;
+        config.bootstrap_replicates = self.bootstrap_replicates;
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use harness::model::population::Subject;
+
+    fn population() -> Population {
+        Population {
+            attributes: vec!["sex".into()],
+            subjects: vec![
+                Subject { id: "a".into(), attributes: vec!["F".into()] },
+                Subject { id: "b".into(), attributes: vec!["M".into()] },
+            ],
+            provenance: Default::default(),
+        }
+    }
+
+    #[test]
+    fn defaults_are_the_engines() {
+        let c = AnalysisSettings::default().config(&population()).unwrap();
+        let engine = AnalysisConfig::with_thresholds(vec![0.56, 0.58, 0.6, 0.62, 0.64], c.groupings.clone());
+        assert_eq!(c, engine);
+    }
+
+    #[test]
+    fn bad_values_name_the_option() {
+        let mut s = AnalysisSettings { reference_group: Some("X".into()), ..AnalysisSettings::default() };
+        let e = s.config(&population()).unwrap_err();
+        assert!(e.is_bad_input() && e.message().starts_with("--reference-group: value `X`"), "{e}");
+        s.reference_group = None;
+        s.fmr_targets = vec![1.5];
+        assert!(s.config(&population()).unwrap_err().message().starts_with("--fmr-targets: value `1.5`"));
+        s.fmr_targets = vec![1e-3];
+        s.groups = vec!["age".into()];
+        assert!(s.config(&population()).unwrap_err().message().starts_with("--group `age`"));
+    }
+}
