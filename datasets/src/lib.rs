@@ -15,7 +15,7 @@ pub mod protocol_builder;
 mod protocols;
 pub mod scores;
 pub mod synthetic;
-mod table;
+pub mod table;
 mod write;
 
 #[cfg(test)]

@@ -116,12 +116,7 @@ impl Manifest {
 }
 
 /// 1-based line and column of a byte offset.
-pub(crate) fn line_col(text: &str, offset: usize) -> (u64, u64) {
-    let before = text.get(..offset.min(text.len())).unwrap_or(text);
-    let line = before.matches('\n').count() as u64 + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u64 + 1;
-    (line, column)
-}
+pub(crate) use storage::lines::line_col;
 
 struct Reader<'t, 'p> {
     text: &'t str,

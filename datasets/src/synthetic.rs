@@ -17,7 +17,6 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -150,50 +149,24 @@ pub fn read_spec(path: &Path) -> Result<PopulationSpec, SpecError> {
 
 /// Parse and check spec text; `path` is used in error messages only.
 pub fn parse_spec(text: &str, path: &Path) -> Result<PopulationSpec, SpecError> {
-    let at = |span: Option<Range<usize>>, key: String, message: String| {
-        let offset = span.map_or(0, |s| s.start.min(text.len()));
-        let before = &text[..offset];
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        SpecError::Invalid {
-            path: path.into(),
-            line: before.matches('\n').count() + 1,
-            column: before[line_start..].chars().count() + 1,
-            key,
-            message,
-        }
+    let toml = storage::toml::TomlText::new(path, text);
+    let invalid = |l: storage::toml::Located| SpecError::Invalid {
+        path: path.into(),
+        line: l.line as usize,
+        column: l.column as usize,
+        key: l.key,
+        message: l.message,
     };
-    let spec: PopulationSpec = toml::from_str(text).map_err(|e| {
-        let message = e.message().trim().to_string();
-        let key = message.split('`').nth(1).map(str::to_string).unwrap_or_else(|| "(document)".into());
-        at(e.span(), key, message)
-    })?;
+    let spec: PopulationSpec = toml.parse().map_err(invalid)?;
     spec.check().map_err(|p| {
-        let path: Vec<&str> = p.key.split('.').collect();
-        at(locate(text, &path), p.key.clone(), p.message.clone())
+        let key_path: Vec<&str> = p.key.split('.').collect();
+        invalid(toml.at_key(&key_path, p.message.clone()))
     })?;
     Ok(spec)
 }
 
 /// The span of a dotted key's value (array indices as numbers), or of the deepest part
 /// of it that exists.
-fn locate(text: &str, key_path: &[&str]) -> Option<Range<usize>> {
-    use toml::de::{DeTable, DeValue};
-    let root = DeTable::parse(text).ok()?;
-    let mut span = root.span();
-    let mut current = DeValue::Table(root.into_inner());
-    for segment in key_path {
-        let next = match &current {
-            DeValue::Table(t) => t.iter().find(|(k, _)| k.get_ref().as_ref() == *segment).map(|(_, v)| v.clone()),
-            DeValue::Array(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i).cloned()),
-            _ => None,
-        };
-        let Some(value) = next else { break };
-        span = value.span();
-        current = value.into_inner();
-    }
-    Some(span)
-}
-
 /// Split `total` into parts proportional to `weights` (largest remainder, ties to the
 /// earlier part), so the parts sum to `total` exactly.
 fn apportion(total: usize, weights: &[f64]) -> Vec<usize> {

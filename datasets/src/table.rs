@@ -1,12 +1,14 @@
 //! Tables as rows of cells, read from CSV or Parquet (chosen by extension), so that the
 //! rules are written once for both formats and every cell keeps the line it came from.
+//! The one table reader of verity: benchmark tables, score-level input, import sources
+//! and a vendor's precomputed scores (`vendors::scores`) all read through it.
 
 use crate::error::{Problem, Problems};
 use polars::prelude::{DataType, ParquetReader, SerReader};
 use std::path::Path;
 
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Cell {
+pub enum Cell {
     Text(String),
     /// A Parquet list column (embedded templates).
     Floats(Vec<f64>),
@@ -16,14 +18,14 @@ pub(crate) enum Cell {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Row {
+pub struct Row {
     /// Line of the row's first byte (CSV), or row number + 1 (Parquet): header is line 1.
     pub line: u64,
     pub cells: Vec<Cell>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Table {
+pub struct Table {
     /// Path relative to the benchmark folder, as problems name it.
     pub file: String,
     pub header: Vec<String>,
@@ -31,12 +33,12 @@ pub(crate) struct Table {
 }
 
 impl Table {
-    pub(crate) fn column(&self, name: &str) -> Option<usize> {
+    pub fn column(&self, name: &str) -> Option<usize> {
         self.header.iter().position(|h| h == name)
     }
 
     /// Indices of the named columns, reporting each one that is missing.
-    pub(crate) fn require(&self, names: &[&str], problems: &mut Problems) -> Option<Vec<usize>> {
+    pub fn require(&self, names: &[&str], problems: &mut Problems) -> Option<Vec<usize>> {
         let found: Vec<Option<usize>> = names.iter().map(|n| self.column(n)).collect();
         for (name, index) in names.iter().zip(&found) {
             if index.is_none() {
@@ -47,7 +49,7 @@ impl Table {
     }
 
     /// The text of a cell that must be non-empty text, reporting it otherwise.
-    pub(crate) fn text<'a>(
+    pub fn text<'a>(
         &'a self,
         row: &'a Row,
         col: usize,
@@ -75,7 +77,7 @@ impl Table {
 }
 
 /// Read a table; a file that cannot be read at all gives one problem and `None`.
-pub(crate) fn read(dir: &Path, file: &str, problems: &mut Problems) -> Option<Table> {
+pub fn read(dir: &Path, file: &str, problems: &mut Problems) -> Option<Table> {
     let path = dir.join(file);
     let lower = file.to_ascii_lowercase();
     if lower.ends_with(".parquet") {

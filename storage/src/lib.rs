@@ -6,7 +6,8 @@
 //! - [`lines`]: the line and column an editor shows for a byte offset, and the same for
 //!   the records of a CSV file as they stream past ([`csv`]);
 //! - [`relative`]: a path written into results relative to the output folder, so that
-//!   results carry no absolute path.
+//!   results carry no absolute path;
+//! - [`toml`]: TOML parsed with errors located by line, column and key path.
 //!
 //! It knows no file format of verity's own (that is `datasets` and `reports`) and depends
 //! on no crate of the workspace, so that every crate, the engine included, can use it.
@@ -17,6 +18,7 @@ pub mod csv;
 pub mod lines;
 pub mod outputs;
 pub mod relative;
+pub mod toml;
 
 use std::path::PathBuf;
 

@@ -5,7 +5,7 @@ use crate::VendorError;
 use serde::de::DeserializeOwned;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use toml::de::{DeTable, DeValue};
+use storage::toml::{Located, TomlText};
 
 /// A declared operating threshold, as written in a vendor config:
 /// `[[thresholds]] label = "operational" value = 0.6`.
@@ -16,96 +16,42 @@ pub struct ThresholdEntry {
     pub value: f64,
 }
 
-/// The text of one config file, for parsing and for locating keys in error messages.
+/// The text of one config file: TOML located by `storage::toml`, its problems as
+/// [`VendorError::Config`].
 pub(crate) struct ConfigText<'a> {
     pub path: &'a Path,
-    pub text: &'a str,
+    toml: TomlText<'a>,
+}
+
+fn config_error(path: &Path, l: Located) -> VendorError {
+    VendorError::Config {
+        path: PathBuf::from(path),
+        line: l.line as usize,
+        column: l.column as usize,
+        key: l.key,
+        message: l.message,
+    }
 }
 
 impl<'a> ConfigText<'a> {
     pub fn new(path: &'a Path, text: &'a str) -> Self {
-        ConfigText { path, text }
-    }
-
-    /// 1-based line and column of a byte offset.
-    fn line_column(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
-        let before = &self.text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        (line, before[line_start..].chars().count() + 1)
+        ConfigText { path, toml: TomlText::new(path, text) }
     }
 
     /// An error at a span (or at the top of the file when none is known).
     pub fn error(&self, span: Option<Range<usize>>, key: &str, message: impl Into<String>) -> VendorError {
-        let (line, column) = span.map_or((1, 1), |s| self.line_column(s.start));
-        VendorError::Config {
-            path: PathBuf::from(self.path),
-            line,
-            column,
-            key: key.to_string(),
-            message: message.into(),
-        }
+        config_error(self.path, self.toml.at(span, key, message))
     }
 
     /// An error about the value of a key path such as `["cells", "black", "noise"]`.
     pub fn error_at_key(&self, key_path: &[&str], message: impl Into<String>) -> VendorError {
-        self.error(self.locate(key_path), &key_path.join("."), message)
+        config_error(self.path, self.toml.at_key(key_path, message))
     }
 
     /// Deserialize the whole file, turning toml/serde errors into located errors.
     pub fn parse<T: DeserializeOwned>(&self) -> Result<T, VendorError> {
-        toml::from_str(self.text).map_err(|e| {
-            let span = e.span();
-            let message = e.message().trim().to_string();
-            let key = quoted_name(&message).or_else(|| span.clone().and_then(|s| self.key_on_line(s.start)));
-            self.error(span, key.as_deref().unwrap_or("(document)"), message)
-        })
+        self.toml.parse().map_err(|l| config_error(self.path, l))
     }
-
-    /// The key written on the line of `offset` (`name = value`), or the table header.
-    fn key_on_line(&self, offset: usize) -> Option<String> {
-        let offset = offset.min(self.text.len());
-        let start = self.text[..offset].rfind('\n').map_or(0, |i| i + 1);
-        let end = self.text[offset..].find('\n').map_or(self.text.len(), |i| offset + i);
-        let line = self.text[start..end].trim();
-        if let Some(header) = line.strip_prefix('[') {
-            return Some(header.trim_matches(|c| c == '[' || c == ']').trim().to_string());
-        }
-        line.split_once('=').map(|(k, _)| k.trim().trim_matches('"').to_string())
-    }
-
-    /// The span of a key's value, following tables and array indices (`"0"`, `"1"`).
-    pub fn locate(&self, key_path: &[&str]) -> Option<Range<usize>> {
-        let root = DeTable::parse(self.text).ok()?;
-        let mut span = root.span();
-        let mut current = DeValue::Table(root.into_inner());
-        for segment in key_path {
-            let next = match &current {
-                DeValue::Table(table) => {
-                    table.iter().find(|(k, _)| k.get_ref().as_ref() == *segment).map(|(_, v)| v.clone())
-                }
-                DeValue::Array(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i).cloned()),
-                _ => None,
-            };
-            match next {
-                Some(value) => {
-                    span = value.span();
-                    current = value.into_inner();
-                }
-                // The deepest part that exists is the best place to point at.
-                None => break,
-            }
-        }
-        Some(span)
-    }
-}
-
-/// The first name in backquotes in a serde message (`missing field `dim``).
-fn quoted_name(message: &str) -> Option<String> {
-    let start = message.find('`')? + 1;
-    let len = message[start..].find('`')?;
-    Some(message[start..start + len].to_string())
 }
 
 /// Read a config file.

@@ -183,47 +183,55 @@ pub fn load_run(path: &Path, bench: &Benchmark) -> Result<VendorRun, ScoresError
     })
 }
 
-/// A CSV file read whole: header, rows with their line numbers, and its SHA-256.
+/// A score table read whole through the one table reader of verity
+/// (`datasets::table`: CSV or Parquet, lines as an editor counts them): header, rows with
+/// their line numbers, and the file's SHA-256.
 struct Table {
     path: PathBuf,
     header: Vec<String>,
-    rows: Vec<(u64, csv::StringRecord)>,
+    rows: Vec<(u64, Record)>,
     digest: String,
+}
+
+/// One row's cells as text (an empty cell is "").
+struct Record(Vec<String>);
+
+impl Record {
+    fn get(&self, i: usize) -> Option<&str> {
+        self.0.get(i).map(String::as_str)
+    }
 }
 
 impl Table {
     /// Read a whole file; a file with a header and no rows is refused unless `may_be_empty`
     /// (a failures file of a vendor that failed no template).
     fn read(path: &Path, may_be_empty: bool) -> Result<Table, String> {
+        use datasets::table::Cell;
         use sha2::{Digest, Sha256};
         let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let digest = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
-        // Lines as an editor counts them, whatever the line ends (storage::csv).
-        let mut reader = storage::csv::CsvRecords::new(bytes.as_slice());
-        let bad = |e: storage::csv::CsvError| format!("{}:{}: {e}", path.display(), e.line);
-        let mut record = csv::ByteRecord::new();
-        let header: Vec<String> = match reader.next_record(&mut record).map_err(bad)? {
-            Some(_) => record.iter().map(|f| String::from_utf8_lossy(f).trim_start_matches('\u{feff}').to_string()).collect(),
-            None => return Err(format!("{}: empty file: no header row", path.display())),
-        };
-        let mut rows = Vec::new();
-        while let Some(line) = reader.next_record(&mut record).map_err(bad)? {
-            let fields = csv::StringRecord::from_byte_record(record.clone())
-                .map_err(|e| format!("{}:{line}: text is not valid UTF-8 ({e})", path.display()))?;
-            if fields.len() != header.len() {
-                return Err(format!(
-                    "{}:{line}: row has {} fields, the header has {}",
-                    path.display(),
-                    fields.len(),
-                    header.len()
-                ));
-            }
-            rows.push((line, fields));
+        let mut problems = datasets::Problems::default();
+        let shown = path.display().to_string();
+        let read = datasets::table::read(Path::new(""), &shown, &mut problems);
+        if let Some(first) = problems.iter().next() {
+            return Err(first.to_string());
         }
+        let Some(table) = read else { return Err(format!("{shown}: cannot read")) };
+        let rows: Vec<(u64, Record)> = table
+            .rows
+            .into_iter()
+            .map(|r| {
+                let cells = r.cells.into_iter().map(|c| match c {
+                    Cell::Text(t) => t,
+                    _ => String::new(),
+                });
+                (r.line, Record(cells.collect()))
+            })
+            .collect();
         if rows.is_empty() && !may_be_empty {
-            return Err(format!("{}: no rows (a header only); the file must hold the trials", path.display()));
+            return Err(format!("{shown}: no rows (a header only); the file must hold the trials"));
         }
-        Ok(Table { path: path.to_path_buf(), header, rows, digest })
+        Ok(Table { path: path.to_path_buf(), header: table.header, rows, digest })
     }
 
     /// Column indices of `names`, or a problem naming the missing ones.

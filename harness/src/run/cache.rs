@@ -31,10 +31,8 @@
 
 use crate::vendor::{FailureCode, Role, Template, TemplateFailure};
 use sha2::{Digest, Sha256};
-use std::fs::{self, File, OpenOptions};
-use std::io::Write;
+use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// SHA-256 of media bytes: the part of a cache key that identifies what a vendor saw.
 pub type MediaHash = [u8; 32];
@@ -76,7 +74,6 @@ pub trait TemplateStore: Sync {
 
 const MAGIC: &[u8] = b"verity-templates/1\n";
 
-static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// A store in one folder, one file per block.
 #[derive(Debug, Clone)]
@@ -92,7 +89,7 @@ impl DirStore {
         fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
         let note = dir.join("fingerprint.txt");
         if !note.exists() {
-            write_atomic(&dir, &note, format!("{fingerprint}\n").as_bytes())?;
+            write_atomic(&note, format!("{fingerprint}\n").as_bytes())?;
         }
         Ok(DirStore { dir })
     }
@@ -106,24 +103,10 @@ fn io(path: &Path, source: std::io::Error) -> CacheError {
     CacheError::Io { path: path.to_path_buf(), source }
 }
 
-/// Temporary file in `dir`, fsync, rename to `target`, fsync `dir`.
-fn write_atomic(dir: &Path, target: &Path, bytes: &[u8]) -> Result<(), CacheError> {
-    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let temp = dir.join(format!(".{name}.tmp-{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed)));
-    let result = (|| {
-        let mut file = OpenOptions::new().write(true).create_new(true).open(&temp).map_err(|e| io(&temp, e))?;
-        file.write_all(bytes).map_err(|e| io(&temp, e))?;
-        file.sync_all().map_err(|e| io(&temp, e))?;
-        drop(file);
-        fs::rename(&temp, target).map_err(|e| io(target, e))?;
-        #[cfg(unix)]
-        File::open(dir).and_then(|d| d.sync_all()).map_err(|e| io(dir, e))?;
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&temp);
-    }
-    result
+/// Written whole or not at all (`storage::atomic`: a temporary file in the same folder,
+/// fsynced, renamed, the folder fsynced).
+fn write_atomic(target: &Path, bytes: &[u8]) -> Result<(), CacheError> {
+    storage::atomic::write_bytes(target, bytes).map_err(|e| CacheError::Io { path: e.path, source: e.source })
 }
 
 fn role_code(role: Role) -> u8 {
@@ -253,7 +236,7 @@ impl TemplateStore for DirStore {
         let bytes = encode_block(block);
         // Named by content: the same block written twice is one file.
         let name = format!("block-{}.bin", &hex::encode(Sha256::digest(&bytes))[..32]);
-        write_atomic(&self.dir, &self.dir.join(name), &bytes)
+        write_atomic(&self.dir.join(name), &bytes)
     }
 }
 

@@ -101,13 +101,8 @@ struct Source<'a> {
 
 impl Source<'_> {
     fn location(&self, offset: usize) -> Location {
-        let mut offset = offset.min(self.text.len());
-        while !self.text.is_char_boundary(offset) {
-            offset -= 1;
-        }
-        let before = &self.text[..offset];
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        Location { line: before.matches('\n').count() + 1, column: before[line_start..].chars().count() + 1 }
+        let (line, column) = storage::lines::line_col(self.text, offset);
+        Location { line: line as usize, column: column as usize }
     }
 
     /// The text of a span, on one line and shortened, for "found `...`".
