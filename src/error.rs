@@ -61,7 +61,7 @@ through_pipeline!(
     reports::scorecard::RubricError,
     reports::scorecard::ScoreError,
     reports::report::ReportBuildError,
-    reports::json::ReadError
+    reports::output::json::ReadError
 );
 
 /// A JSON value that cannot be written (not expected: every value printed is plain data).

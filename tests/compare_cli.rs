@@ -62,8 +62,8 @@ fn run(bench: &Path, vendors: &[&Path], out: &Path) {
 
 /// Per search: (search id, is mated, the mate is within the list at >= t, any
 /// candidate >= t), from a candidates file read back as trials.
-fn outcomes(path: &Path, t: f64, subjects: &mut reports::raw::SubjectIndex) -> Vec<(String, bool, bool, bool)> {
-    let read = reports::raw::read_candidates(path, subjects, Some(3)).unwrap();
+fn outcomes(path: &Path, t: f64, subjects: &mut reports::output::raw::SubjectIndex) -> Vec<(String, bool, bool, bool)> {
+    let read = reports::output::raw::read_candidates(path, subjects, Some(3)).unwrap();
     assert_eq!(read.searches.len(), 1, "the watchlist has one gallery size");
     let w = &read.searches[0];
     (0..w.len())
@@ -114,7 +114,7 @@ fn two_vendors_are_compared_with_paired_tests() {
 
     // Recount the watchlist searches at the declared thresholds from the raw candidate
     // lists, independently of the paired kernel.
-    let mut subjects = reports::raw::SubjectIndex::growing();
+    let mut subjects = reports::output::raw::SubjectIndex::growing();
     let raw = run_dir.join("raw");
     let a = outcomes(&raw.join("small-vendor/watchlist.candidates.parquet"), 0.6, &mut subjects);
     let b = outcomes(&raw.join("small-vendor-b/watchlist.candidates.parquet"), 0.58, &mut subjects);

@@ -348,10 +348,10 @@ fn fuzz_results_json() {
     let seeds = folder_seeds(&root().join("tests/fuzz/corpus/results"));
     fuzz("results", &seeds, 2000, |name, input| {
         let Ok(text) = std::str::from_utf8(input) else { return Outcome::Refused };
-        match reports::json::parse_results(text, Path::new(name)) {
+        match reports::output::json::parse_results(text, Path::new(name)) {
             Ok(results) => {
                 // What reads back must write back: no NaN hiding in a value that parsed.
-                match reports::json::to_json_string(&results) {
+                match reports::output::json::to_json_string(&results) {
                     Ok(_) => Outcome::Accepted,
                     Err(e) => Outcome::Broken(format!("read but cannot be written back: {e}")),
                 }

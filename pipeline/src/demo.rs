@@ -107,7 +107,7 @@ pub fn demo(out: &Path, progress: &dyn Progress) -> Result<DemoOutput, Error> {
     let rubric = reports::scorecard::Rubric::parse(RUBRIC, &rubric_path)?;
     let run_label = out.display().to_string();
     let scorecard = reports::scorecard::score(&rubric, &[(run_label.as_str(), &results)])?;
-    let sources = vec![reports::json::digest(&results)?];
+    let sources = vec![reports::output::json::digest(&results)?];
     stage(progress, "writing the scorecard", || reports::scorecard::write_scorecard(out, &scorecard, sources))?;
     Ok(DemoOutput {
         timings: runs.iter().map(|r| (r.description.name.clone(), r.timing.clone())).collect(),

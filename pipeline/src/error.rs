@@ -51,7 +51,7 @@ bad_input!(
     reports::scorecard::RubricError,
     reports::scorecard::ScoreError,
     reports::report::ReportBuildError,
-    reports::json::ReadError
+    reports::output::json::ReadError
 );
 
 impl From<datasets::DatasetError> for Error {

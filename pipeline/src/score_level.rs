@@ -51,7 +51,7 @@ pub fn analyse(request: ScoreRequest) -> Result<Results, Error> {
         inputs.insert(name, h);
     }
     let results = results(&input, config, &declared, request.vendor, hex::encode(whole.finalize()), inputs, request.command)?;
-    reports::write_all(request.out, &results, &[], &[])
+    reports::output::write_all(request.out, &results, &[], &[])
         .map_err(|e| Error::Failure(format!("writing {}: {e}", request.out.display())))?;
     Ok(results)
 }

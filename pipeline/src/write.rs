@@ -8,8 +8,8 @@ use harness::model::benchmark::{Benchmark, Protocol};
 use harness::model::results::{BenchmarkInfo, Provenance, RESULTS_SCHEMA_VERSION, Results};
 use harness::run::runner::{ProtocolTrials, VendorRun};
 use harness::run::timing::VendorTiming;
-use reports::raw::FailureRecord;
-use reports::{RawProtocolOutputs, RawVendorOutputs};
+use reports::output::raw::FailureRecord;
+use reports::output::{RawProtocolOutputs, RawVendorOutputs};
 use std::path::Path;
 
 /// The file beside `results.json` that holds wall-clock times (docs/results.md).
@@ -105,7 +105,7 @@ pub fn write_outputs(
             failures: &failures[i],
         })
         .collect();
-    reports::write_all(out, results, &raw, extras)
+    reports::output::write_all(out, results, &raw, extras)
         .map_err(|e| Error::Failure(format!("writing {}: {e}", out.display())))
 }
 

@@ -6,7 +6,7 @@
 //! The steps, each a function here: [`load_run`] reads a run's `results.json`;
 //! [`compare`] checks that every run was made on the same benchmark with the same
 //! trial lists (refusing otherwise), names the vendors, reads their raw trial outputs
-//! back ([`crate::raw`]) and pairs them with the engine's kernel
+//! back ([`crate::output::raw`]) and pairs them with the engine's kernel
 //! ([`harness::analysis::paired`]); [`write_comparison`] writes `compare.html`, `compare.md`,
 //! `compare.csv` and `compare_paired.csv` atomically.
 //!
@@ -23,7 +23,7 @@ pub use render::document;
 pub use tables::{paired_table, rates_table};
 
 use crate::ReportError;
-use crate::raw::{SubjectIndex, read_candidates, read_verification_scores};
+use crate::output::raw::{SubjectIndex, read_candidates, read_verification_scores};
 use harness::model::query::RateQuery;
 use harness::model::analysis::{Metric, ProtocolAnalysis};
 use harness::model::benchmark::ProtocolKind;
@@ -50,7 +50,7 @@ pub enum CompareError {
     #[error("{}: no results.json here (give the output folder of `verity run`, which holds results.json)", .0.display())]
     MissingResults(PathBuf),
     #[error(transparent)]
-    Results(#[from] crate::json::ReadError),
+    Results(#[from] crate::output::json::ReadError),
     #[error("run `{0}` is given twice")]
     DuplicateRun(String),
     #[error("a comparison needs at least two vendors; the runs given hold {0}")]
@@ -98,11 +98,11 @@ pub struct ComparedRun {
 
 /// Read `DIR/results.json`.
 pub fn load_run(dir: &Path) -> Result<ComparedRun, CompareError> {
-    let path = dir.join(crate::layout::RESULTS);
+    let path = dir.join(crate::output::layout::RESULTS);
     if !path.is_file() {
         return Err(CompareError::MissingResults(path));
     }
-    let results = crate::json::read_results(&path)?;
+    let results = crate::output::json::read_results(&path)?;
     Ok(ComparedRun { dir: dir.to_path_buf(), name: dir.display().to_string(), results })
 }
 
@@ -362,7 +362,7 @@ fn read_trials(
     p: &ProtocolAnalysis,
     subjects: &mut SubjectIndex,
 ) -> Result<Trials, CompareError> {
-    let dir = run.dir.join(crate::layout::RAW).join(&v.vendor.name);
+    let dir = run.dir.join(crate::output::layout::RAW).join(&v.vendor.name);
     let path = match p.kind {
         ProtocolKind::Verification => dir.join(format!("{}.scores.parquet", p.protocol)),
         _ => dir.join(format!("{}.candidates.parquet", p.protocol)),
@@ -570,6 +570,6 @@ pub fn write_comparison(out: &Path, comparison: &Comparison) -> Result<(), Repor
     write(layout::PAIRED_CSV, &paired_csv)?;
     write(layout::MARKDOWN, doc.to_markdown().as_bytes())?;
     write(layout::HTML, doc.to_html().as_bytes())?;
-    let sources = comparison.runs.iter().map(|r| crate::json::digest(&r.results)).collect::<Result<_, _>>()?;
+    let sources = comparison.runs.iter().map(|r| crate::output::json::digest(&r.results)).collect::<Result<_, _>>()?;
     Ok(staged.commit(&[layout::HTML], &storage::outputs::Owner::new("compare", sources))?)
 }

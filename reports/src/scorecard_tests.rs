@@ -1,3 +1,6 @@
+//! Tests of the scorecard, end to end on a fixture: parsing, gates, scoring, ranking and
+//! rendering (about 690 lines: one test per rule of `docs/scorecard.md`).
+
 //! Tests of the scorecard: scoring functions with hand-computed points, gates, ranking,
 //! every kind of rubric error with its file:line:column, and measures the results
 //! cannot supply.

@@ -104,7 +104,7 @@ fn sample_size(args: &Args, rate: f64, ratio: f64, alternative: Alternative) -> 
 
 /// Read a results.json through the one typed, schema-checked reader; errors name the option.
 pub(crate) fn read_results(path: &Path) -> Result<harness::model::results::Results, CliError> {
-    reports::json::read_results(path).map_err(|e| CliError::BadInput(format!("--results {e}")))
+    reports::output::json::read_results(path).map_err(|e| CliError::BadInput(format!("--results {e}")))
 }
 
 fn detectable_ratios(args: &Args, path: &Path, alternative: Alternative) -> CliResult {

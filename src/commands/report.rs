@@ -29,7 +29,7 @@ pub fn execute(args: Args) -> CliResult {
     // Read and build every report before writing any, so bad input writes nothing.
     let mut loaded = Vec::new();
     for run in &args.runs {
-        loaded.push((run, reports::json::read_results(run)?));
+        loaded.push((run, reports::output::json::read_results(run)?));
     }
     let options = reports::report::ReportOptions {
         grouping: args.grouping.clone(),

@@ -26,11 +26,11 @@ pub fn execute(args: Args) -> CliResult {
     let runs: Vec<(String, Results)> = args
         .runs
         .iter()
-        .map(|p| reports::json::read_results(p).map(|r| (p.display().to_string(), r)))
+        .map(|p| reports::output::json::read_results(p).map(|r| (p.display().to_string(), r)))
         .collect::<Result<_, _>>()?;
     let labelled: Vec<(&str, &Results)> = runs.iter().map(|(l, r)| (l.as_str(), r)).collect();
     let card = score(&rubric, &labelled)?;
-    let sources = runs.iter().map(|(_, r)| reports::json::digest(r)).collect::<Result<_, _>>()?;
+    let sources = runs.iter().map(|(_, r)| reports::output::json::digest(r)).collect::<Result<_, _>>()?;
     write_scorecard(&args.out, &card, sources)?;
     print!("{}", ranking_text(&card));
     println!("scorecard written to {}: {}, {}, {}", args.out.display(), layout::HTML, layout::MARKDOWN, layout::CSV);

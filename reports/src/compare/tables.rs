@@ -5,7 +5,7 @@
 use super::render::group_comparison;
 use super::{Comparison, Point, operating_point};
 use crate::ReportError;
-use crate::table::{Cell, Kind, Table};
+use crate::output::frame::{Cell, Kind, Table};
 use harness::model::analysis::{Metric, RateRow};
 use harness::model::benchmark::ProtocolKind;
 

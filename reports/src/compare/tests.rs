@@ -1,5 +1,5 @@
 use super::*;
-use crate::{RawProtocolOutputs, RawVendorOutputs};
+use crate::output::{RawProtocolOutputs, RawVendorOutputs};
 use harness::analysis::protocol::{analyse_search, analyse_verification};
 use harness::model::analysis::AnalysisConfig;
 use harness::model::population::{Grouping, Subject};
@@ -180,7 +180,7 @@ fn write_run(dir: &Path, vendors: &[Vendor], bench_hash: &str) -> Vec<(Verificat
         .zip(&protocols)
         .map(|(v, p)| RawVendorOutputs { vendor: v.name, subject_ids: &subjects, protocols: p, failures: &[] })
         .collect();
-    crate::write_all(dir, &results, &raw, &[]).unwrap();
+    crate::output::write_all(dir, &results, &raw, &[]).unwrap();
     trials
 }
 

@@ -115,7 +115,7 @@ pub fn write_report(
     options: &ReportOptions,
 ) -> Result<Document, crate::ReportError> {
     use std::path::Path;
-    crate::finite::check(results)?;
+    crate::output::finite::check(results)?;
     let doc = build_report(results, options)?;
     let grouping = figure_grouping(results, options.grouping.as_deref())?;
     let ops: Vec<OperatingThreshold> =
@@ -135,7 +135,7 @@ pub fn write_report(
     crate::atomic::write_bytes(&staged.path(Path::new(files::ANNEX_MARKDOWN))?, annex.to_markdown().as_bytes())?;
     crate::atomic::write_bytes(&staged.path(Path::new(files::ANNEX_HTML))?, annex.to_html().as_bytes())?;
     crate::atomic::write_bytes(&staged.path(Path::new(files::HTML))?, doc.to_html().as_bytes())?;
-    let owner = storage::outputs::Owner::new("report", vec![crate::json::digest(results)?]);
+    let owner = storage::outputs::Owner::new("report", vec![crate::output::json::digest(results)?]);
     staged.commit(&[files::HTML], &owner)?;
     Ok(doc)
 }

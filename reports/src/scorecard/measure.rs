@@ -8,6 +8,10 @@
 //! - undefined (`Measured::value == None`): the results hold it and it is undefined (a
 //!   rate with no trials, a max/min ratio over a zero-error group): an error unless the
 //!   rubric says what it scores (`if_undefined`).
+//!
+//! Longer than most files (about 660 lines): one reader per kind of measure (rate,
+//! ratio, differential, template time), each of which names every way its number can be
+//! missing; split, they would share nothing but this file's selection helpers.
 
 use super::rubric::{At, Bid, DifferentialMeasure, GroupSelect, Measure, RateMeasure, RatioMeasure, Site, Statistic};
 use crate::format::{as_written, count, one_in, p_value, percent, threshold, trim};

@@ -2,6 +2,10 @@
 //! file, line, column and text it is about. `toml`'s errors carry byte spans; so do the
 //! values read through [`Spanned`], which is how a weight that does not add up or an
 //! unknown metric is pointed at after parsing.
+//!
+//! Longer than most files (about 640 lines): the raw TOML shapes of every rubric section
+//! and the check that locates each of their mistakes live together, so a section and its
+//! checks are read side by side.
 
 use crate::format::as_written;
 use super::rubric::{

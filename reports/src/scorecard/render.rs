@@ -8,7 +8,7 @@ use crate::ReportError;
 use crate::atomic::StagedDir;
 use crate::document::{Block, Cell, Document, Mark, Table};
 use crate::format::{as_written, percent, points, price};
-use crate::table::{self, Kind};
+use crate::output::frame::{self, Kind};
 use std::path::Path;
 
 /// File names in the scorecard's output folder.
@@ -20,7 +20,7 @@ pub mod layout {
 
 /// Write `DIR/scorecard.html`, `scorecard.md` and `scorecard.csv`, all or nothing
 /// (staged, then moved into `dir`); other files in `dir` are left alone. `sources` are
-/// the SHA-256 of the results scored ([`crate::json::digest`]), recorded in the folder's
+/// the SHA-256 of the results scored ([`crate::output::json::digest`]), recorded in the folder's
 /// outputs manifest.
 pub fn write_scorecard(dir: &Path, card: &Scorecard, sources: Vec<String>) -> Result<(), ReportError> {
     let doc = to_document(card);
@@ -467,8 +467,8 @@ pub fn ranking_text(card: &Scorecard) -> String {
 }
 
 /// One row per vendor × criterion, gate, price and total.
-pub fn csv_table(card: &Scorecard) -> Result<table::Table, ReportError> {
-    let mut t = table::Table::new(&[
+pub fn csv_table(card: &Scorecard) -> Result<frame::Table, ReportError> {
+    let mut t = frame::Table::new(&[
         ("vendor", Kind::Str),
         ("version", Kind::Str),
         ("run", Kind::Str),
@@ -486,7 +486,7 @@ pub fn csv_table(card: &Scorecard) -> Result<table::Table, ReportError> {
         ("points", Kind::F64),
         ("weighted_points", Kind::F64),
     ]);
-    use table::Cell as C;
+    use frame::Cell as C;
     for b in &card.bids {
         let head = |item: &str, id: &str, name: &str| -> Vec<C> {
             vec![

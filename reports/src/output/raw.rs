@@ -7,7 +7,7 @@
 //! bounded whatever the number of trials. A failed trial has a null score, never the
 //! engine's internal `-inf`.
 
-use crate::table::{write_parquet_frames, write_parquet_streamed};
+use crate::output::frame::{write_parquet_frames, write_parquet_streamed};
 use crate::{ReportError, finite};
 use harness::model::trials::{SearchTrials, VerificationTrials};
 use harness::vendor::{FailureCode, Role};

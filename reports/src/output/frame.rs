@@ -10,7 +10,7 @@
 
 use crate::ReportError;
 use crate::atomic;
-use crate::finite;
+use crate::output::finite;
 use polars::prelude::*;
 use std::fs::File;
 use std::io::BufWriter;

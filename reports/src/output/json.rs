@@ -10,7 +10,7 @@
 //! and an undefined rate (denominator 0) is `{"numerator": 0, "denominator": 0, "rate": null}`.
 //!
 //! `null` means "undefined or not applicable", never "not a number": NaN and
-//! infinities are refused with an error naming the field ([`crate::finite`]), because
+//! infinities are refused with an error naming the field ([`crate::output::finite`]), because
 //! `serde_json` would otherwise write them as `null` without a word.
 
 use crate::{ReportError, atomic, finite};
@@ -58,7 +58,7 @@ pub enum ReadError {
 /// reader every command uses: typed, schema-checked (same major version), and every
 /// rate checked against its counts as it is read.
 pub fn read_results(run: &Path) -> Result<Results, ReadError> {
-    let path = if run.is_dir() { run.join(crate::layout::RESULTS) } else { run.to_path_buf() };
+    let path = if run.is_dir() { run.join(crate::output::layout::RESULTS) } else { run.to_path_buf() };
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(ReadError::Missing(path)),

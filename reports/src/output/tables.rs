@@ -6,7 +6,7 @@
 //! A vendor's FTE/FTA rows come first for that vendor, with empty `protocol` and `kind`.
 
 use crate::ReportError;
-use crate::table::{Cell, Kind, Table};
+use crate::output::frame::{Cell, Kind, Table};
 use harness::model::analysis::{ProtocolAnalysis, RateRow};
 use harness::model::results::Results;
 
