@@ -3,66 +3,23 @@
 //! trials in 8 groups in under 60x the once-cost).
 //!
 //! `bootstrap [trials subjects groups thresholds samples replicates]`, defaults
-//! 10^7, 10^5, 8, 5, 5, 1000. Every subject has `samples` samples: its mated trials are
-//! all pairs of its samples, and the non-mated trials compare all samples of two subjects
-//! (80% of pairs within a group), as a full cross-comparison protocol does.
+//! 10^7, 10^5, 8, 5, 5, 1000. The trials are `verity_benches::correlated_trials`: every
+//! subject has `samples` samples, its mated trials are all pairs of its samples, and the
+//! non-mated trials compare all samples of two subjects (80% of pairs within a group), as
+//! a full cross-comparison protocol does.
 //! "Once" is the analysis's own counting (`harness::analysis::protocol`): split mated / non-mated,
 //! group, sort with `GroupedScores`, count at every threshold. Prints one JSON line.
 
 use harness::model::analysis::Metric;
 use harness::bootstrap::{BootstrapConfig, bootstrap_verification};
 use harness::metrics::counting::GroupedScores;
-use harness::model::population::{GroupCodes, Grouping};
+use harness::model::population::GroupCodes;
 use harness::model::trials::VerificationTrials;
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-use rand_distr::StandardNormal;
 use std::time::Instant;
+use verity_benches::{bootstrap_thresholds, correlated_trials, group_codes, seeded};
 
 fn arg(args: &[String], i: usize, default: usize) -> usize {
     args.get(i).and_then(|a| a.parse().ok()).unwrap_or(default)
-}
-
-/// Trials with subject-level correlation: each subject has its own mated-score offset,
-/// each pair of subjects its own non-mated offset.
-fn generate(trials: usize, subjects: u32, groups: u32, samples: usize, rng: &mut ChaCha8Rng) -> VerificationTrials {
-    let mut t = VerificationTrials {
-        probe_subject: Vec::with_capacity(trials),
-        reference_subject: Vec::with_capacity(trials),
-        score: Vec::with_capacity(trials),
-        failed: Vec::with_capacity(trials),
-    };
-    let normal = |rng: &mut ChaCha8Rng, sd: f64| rng.sample::<f64, _>(StandardNormal) * sd;
-    for s in 0..subjects {
-        let offset = normal(rng, 0.05);
-        for _ in 0..samples * (samples - 1) / 2 {
-            if t.len() == trials {
-                return t;
-            }
-            let score = (rng.random::<f64>() > 0.002).then(|| 0.7 + offset + normal(rng, 0.1));
-            t.push(s, s, score);
-        }
-    }
-    while t.len() < trials {
-        let p = rng.random_range(0..subjects);
-        let r = if rng.random_bool(0.8) {
-            // Same group: subjects are assigned to groups by `s % groups`.
-            (rng.random_range(0..subjects / groups) * groups + p % groups).min(subjects - 1)
-        } else {
-            rng.random_range(0..subjects)
-        };
-        if r == p {
-            continue;
-        }
-        let offset = normal(rng, 0.03);
-        for _ in 0..samples * samples {
-            if t.len() == trials {
-                break;
-            }
-            t.push(p, r, Some(0.3 + offset + normal(rng, 0.1)));
-        }
-    }
-    t
 }
 
 /// Per-group (FMR, FNMR) counts at every threshold, as `harness::analysis::protocol` counts them.
@@ -101,15 +58,10 @@ fn main() {
         arg(&args, 5, 5).max(2),
         arg(&args, 6, 1000),
     );
-    let mut rng = ChaCha8Rng::seed_from_u64(1);
-    let t = generate(trials, subjects, groups, samples, &mut rng);
+    let t = correlated_trials(trials, subjects, groups, samples, &mut seeded(1));
     let mated = (0..t.len()).filter(|&i| t.probe_subject[i] == t.reference_subject[i]).count();
-    let codes = GroupCodes {
-        grouping: Grouping::parse("group").expect("grouping"),
-        labels: (0..groups).map(|g| format!("g{g}")).collect(),
-        of_subject: (0..subjects).map(|s| s % groups).collect(),
-    };
-    let ts: Vec<f64> = (0..thresholds).map(|i| 0.45 + 0.05 * i as f64).collect();
+    let codes = group_codes(subjects, groups);
+    let ts = bootstrap_thresholds(thresholds);
 
     let mut once_seconds = f64::INFINITY;
     let mut once = Vec::new();

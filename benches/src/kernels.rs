@@ -6,13 +6,11 @@
 //! Prints one JSON line: {"kernel", "seconds" (best of 5), sizes}.
 
 use harness::metrics::counting::GroupedScores;
-use harness::run::search::{EmbeddingGallery, normalise, search};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-use rand_distr::StandardNormal;
+use harness::run::search::search;
 use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
+use verity_benches::{counting_thresholds, grouped_scores, one_template_per_subject, seeded, unit_embeddings};
 
 fn write_f32(path: &Path, values: &[f32]) {
     let bytes: Vec<u8> = values.iter().flat_map(|x| x.to_le_bytes()).collect();
@@ -45,22 +43,16 @@ fn main() {
         }
     };
     std::fs::create_dir_all(dir).expect("create folder");
-    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    let mut rng = seeded(1);
     match kernel {
         "search" => {
             let (queries, gallery, dim, l) =
                 (arg(&args, 3, 4000), arg(&args, 4, 10_000), arg(&args, 5, 128), arg(&args, 6, 10));
-            let mut unit = |n: usize| -> Vec<f32> {
-                let mut v: Vec<f32> = (0..n * dim).map(|_| rng.sample::<f32, _>(StandardNormal)).collect();
-                v.chunks_mut(dim).for_each(normalise);
-                v
-            };
-            let g = unit(gallery);
-            let q = unit(queries);
+            let g = unit_embeddings(gallery, dim, &mut rng);
+            let q = unit_embeddings(queries, dim, &mut rng);
             write_f32(&dir.join("gallery.f32"), &g);
             write_f32(&dir.join("queries.f32"), &q);
-            let eg =
-                EmbeddingGallery { dim, rows: g, subject_position: (0..gallery as u32).collect(), subjects: gallery };
+            let eg = one_template_per_subject(g, dim);
             let (seconds, found) = best_of(5, || search(&eg, &q, &[gallery], l));
             let top1: Vec<u32> = found.iter().map(|per| per[0].first().map_or(u32::MAX, |c| c.0)).collect();
             let bytes: Vec<u8> = top1.iter().flat_map(|x| x.to_le_bytes()).collect();
@@ -72,13 +64,12 @@ fn main() {
         }
         "counting" => {
             let (trials, groups, thresholds) = (arg(&args, 3, 10_000_000), arg(&args, 4, 8), arg(&args, 5, 5));
-            let scores: Vec<f32> = (0..trials).map(|_| rng.sample::<f32, _>(StandardNormal) * 0.1).collect();
-            let codes: Vec<u32> = (0..trials).map(|_| rng.random_range(0..groups as u32)).collect();
+            let (scores, codes) = grouped_scores(trials, groups as u32, &mut rng);
             write_f32(&dir.join("scores.f32"), &scores);
             std::fs::write(dir.join("groups.u32"), codes.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>())
                 .expect("write groups");
             let s64: Vec<f64> = scores.iter().map(|&x| x as f64).collect();
-            let ts: Vec<f64> = (0..thresholds).map(|i| 0.1 + 0.02 * i as f64).collect();
+            let ts = counting_thresholds(thresholds);
             let (seconds, counts) = best_of(5, || {
                 let g = GroupedScores::new(&s64, &codes, groups);
                 (0..groups)
