@@ -2,11 +2,11 @@
 //! Command bodies stay thin; the work is in `harness`, `datasets`, `vendors`, `reports`.
 
 mod commands;
+mod error;
 mod options;
+mod progress;
 mod provenance;
 mod text;
-mod error;
-mod progress;
 
 use clap::{Parser, Subcommand};
 

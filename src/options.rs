@@ -44,7 +44,7 @@ fn grouped(n: impl Display) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -144,7 +144,10 @@ mod tests {
         let faces = whole::<u64>(1, u64::MAX);
         assert_eq!(faces("0"), Err("out of range: must be a whole number, 1 or more".into()));
         assert_eq!(faces("1e3"), Err("not a whole number, 1 or more".into()));
-        assert_eq!(whole::<u8>(0, 1000)("300"), Err("too large for this machine: must be a whole number from 0 to 1,000".into()));
+        assert_eq!(
+            whole::<u8>(0, 1000)("300"),
+            Err("too large for this machine: must be a whole number from 0 to 1,000".into())
+        );
     }
 
     #[test]

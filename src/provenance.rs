@@ -33,11 +33,7 @@ pub(crate) fn relative_arguments(args: &[String], out: &Path) -> Vec<String> {
     };
     let is_path = |a: &clap::Arg| a.get_value_parser().type_id() == std::any::TypeId::of::<std::path::PathBuf>();
     let relative = |id: &str, value: &str| -> String {
-        if id == "out" {
-            ".".to_string()
-        } else {
-            storage::relative::relative_to(Path::new(value), out)
-        }
+        if id == "out" { ".".to_string() } else { storage::relative::relative_to(Path::new(value), out) }
     };
     let mut positionals = sub.get_positionals();
     let mut out_words = vec![args[0].clone()];
@@ -78,4 +74,3 @@ pub(crate) fn relative_arguments(args: &[String], out: &Path) -> Vec<String> {
     }
     out_words
 }
-

@@ -1,5 +1,6 @@
 //! End-to-end tests of the command line: simulate -> validate -> run -> outputs, and
 //! analyse on hand-made score files.
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap fails the test
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

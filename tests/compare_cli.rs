@@ -2,6 +2,7 @@
 //! and compared (outputs, and a McNemar p-value recomputed here from the raw candidate
 //! lists with statrs), and the refusals (different benchmarks, different trial lists,
 //! too few vendors, a folder without results.json) that exit 2 and write nothing.
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap fails the test
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

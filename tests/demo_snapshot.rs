@@ -5,6 +5,7 @@
 //!
 //! The demo is the largest run of the test suite (48,000 subjects, three vendors): this
 //! is one test so it runs once.
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap fails the test
 
 mod common;
 

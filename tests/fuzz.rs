@@ -14,6 +14,7 @@
 //! hunt, `VERITY_FUZZ_SEED` sets the seed (default fixed, so a failure reproduces). A case that breaks the contract is saved
 //! under `target/fuzz-failures/` and the test fails naming it; add it to the corpus once
 //! fixed, so it is checked from then on.
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap fails the test
 
 mod common;
 
@@ -27,9 +28,38 @@ use std::time::{Duration, Instant};
 /// Values that have broken parsers before, or could: empty, signs, huge, non-finite,
 /// byte-order marks, quotes, separators, paths that leave a folder, other types.
 const INTERESTING: &[&str] = &[
-    "", "-1", "0", "-0", "1e309", "NaN", "nan", "inf", "-inf", "18446744073709551616", "4294967296", "0.5",
-    "\u{feff}", "é", "\"", "\"\"", ",", "\r", "\n", "\r\n", "../x", "/etc/passwd", "[]", "{}", "true", "[[x]]",
-    "a=1", "\\", "\u{0}", "  ", "x,y", "999999999999",
+    "",
+    "-1",
+    "0",
+    "-0",
+    "1e309",
+    "NaN",
+    "nan",
+    "inf",
+    "-inf",
+    "18446744073709551616",
+    "4294967296",
+    "0.5",
+    "\u{feff}",
+    "é",
+    "\"",
+    "\"\"",
+    ",",
+    "\r",
+    "\n",
+    "\r\n",
+    "../x",
+    "/etc/passwd",
+    "[]",
+    "{}",
+    "true",
+    "[[x]]",
+    "a=1",
+    "\\",
+    "\u{0}",
+    "  ",
+    "x,y",
+    "999999999999",
 ];
 
 struct Mutator {
@@ -57,7 +87,7 @@ impl Mutator {
                 3 => self.duplicate_line(&mut data),
                 4 => self.delete_line(&mut data),
                 5 => self.swap_lines(&mut data),
-                6 | 7 | 8 => self.replace_token(&mut data),
+                6..=8 => self.replace_token(&mut data),
                 _ => self.truncate(&mut data),
             }
         }
@@ -128,8 +158,7 @@ impl Mutator {
     /// ends) with an interesting value.
     fn replace_token(&mut self, d: &mut Vec<u8>) {
         let is_sep = |b: u8| matches!(b, b',' | b'=' | b'"' | b' ' | b'\n' | b'\r' | b'[' | b']' | b'{' | b'}' | b':');
-        let starts: Vec<usize> =
-            (0..d.len()).filter(|&i| !is_sep(d[i]) && (i == 0 || is_sep(d[i - 1]))).collect();
+        let starts: Vec<usize> = (0..d.len()).filter(|&i| !is_sep(d[i]) && (i == 0 || is_sep(d[i - 1]))).collect();
         if starts.is_empty() {
             return;
         }
@@ -168,7 +197,8 @@ fn base_seed() -> u64 {
 /// Run `case` on mutations of the seeds (a seed is a named file's bytes) for the time
 /// budget; every seed also runs unmutated first. Fails listing every broken case.
 fn fuzz(target: &str, seeds: &[(String, Vec<u8>)], max_cases: usize, mut case: impl FnMut(&str, &[u8]) -> Outcome) {
-    let mut m = Mutator::new(base_seed() ^ target.bytes().fold(0u64, |h, b| h.wrapping_mul(131).wrapping_add(b as u64)));
+    let mut m =
+        Mutator::new(base_seed() ^ target.bytes().fold(0u64, |h, b| h.wrapping_mul(131).wrapping_add(b as u64)));
     let started = Instant::now();
     let (mut accepted, mut refused, mut cases) = (0usize, 0usize, 0usize);
     let mut broken: Vec<String> = Vec::new();
@@ -312,8 +342,8 @@ fn fuzz_vendor_configs() {
 fn fuzz_a_vendor_s_precomputed_scores() {
     let dir = tempfile::tempdir().unwrap();
     let bench = datasets::load(&fixture("tiny")).unwrap();
-    let vendor = vendors::vendor_from_toml("kind = \"embedded\"\nname = \"e\"\nversion = \"1\"\n", Path::new("e.toml"))
-        .unwrap();
+    let vendor =
+        vendors::vendor_from_toml("kind = \"embedded\"\nname = \"e\"\nversion = \"1\"\n", Path::new("e.toml")).unwrap();
     let run = harness::run::runner::run_vendor(&bench, vendor.as_ref(), &harness::run::progress::Silent);
     let config = common::write_scores(dir.path(), &bench, &run);
     let seeds = folder_seeds(dir.path());
@@ -332,7 +362,8 @@ fn fuzz_a_vendor_s_precomputed_scores() {
 
 #[test]
 fn fuzz_the_rubric() {
-    let seeds = vec![("rubric-70-30.toml".to_string(), std::fs::read(root().join("examples/rubric-70-30.toml")).unwrap())];
+    let seeds =
+        vec![("rubric-70-30.toml".to_string(), std::fs::read(root().join("examples/rubric-70-30.toml")).unwrap())];
     fuzz("rubric", &seeds, 3000, |name, input| {
         let Ok(text) = std::str::from_utf8(input) else { return Outcome::Refused };
         match reports::scorecard::Rubric::parse(text, Path::new(name)) {
@@ -417,8 +448,21 @@ fn fuzz_the_command_line_on_score_files() {
         let (su, ve, se, ga, ca) =
             (at("subjects.csv"), at("verification.csv"), at("searches.csv"), at("gallery.csv"), at("candidates.csv"));
         let o = verity(&[
-            "analyse", "--subjects", s(&su), "--verification", s(&ve), "--searches", s(&se), "--gallery", s(&ga),
-            "--candidates", s(&ca), "--bootstrap-replicates", "0", "--out", s(&out),
+            "analyse",
+            "--subjects",
+            s(&su),
+            "--verification",
+            s(&ve),
+            "--searches",
+            s(&se),
+            "--gallery",
+            s(&ga),
+            "--candidates",
+            s(&ca),
+            "--bootstrap-replicates",
+            "0",
+            "--out",
+            s(&out),
         ]);
         let outcome = command_contract(&o, &out);
         std::fs::write(work.join(name), &seeds.iter().find(|(f, _)| f == name).unwrap().1).unwrap();
@@ -440,7 +484,15 @@ fn fuzz_the_command_line_on_a_benchmark() {
         n += 1;
         let out = dir.path().join(format!("out-{n}"));
         let o = verity(&[
-            "run", s(&work), "--vendor", s(&vendor), "--bootstrap-replicates", "0", "--no-cache", "--out", s(&out),
+            "run",
+            s(&work),
+            "--vendor",
+            s(&vendor),
+            "--bootstrap-replicates",
+            "0",
+            "--no-cache",
+            "--out",
+            s(&out),
         ]);
         let outcome = command_contract(&o, &out);
         std::fs::write(work.join(name), &seeds.iter().find(|(f, _)| f == name).unwrap().1).unwrap();

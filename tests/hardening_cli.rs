@@ -3,6 +3,7 @@
 //! the line an editor shows, the column and the value, and writes nothing; nothing
 //! outside the benchmark is read; no failure deletes finished work; an output folder is
 //! always consistent; results carry no absolute path.
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap fails the test
 
 mod common;
 
@@ -24,7 +25,8 @@ fn example_vendor(dir: &Path) -> std::path::PathBuf {
 #[test]
 fn a_media_file_linked_outside_the_benchmark_is_refused_by_every_command() {
     let dir = tempfile::tempdir().unwrap();
-    let outside = write(dir.path(), "outside/secret.face", "face/v1 identity=0123456789abcdef capture=0000000000000001\n");
+    let outside =
+        write(dir.path(), "outside/secret.face", "face/v1 identity=0123456789abcdef capture=0000000000000001\n");
     let bench = common::media_benchmark(&dir.path().join("bench"), 4);
     std::fs::remove_file(bench.join("media/s1-0.face")).unwrap();
     link(&outside, &bench.join("media/s1-0.face"));
@@ -199,8 +201,21 @@ fn plan_and_project_refuse_a_rate_that_disagrees_with_its_counts() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("results.json:") && text(&o).contains("0.5"), "{}", text(&o));
     let o = verity(&[
-        "project", "--results", s(&path), "--vendor", "small-vendor", "--protocol", "watchlist", "--threshold",
-        "0.6", "--grouping", "sex", "--crowd", "F=0.5,M=0.5", "--faces", "1000",
+        "project",
+        "--results",
+        s(&path),
+        "--vendor",
+        "small-vendor",
+        "--protocol",
+        "watchlist",
+        "--threshold",
+        "0.6",
+        "--grouping",
+        "sex",
+        "--crowd",
+        "F=0.5,M=0.5",
+        "--faces",
+        "1000",
     ]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
 }
@@ -217,9 +232,15 @@ fn numbers_out_of_range_name_the_option_the_value_and_the_range() {
         verity(&args)
     };
     let cases: [(&[&str], &str); 3] = [
-        (&["--bootstrap-replicates", "-5"], "invalid value '-5' for '--bootstrap-replicates <BOOTSTRAP_REPLICATES>': not a whole number from 0 to 1,000,000"),
+        (
+            &["--bootstrap-replicates", "-5"],
+            "invalid value '-5' for '--bootstrap-replicates <BOOTSTRAP_REPLICATES>': not a whole number from 0 to 1,000,000",
+        ),
         (&["--seed=-1"], "invalid value '-1' for '--seed <SEED>': not a whole number, 0 or more"),
-        (&["--thresholds", "2:3:0.5"], "--thresholds 2:3:0.5: every threshold lies outside vendor `small-vendor`'s score range"),
+        (
+            &["--thresholds", "2:3:0.5"],
+            "--thresholds 2:3:0.5: every threshold lies outside vendor `small-vendor`'s score range",
+        ),
     ];
     for (extra, message) in cases {
         let o = run(extra);
@@ -227,14 +248,34 @@ fn numbers_out_of_range_name_the_option_the_value_and_the_range() {
         assert!(text(&o).contains(message), "{extra:?}: {}", text(&o));
     }
     let o = verity(&[
-        "project", "--results", "x", "--vendor", "v", "--protocol", "p", "--threshold", "0.6", "--grouping", "g",
-        "--crowd", "a=1", "--faces=-5",
+        "project",
+        "--results",
+        "x",
+        "--vendor",
+        "v",
+        "--protocol",
+        "p",
+        "--threshold",
+        "0.6",
+        "--grouping",
+        "g",
+        "--crowd",
+        "a=1",
+        "--faces=-5",
     ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o).contains("invalid value '-5' for '--faces <FACES>': not a whole number, 1 or more"), "{}", text(&o));
+    assert!(
+        text(&o).contains("invalid value '-5' for '--faces <FACES>': not a whole number, 1 or more"),
+        "{}",
+        text(&o)
+    );
     let o = verity(&["protocol", s(&bench), "verification", "--name", "v2", "--per-probe", "-3"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o).contains("invalid value '-3' for '--per-probe <K>': not a whole number from 1 to"), "{}", text(&o));
+    assert!(
+        text(&o).contains("invalid value '-3' for '--per-probe <K>': not a whole number from 1 to"),
+        "{}",
+        text(&o)
+    );
     assert!(!out.exists());
 }
 
@@ -272,5 +313,7 @@ fn the_same_run_in_another_folder_gives_the_same_bytes() {
     assert!(a == b, "results differ between folders");
     let text = String::from_utf8(a).unwrap();
     assert!(!text.contains(dir.path().to_str().unwrap()), "an absolute path in results.json");
-    assert!(text.contains("\"command\": \"verity run ../bench --vendor ../vendor.toml --out . --bootstrap-replicates 20\""));
+    assert!(
+        text.contains("\"command\": \"verity run ../bench --vendor ../vendor.toml --out . --bootstrap-replicates 20\"")
+    );
 }

@@ -3,6 +3,7 @@
 //! for BFW's published scores, `verity analyse`), and check the counts per group against
 //! the counts written by hand next to each fixture in make_fixtures.py. Malformed inputs
 //! exit 2 naming the file and line, and leave nothing behind.
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap fails the test
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

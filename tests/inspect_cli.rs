@@ -1,6 +1,7 @@
 //! End-to-end tests of `verity inspect`: hand-counted groups on a benchmark of tiny PNGs
 //! with one deliberately darker group and one unreadable image, the JSON fields, a
 //! score-level benchmark, and bad input.
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap fails the test
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,15 +1,16 @@
 //! End-to-end tests of `verity plan` and `verity project`: hand-made results.json files
 //! with hand-computed answers, a real simulated run, and bad input (exit status 2).
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap fails the test
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use harness::analysis::planning::{SampleSizeRequest, trials_per_group};
-use harness::stats::{Alternative, minimum_detectable_ratio};
 use harness::model::analysis::{AnalysisConfig, Metric, ProtocolAnalysis, RateRow};
 use harness::model::benchmark::ProtocolKind;
 use harness::model::rate::Rate;
 use harness::model::results::{BenchmarkInfo, Provenance, RESULTS_SCHEMA_VERSION, Results, VendorResults};
+use harness::stats::{Alternative, minimum_detectable_ratio};
 use harness::vendor::{TemplateFormat, VendorDescription};
 use serde_json::{Value, json};
 

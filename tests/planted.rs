@@ -1,5 +1,6 @@
 //! Planted differentials are recovered: in scores with a known distribution (exact
 //! truth), and through the simulated vendor on a synthetic benchmark.
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap fails the test
 
 use harness::analysis::protocol::analyse_verification;
 use harness::model::analysis::{AnalysisConfig, Metric, ProtocolAnalysis};
@@ -175,8 +176,8 @@ fn planted_clustering_in_the_simulated_vendor_is_recovered() {
 /// rate, that group is flagged in most tables.
 #[test]
 fn verdicts_hold_their_level_and_find_planted_differences() {
-    use harness::model::analysis::RateRow;
     use harness::analysis::between_groups::compare_groups;
+    use harness::model::analysis::RateRow;
     use harness::model::rate::Rate;
     use rand_distr::{Binomial, Distribution};
     let config = AnalysisConfig::with_thresholds(vec![0.5], vec![Grouping::parse("g").unwrap()]);

@@ -1,5 +1,6 @@
 //! End-to-end tests of the `process` adapter (docs/process-protocol.md) and the `scores`
 //! adapter (docs/scores-adapter.md) on the small simulated benchmark.
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap fails the test
 
 mod common;
 

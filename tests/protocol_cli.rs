@@ -1,6 +1,7 @@
 //! End-to-end tests of `verity protocol`: hand-counted trials on a hand-written
 //! benchmark, same-group and cross-group pairs, nested galleries, determinism for a seed,
 //! and refusals that write nothing.
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap fails the test
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};

@@ -2,6 +2,7 @@
 //! report written and read back. The HTML must be self-contained, the figures valid
 //! SVG, the Markdown must hold the same sections, and the numbers printed must be the
 //! numbers in results.json.
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap fails the test
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! A run survives being killed: `verity run` stopped with SIGKILL at several moments and
 //! started again with the same arguments ends with a `results.json` byte-identical to an
 //! uninterrupted run's, and makes no finished template again (docs/runner.md).
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap fails the test
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! End-to-end test of `verity score`: simulate the small fixture benchmark, run two
 //! vendors, score them with a rubric, and trace a scorecard value back to results.json.
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap fails the test
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

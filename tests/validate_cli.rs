@@ -1,5 +1,6 @@
 //! `verity validate` on the committed corpus: the tiny fixture passes, every case under
 //! tests/broken fails with exit status 2 and names its problem, and nothing is written.
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap fails the test
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -10,9 +10,9 @@
 //! "Once" is the analysis's own counting (`harness::analysis::protocol`): split mated / non-mated,
 //! group, sort with `GroupedScores`, count at every threshold. Prints one JSON line.
 
-use harness::model::analysis::Metric;
 use harness::bootstrap::{BootstrapConfig, bootstrap_verification};
 use harness::metrics::counting::GroupedScores;
+use harness::model::analysis::Metric;
 use harness::model::population::GroupCodes;
 use harness::model::trials::VerificationTrials;
 use std::time::Instant;

@@ -7,8 +7,8 @@
 //! dev-dependency) and never reads or writes files.
 
 use harness::model::population::{GroupCodes, Grouping};
-use harness::run::search::{EmbeddingGallery, normalise};
 use harness::model::trials::VerificationTrials;
+use harness::run::search::{EmbeddingGallery, normalise};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;

@@ -45,12 +45,11 @@ impl fmt::Display for Problem {
     /// being line 1 in both formats).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.file)?;
+        let parquet = self.file.to_ascii_lowercase().ends_with(".parquet");
         match self.line {
-            Some(line) if self.file.to_ascii_lowercase().ends_with(".parquet") => {
-                if line >= 2 {
-                    write!(f, ": row index {}", line - 2)?;
-                }
-            }
+            Some(line) if parquet && line >= 2 => write!(f, ": row index {}", line - 2)?,
+            // The header of a Parquet table is no row: nothing to name.
+            Some(_) if parquet => {}
             Some(line) => write!(f, ":{line}")?,
             None => {}
         }

@@ -227,7 +227,12 @@ fn category(t: &Table, line: u64, col: usize, code: &str, vocabulary: &Vocabular
 /// Columns of the samples table that are not its ids or media: capture attributes.
 const SAMPLE_COLUMNS: [&str; 4] = ["sample_id", "subject_id", "media", "template"];
 
-fn read_samples(dir: &Confined, t: &Table, population: Option<&Population>, problems: &mut Problems) -> Option<Samples> {
+fn read_samples(
+    dir: &Confined,
+    t: &Table,
+    population: Option<&Population>,
+    problems: &mut Problems,
+) -> Option<Samples> {
     let cols = t.require(&["sample_id", "subject_id"], problems);
     let media_col = t.column("media");
     let template_col = t.column("template");

@@ -38,10 +38,7 @@ fn missing_manifest_and_files() {
     let f = Fixture::tiny();
     std::fs::remove_file(f.dir().join("subjects.csv")).unwrap();
     let all = problems_of(&f);
-    assert!(
-        all.contains(r#"benchmark.toml:7: key tables.subjects: value "subjects.csv": file not found"#),
-        "{all}"
-    );
+    assert!(all.contains(r#"benchmark.toml:7: key tables.subjects: value "subjects.csv": file not found"#), "{all}");
     // Nothing that depends on the subjects is reported as a problem of its own.
     assert!(all.starts_with("1 problem\n"), "{all}");
     std::fs::remove_file(f.dir().join(MANIFEST)).unwrap();
@@ -109,10 +106,7 @@ fn media_column_rules() {
     );
     let all = problems_of(&f);
     assert!(all.contains(r#"samples.csv:4: column media: value "media/none.png": media file not found"#), "{all}");
-    assert!(
-        all.contains(r#"samples.csv:5: column media: value "/etc/passwd": media path must be relative"#),
-        "{all}"
-    );
+    assert!(all.contains(r#"samples.csv:5: column media: value "/etc/passwd": media path must be relative"#), "{all}");
     assert!(all.contains(r#"samples.csv:6: column media: value "../x.png": media path must be relative"#), "{all}");
     f.write("samples.csv", "sample_id,subject_id,media\na1,a,media/a.png\na2,a,inline:hello face\nb1,b,inline:b\nc1,c,inline:c\nd1,d,inline:d\n");
     // The protocols name samples that no longer exist; check only the media here.

@@ -39,10 +39,7 @@ fn reads_a_good_manifest() {
     let (m, problems) = parse_text(GOOD);
     assert!(problems.is_empty(), "{problems}");
     assert_eq!(m.name, "tiny");
-    assert_eq!(
-        m.attributes,
-        vec![Attribute { name: "sex".into(), provenance: "self-declared".into(), detail: None }]
-    );
+    assert_eq!(m.attributes, vec![Attribute { name: "sex".into(), provenance: "self-declared".into(), detail: None }]);
     assert_eq!(m.protocols.len(), 2);
     assert_eq!(m.protocols[1].candidates, Some((5, 25)));
     assert_eq!(m.protocols[1].gallery_sizes.as_ref().map(|g| g.0.clone()), Some(vec![2, 4]));
@@ -118,21 +115,18 @@ fn duplicate_protocol_names() {
 
 #[test]
 fn identities_source_labels_and_vocabulary() {
-    let text = GOOD
-        .replace("licence = \"CC0-1.0\"", "licence = \"CC0-1.0\"\nidentities = false\nsource = \"UTKFace\"")
+    let text = GOOD.replace("licence = \"CC0-1.0\"", "licence = \"CC0-1.0\"\nidentities = false\nsource = \"UTKFace\"")
         + "\n[vocabulary.sex]\nF = \"female\"\n1 = \"one\"\n";
     let (m, problems) = parse_text(&text);
     assert!(m.no_identities);
     assert_eq!(m.source.as_deref(), Some("UTKFace"));
-    let codes: Vec<(&str, &str)> =
-        m.vocabulary["sex"].codes.iter().map(|(c, n)| (c.as_str(), n.as_str())).collect();
+    let codes: Vec<(&str, &str)> = m.vocabulary["sex"].codes.iter().map(|(c, n)| (c.as_str(), n.as_str())).collect();
     assert_eq!(codes, [("1", "one"), ("F", "female")]);
     assert!(m.protocols.is_empty(), "identity protocols are refused");
     let all = problems.to_string();
     assert!(all.contains("key protocols[2]: benchmark tiny has no identities (imported from UTKFace)"), "{all}");
 
-    let text = GOOD
-        .replace("licence = \"CC0-1.0\"", "licence = \"CC0-1.0\"\nidentities = \"no\"\nlabels = \"some\"")
+    let text = GOOD.replace("licence = \"CC0-1.0\"", "licence = \"CC0-1.0\"\nidentities = \"no\"\nlabels = \"some\"")
         + "\n[attributes.age]\nprovenance = \"estimated\"\ndetail = \"by a model\"\n[vocabulary.height]\nx = \"y\"\n[vocabulary.age]\nx = 1\ny = \"\"\n";
     let (m, problems) = parse_text(&text);
     let all = problems.to_string();

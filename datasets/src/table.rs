@@ -49,13 +49,7 @@ impl Table {
     }
 
     /// The text of a cell that must be non-empty text, reporting it otherwise.
-    pub fn text<'a>(
-        &'a self,
-        row: &'a Row,
-        col: usize,
-        empty: &str,
-        problems: &mut Problems,
-    ) -> Option<&'a str> {
+    pub fn text<'a>(&'a self, row: &'a Row, col: usize, empty: &str, problems: &mut Problems) -> Option<&'a str> {
         let name = self.header.get(col).map_or("", String::as_str);
         match row.cells.get(col) {
             Some(Cell::Text(s)) if !s.trim().is_empty() => Some(s.as_str()),
@@ -291,7 +285,11 @@ pub(crate) mod tests {
 
     #[test]
     fn csv_lines_are_the_editors_whatever_the_line_ends() {
-        for text in [&b"id,sex\na,F\nb,M\nc,F\nd,x\n"[..], b"id,sex\r\na,F\r\nb,M\r\nc,F\r\nd,x\r\n", b"id,sex\ra,F\rb,M\rc,F\rd,x\r"] {
+        for text in [
+            &b"id,sex\na,F\nb,M\nc,F\nd,x\n"[..],
+            b"id,sex\r\na,F\r\nb,M\r\nc,F\r\nd,x\r\n",
+            b"id,sex\ra,F\rb,M\rc,F\rd,x\r",
+        ] {
             let (t, problems) = csv(text);
             assert!(problems.is_empty(), "{problems}");
             assert_eq!(t.unwrap().rows.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 3, 4, 5]);

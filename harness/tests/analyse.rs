@@ -1,11 +1,12 @@
 //! Hand-computed cases for every metric of DESIGN.md section 4.
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap fails the test
 
-use harness::model::query::RateQuery;
-use harness::model::thresholds::OperatingPoint;
 use harness::analysis::protocol::{analyse_search, analyse_verification, template_rates};
 use harness::model::analysis::{AnalysisConfig, Metric, ProtocolAnalysis, RateRow};
 use harness::model::benchmark::ProtocolKind;
 use harness::model::population::{Grouping, Population, Subject};
+use harness::model::query::RateQuery;
+use harness::model::thresholds::OperatingPoint;
 use harness::model::trials::{SearchTrials, TemplateOutcomes, VerificationTrials};
 use harness::vendor::{DeclaredThreshold, Role};
 

@@ -2,10 +2,11 @@
 //! (its own template bytes), never a subject id, a sample id, a file name or a
 //! demographic label. A recording vendor keeps everything the runner gives it and the
 //! test searches all of it for every identifying string of the benchmark.
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap fails the test
 
 use harness::model::benchmark::*;
-use harness::run::cache::{DirStore, TemplateStore};
 use harness::model::population::{Population, Subject};
+use harness::run::cache::{DirStore, TemplateStore};
 use harness::run::progress::Silent;
 use harness::run::runner::{run_vendor, run_vendor_with};
 use harness::vendor::*;

@@ -17,12 +17,13 @@
 //! FMR is studied the same way with a false-match propensity per subject: a non-mated
 //! pair is correlated with every other pair that shares one of its subjects, which is
 //! why the bootstrap weights a pair by both subjects' draws.
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap fails the test
 
-use harness::model::analysis::Metric;
 use harness::bootstrap::{BootstrapConfig, bootstrap_verification};
+use harness::model::analysis::Metric;
 use harness::model::population::{GroupCodes, Grouping};
-use harness::stats::{Bound, wilson};
 use harness::model::trials::VerificationTrials;
+use harness::stats::{Bound, wilson};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Beta, Distribution};

@@ -3,6 +3,7 @@
 //! accurate enough (fixtures/mcnemar_reference.json, made by
 //! fixtures/make_mcnemar_fixtures.py), plus property tests where no reference value is
 //! needed.
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap fails the test
 
 use harness::stats::mcnemar::{PairedTable, mcnemar_exact};
 

@@ -1,8 +1,9 @@
 //! The runner on a toy vendor: templates, failures, panics, comparisons, nested searches.
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap fails the test
 
 use harness::model::benchmark::*;
-use harness::run::plan::trial_list;
 use harness::model::population::{Population, Subject};
+use harness::run::plan::trial_list;
 use harness::run::progress::Silent;
 use harness::run::runner::{ProtocolTrials, run_vendor};
 use harness::vendor::*;

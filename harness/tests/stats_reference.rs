@@ -1,6 +1,7 @@
 //! harness::stats against reference values from scipy.stats and statsmodels
 //! (fixtures/stats_reference.txt, made by fixtures/make_stats_fixtures.py), plus
 //! property tests where no reference value is needed.
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap fails the test
 
 use harness::stats::{
     Alternative, Bound, PowerMethod, chi_squared_homogeneity, clopper_pearson, difference_newcombe, exact_power,

@@ -88,7 +88,11 @@ pub fn projection_table(results: &Results, source: &ProjectionSource) -> Result<
     let by_vendor: Vec<&GroupTable> = tables.iter().filter(|t| t.vendor == source.vendor).collect();
     if by_vendor.is_empty() {
         let names = tables.iter().map(|t| t.vendor.clone()).collect();
-        return Err(Error::BadInput(format!("--vendor {}: not in the results (vendors: {})", source.vendor, listed(names))));
+        return Err(Error::BadInput(format!(
+            "--vendor {}: not in the results (vendors: {})",
+            source.vendor,
+            listed(names)
+        )));
     }
     let by_protocol: Vec<&GroupTable> = by_vendor.iter().copied().filter(|t| t.protocol == source.protocol).collect();
     if by_protocol.is_empty() {
@@ -127,7 +131,9 @@ pub fn projection_table(results: &Results, source: &ProjectionSource) -> Result<
             Error::BadInput(format!("--gallery-size {n}: not tested (gallery sizes: {})", listed(sizes)))
         })?,
         // The first table of the largest size (a grid threshold before a declared one of equal value).
-        None => at.iter().rev().copied().max_by_key(|t| t.gallery_size).ok_or_else(|| Error::BadInput("no table".into()))?,
+        None => {
+            at.iter().rev().copied().max_by_key(|t| t.gallery_size).ok_or_else(|| Error::BadInput("no table".into()))?
+        }
     };
     Ok(chosen.clone())
 }

@@ -46,10 +46,7 @@ pub struct RunOutput {
 pub fn run(request: RunRequest, progress: &dyn Progress) -> Result<RunOutput, Error> {
     let RunRequest { bench, bench_path, sources, config, out, cache, command } = request;
     let mut inputs = BTreeMap::new();
-    inputs.insert(
-        format!("benchmark:{}", crate::provenance::input_name(bench_path, out)),
-        bench.content_hash.clone(),
-    );
+    inputs.insert(format!("benchmark:{}", crate::provenance::input_name(bench_path, out)), bench.content_hash.clone());
     inputs.extend(sources.inputs);
     let mut runs: Vec<VendorRun> = Vec::new();
     let mut counts = Vec::new();

@@ -43,14 +43,16 @@ pub fn analyse(request: ScoreRequest) -> Result<Results, Error> {
     let files = &request.files;
     let mut inputs = BTreeMap::new();
     let mut whole = Sha256::new();
-    for path in [files.subjects, files.verification, files.searches, files.gallery, files.candidates].into_iter().flatten()
+    for path in
+        [files.subjects, files.verification, files.searches, files.gallery, files.candidates].into_iter().flatten()
     {
         let h = sha256_file(path)?;
         let name = input_name(path, request.out);
         whole.update(format!("{name}\t{h}\n"));
         inputs.insert(name, h);
     }
-    let results = results(&input, config, &declared, request.vendor, hex::encode(whole.finalize()), inputs, request.command)?;
+    let results =
+        results(&input, config, &declared, request.vendor, hex::encode(whole.finalize()), inputs, request.command)?;
     reports::output::write_all(request.out, &results, &[], &[])
         .map_err(|e| Error::Failure(format!("writing {}: {e}", request.out.display())))?;
     Ok(results)
@@ -103,8 +105,7 @@ fn results(
             &config,
             declared,
         )?);
-        let pairs =
-            (0..s.len()).map(|i| (input.search_ids[s.search[i] as usize].as_str(), ids[s.subject[i] as usize]));
+        let pairs = (0..s.len()).map(|i| (input.search_ids[s.search[i] as usize].as_str(), ids[s.subject[i] as usize]));
         let mated = s.mated.iter().filter(|m| **m).count() as u64;
         trial_lists.push(TrialList {
             protocol: "identification".into(),

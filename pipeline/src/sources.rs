@@ -40,7 +40,13 @@ pub struct Sources {
 /// Load every vendor config in `configs`, in order. `grid` is the threshold grid (its
 /// text as given, for messages); a grid wholly outside a vendor's declared score range is
 /// refused. `out` is the output folder provenance names are relative to.
-pub fn load(configs: &[PathBuf], bench: &Benchmark, grid_text: &str, grid: &[f64], out: &Path) -> Result<Sources, Error> {
+pub fn load(
+    configs: &[PathBuf],
+    bench: &Benchmark,
+    grid_text: &str,
+    grid: &[f64],
+    out: &Path,
+) -> Result<Sources, Error> {
     let mut sources = Sources { list: Vec::new(), inputs: BTreeMap::new(), notes: Vec::new() };
     for path in configs {
         let source = if vendors::scores::is_scores_config(path)? {

@@ -16,7 +16,12 @@ use std::path::Path;
 pub const TIMING: &str = "timing.json";
 
 /// Analyse every vendor run and assemble the results.
-pub fn results(bench: &Benchmark, runs: &[VendorRun], config: AnalysisConfig, provenance: Provenance) -> Result<Results, Error> {
+pub fn results(
+    bench: &Benchmark,
+    runs: &[VendorRun],
+    config: AnalysisConfig,
+    provenance: Provenance,
+) -> Result<Results, Error> {
     let mut vendors = Vec::new();
     for run in runs {
         let mut v = harness::analysis::vendor_results::evaluate(bench, run, &config)?;

@@ -24,11 +24,11 @@ pub use tables::{paired_table, rates_table};
 
 use crate::ReportError;
 use crate::output::raw::{SubjectIndex, read_candidates, read_verification_scores};
-use harness::model::query::RateQuery;
+use harness::analysis::paired::{PairedComparison, PairedError, paired_search, paired_verification, whole_population};
 use harness::model::analysis::{Metric, ProtocolAnalysis};
 use harness::model::benchmark::ProtocolKind;
-use harness::analysis::paired::{PairedComparison, PairedError, paired_search, paired_verification, whole_population};
 use harness::model::population::{GroupCodes, GroupingError, Population};
+use harness::model::query::RateQuery;
 use harness::model::results::{Results, VendorResults};
 use harness::model::thresholds::OperatingPoint;
 use harness::model::trials::{SearchTrials, VerificationTrials};

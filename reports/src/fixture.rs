@@ -149,8 +149,13 @@ pub fn results() -> Results {
         } else {
             harness::model::differences::Comparison::Identification
         };
-        p.summaries =
-            harness::analysis::differential::summaries_of(&p.rates, kind, config.summary_alpha, None, &Default::default());
+        p.summaries = harness::analysis::differential::summaries_of(
+            &p.rates,
+            kind,
+            config.summary_alpha,
+            None,
+            &Default::default(),
+        );
     }
     let mut per_group = BTreeMap::new();
     per_group.insert("sex".to_string(), BTreeMap::from([("female".to_string(), 150), ("male".to_string(), 150)]));

@@ -68,7 +68,6 @@ pub fn people_number(x: f64) -> String {
     count(rounded as u64)
 }
 
-
 /// `41000` as `41,000`.
 pub fn count(n: u64) -> String {
     let digits = n.to_string();
@@ -217,7 +216,10 @@ mod tests {
         use harness::analysis::projection::OneIn;
         assert_eq!(projected_one_in(&OneIn { x: Some(500.0), upper_x: None }), "1 in 500");
         assert_eq!(projected_one_in(&OneIn { x: Some(3456.0), upper_x: None }), "1 in 3,460");
-        assert_eq!(projected_one_in(&OneIn { x: None, upper_x: Some(2000.0) }), "none expected (upper bound 1 in 2,000)");
+        assert_eq!(
+            projected_one_in(&OneIn { x: None, upper_x: Some(2000.0) }),
+            "none expected (upper bound 1 in 2,000)"
+        );
         assert_eq!(projected_one_in(&OneIn { x: None, upper_x: None }), "none expected");
     }
 }

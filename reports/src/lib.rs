@@ -71,5 +71,3 @@ impl From<finite::NonFinite> for ReportError {
 
 #[cfg(test)]
 pub(crate) mod fixture;
-
-

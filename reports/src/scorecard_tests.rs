@@ -10,7 +10,9 @@ use harness::model::analysis::{AnalysisConfig, Metric, ProtocolAnalysis, RateRow
 use harness::model::benchmark::ProtocolKind;
 use harness::model::population::Grouping;
 use harness::model::rate::Rate;
-use harness::model::results::{BenchmarkInfo, Provenance, RESULTS_SCHEMA_VERSION, Results, Timing, TrialList, VendorResults};
+use harness::model::results::{
+    BenchmarkInfo, Provenance, RESULTS_SCHEMA_VERSION, Results, Timing, TrialList, VendorResults,
+};
 use harness::model::thresholds::OperatingPoint;
 use harness::vendor::{DeclaredThreshold, TemplateFormat, VendorDescription};
 use std::collections::BTreeMap;

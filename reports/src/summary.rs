@@ -15,7 +15,6 @@ use harness::model::results::{Results, VendorResults};
 use std::fmt::Write;
 use std::path::Path;
 
-
 /// The Markdown summary of `results`.
 pub fn markdown(results: &Results) -> String {
     let mut md = String::new();
@@ -274,12 +273,6 @@ fn verification_table(md: &mut String, p: &ProtocolAnalysis, threshold: f64, why
     }
     md.push('\n');
 }
-
-
-
-
-
-
 
 /// Text safe inside a Markdown table cell.
 fn cell_text(s: &str) -> String {

@@ -44,11 +44,11 @@ pub fn execute(args: Args) -> CliResult {
             eprintln!("note: {note}");
         }
     }
-    let comparison = stage(&Bars, "pairing the vendors' trials", || compare(runs, args.target, population.as_ref(), notes))?;
+    let comparison =
+        stage(&Bars, "pairing the vendors' trials", || compare(runs, args.target, population.as_ref(), notes))?;
     write_comparison(&args.out, &comparison)?;
     for name in [layout::HTML, layout::MARKDOWN, layout::RATES_CSV, layout::PAIRED_CSV] {
         println!("{}", args.out.join(name).display());
     }
     Ok(())
 }
-

@@ -11,4 +11,3 @@ pub mod run;
 pub mod score;
 pub mod simulate;
 pub mod validate;
-

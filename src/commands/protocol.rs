@@ -2,8 +2,8 @@
 //! watchlist protocol from a benchmark's subjects and samples and add it to the
 //! benchmark. The work is in `datasets::protocol_builder`; see docs/protocols.md.
 
-use crate::text::inspect::render_protocol;
 use crate::error::{CliError, CliResult};
+use crate::text::inspect::render_protocol;
 use datasets::inspect::default_protocol_counts;
 use datasets::protocol_builder::{
     BuildError, DEFAULT_SEED, Eligible, IdentificationRequest, NonMatedRule, ProtocolRequest, Selection,

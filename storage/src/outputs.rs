@@ -114,7 +114,8 @@ struct File {
     outputs: Vec<Record>,
 }
 
-const NOTE: &str = "outputs verity wrote into this folder, and the results (SHA-256 of results.json) they were made from";
+const NOTE: &str =
+    "outputs verity wrote into this folder, and the results (SHA-256 of results.json) they were made from";
 
 fn render(m: &Manifest) -> String {
     let file = File { note: NOTE.into(), outputs: m.records.clone() };

@@ -1,5 +1,7 @@
 //! Helpers shared by the end-to-end tests.
 #![allow(dead_code)] // each test file uses some of them
+// Helpers of tests: a failed unwrap fails the test that called it.
+#![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
 
@@ -63,7 +65,6 @@ pub fn marked_benchmark(dir: &Path, samples: usize, faulty: &[usize]) -> PathBuf
     dir.to_path_buf()
 }
 
-
 /// Run the `verity` binary with `args`.
 pub fn verity(args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_verity")).args(args).output().expect("verity runs")
@@ -71,11 +72,7 @@ pub fn verity(args: &[&str]) -> std::process::Output {
 
 /// Run the `verity` binary with `args` in the folder `cwd`.
 pub fn verity_in(cwd: &Path, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_verity"))
-        .current_dir(cwd)
-        .args(args)
-        .output()
-        .expect("verity runs")
+    std::process::Command::new(env!("CARGO_BIN_EXE_verity")).current_dir(cwd).args(args).output().expect("verity runs")
 }
 
 /// Standard output and standard error of a run, together.
@@ -167,7 +164,11 @@ pub fn media_benchmark(dir: &Path, subjects: usize) -> PathBuf {
 }
 
 /// Write a run's trials in the scores format, keyed by the published sample ids.
-pub fn write_scores(dir: &Path, bench: &harness::model::benchmark::Benchmark, run: &harness::run::runner::VendorRun) -> PathBuf {
+pub fn write_scores(
+    dir: &Path,
+    bench: &harness::model::benchmark::Benchmark,
+    run: &harness::run::runner::VendorRun,
+) -> PathBuf {
     let ids = &bench.samples.ids;
     let mut config = format!(
         "kind = \"scores\"\nname = \"{}\"\nversion = \"{}\"\nscore_min = {:?}\nscore_max = {:?}\nfailures = \"failures.csv\"\n",
@@ -181,7 +182,10 @@ pub fn write_scores(dir: &Path, bench: &harness::model::benchmark::Benchmark, ru
         let file = format!("{}.csv", protocol.name());
         let mut body = String::new();
         match (protocol, trials) {
-            (harness::model::benchmark::Protocol::Verification(p), harness::run::runner::ProtocolTrials::Verification(t)) => {
+            (
+                harness::model::benchmark::Protocol::Verification(p),
+                harness::run::runner::ProtocolTrials::Verification(t),
+            ) => {
                 body.push_str("probe_sample,reference_sample,score\n");
                 for i in 0..t.len() {
                     let score = if t.failed[i] { String::new() } else { format!("{:?}", t.score[i]) };
@@ -189,7 +193,8 @@ pub fn write_scores(dir: &Path, bench: &harness::model::benchmark::Benchmark, ru
                 }
             }
             (
-                harness::model::benchmark::Protocol::Identification(p) | harness::model::benchmark::Protocol::Watchlist(p),
+                harness::model::benchmark::Protocol::Identification(p)
+                | harness::model::benchmark::Protocol::Watchlist(p),
                 harness::run::runner::ProtocolTrials::Search(sizes),
             ) => {
                 body.push_str("gallery_size,search_sample,rank,candidate_sample,score\n");
@@ -229,4 +234,3 @@ pub fn write_scores(dir: &Path, bench: &harness::model::benchmark::Benchmark, ru
     write(dir, "failures.csv", &failures);
     write(dir, "scores.toml", &config)
 }
-

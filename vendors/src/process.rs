@@ -18,9 +18,9 @@
 //! fails at once.
 
 use crate::VendorError;
-use crate::stderr_log::BoundedLog;
 use crate::config::{self, ConfigText};
 use crate::process_wire::{self as wire, DescribeReply, Malformed};
+use crate::stderr_log::BoundedLog;
 use harness::vendor::{FailureCode, Role, Template, TemplateFailure, TemplateFormat, Vendor, VendorDescription};
 use serde::Deserialize;
 use std::io::{BufRead, BufReader, Write};

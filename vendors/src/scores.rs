@@ -22,9 +22,9 @@
 use crate::VendorError;
 use crate::config::{self, ConfigText, ThresholdEntry};
 use harness::model::benchmark::{Benchmark, Protocol, SearchProtocol};
+use harness::model::trials::{SearchTrials, TemplateOutcomes, VerificationTrials};
 use harness::run::plan::{gallery_subjects, templates_of};
 use harness::run::runner::{FailureEvent, ProtocolTrials, VendorRun};
-use harness::model::trials::{SearchTrials, TemplateOutcomes, VerificationTrials};
 use harness::vendor::{DeclaredThreshold, FailureCode, Role, TemplateFailure, TemplateFormat, VendorDescription};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};

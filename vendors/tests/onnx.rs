@@ -5,6 +5,7 @@
 //! These tests need what `scripts/setup-onnx` installs in `.verity-deps/` (scripts/test
 //! runs it first). When it is missing they fail, saying so; set `VERITY_SKIP_ONNX=1` to
 //! skip them on a machine without Python or npm.
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap fails the test
 
 use harness::vendor::{Role, Template, TemplateFormat, Vendor};
 use image::{RgbImage, imageops};

@@ -5,18 +5,15 @@
 //! thresholds of one table, with the ratio and difference to the reference (with
 //! intervals), a verdict in words, and the minimum ratio the test could have detected.
 
-use crate::model::thresholds::OperatingPoint;
-use crate::model::analysis::{AnalysisConfig, Metric, RateRow};
 use crate::bootstrap::BootstrapIndex;
+use crate::model::analysis::{AnalysisConfig, Metric, RateRow};
 use crate::model::differences::{GroupComparison, GroupTest, OmnibusTest};
+use crate::model::thresholds::OperatingPoint;
 use crate::stats::power::{PowerMethod, minimum_detectable_ratio_within};
 use crate::stats::tests_of_proportions::{Alternative, Homogeneity, exact_two_proportion, homogeneity};
 use crate::stats::{difference_newcombe, holm, ratio_log_adjusted};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
-
-
-
 
 /// The rates that are tested: error rates with a threshold (TPIR is 1 - FNIR, tested
 /// as FNIR; SEL is not a proportion; CMC has no threshold).
@@ -243,10 +240,10 @@ fn compare_cell(
 
 #[cfg(test)]
 mod tests {
-use crate::model::rate::Rate;
-use crate::model::thresholds::OperatingPoint;
     use super::*;
     use crate::model::population::Grouping;
+    use crate::model::rate::Rate;
+    use crate::model::thresholds::OperatingPoint;
 
     fn row(threshold: f64, group: &str, k: u64, n: u64) -> RateRow {
         RateRow {

@@ -8,8 +8,8 @@
 //! pooled scores at which the false-positive and false-negative rates pass 10^(-j/10),
 //! so a DET curve on probit axes has points in every decade the data can resolve.
 
-use crate::model::curves::{CurveGroup, HistogramGroup};
 use crate::metrics::counting::GroupedScores;
+use crate::model::curves::{CurveGroup, HistogramGroup};
 
 /// Evenly spaced thresholds across the scores seen.
 const LINEAR_POINTS: usize = 41;
@@ -17,10 +17,6 @@ const LINEAR_POINTS: usize = 41;
 const PER_DECADE: f64 = 10.0;
 /// Bins of a score histogram.
 pub const HISTOGRAM_BINS: usize = 40;
-
-
-
-
 
 fn finite(sorted: &[f64]) -> &[f64] {
     let lo = sorted.partition_point(|x| !x.is_finite() && *x < 0.0);

@@ -23,8 +23,6 @@ use crate::model::differences::SummaryAtThreshold;
 use crate::model::rate::Rate;
 use crate::model::thresholds::OperatingPoint;
 
-
-
 /// The group every other group is compared with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reference {
@@ -43,9 +41,6 @@ pub enum DifferentialError {
     #[error("reference group '{0}' is not among the groups with a defined {1}")]
     UnknownReference(String, &'static str),
 }
-
-
-
 
 /// Exact comparison of two rates by cross-multiplication (no rounding).
 fn cmp_rate(a: &Rate, b: &Rate) -> std::cmp::Ordering {
@@ -364,7 +359,6 @@ mod tests {
         assert!(cases >= 10);
     }
 }
-
 
 /// Summary measures for every grouping (but `all`) at every threshold of one protocol's
 /// rate rows: FMR/FNMR for verification, FPIR/FNIR (at the smallest rank reported) for

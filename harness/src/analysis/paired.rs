@@ -20,13 +20,13 @@
 //!
 //! Holm's correction is applied across the groups of one (metric, grouping) table.
 
-use crate::model::analysis::Metric;
 use crate::metrics::identification::{mate_score_within_rank, search_columns};
+use crate::model::analysis::Metric;
 use crate::model::population::{GroupCodes, Grouping};
 use crate::model::rate::Rate;
+use crate::model::trials::{SearchTrials, VerificationTrials};
 use crate::stats::holm;
 use crate::stats::mcnemar::PairedTable;
-use crate::model::trials::{SearchTrials, VerificationTrials};
 use serde::Serialize;
 
 /// One group's paired table for one metric.
@@ -429,7 +429,8 @@ mod tests {
             [population.group_codes(&Grouping::all()).unwrap(), population.group_codes(&config.groupings[0]).unwrap()];
         let c = paired_verification(&a, &b, 0.5, 0.5, &groupings).unwrap();
         for (trials, pick) in [(&a, 0), (&b, 1)] {
-            let analysis = crate::analysis::protocol::analyse_verification("v", trials, &population, &config, &[]).unwrap();
+            let analysis =
+                crate::analysis::protocol::analyse_verification("v", trials, &population, &config, &[]).unwrap();
             for row in &c.rows {
                 let want = analysis
                     .rates

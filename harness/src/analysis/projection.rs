@@ -90,7 +90,6 @@ pub fn rescale_fpir(fpir: f64, from: u64, to: u64) -> f64 {
     -((to as f64 / from as f64) * (-fpir).ln_1p()).exp_m1()
 }
 
-
 /// The extrapolation FPIR(N) ≈ 1 - (1 - FMR)^N (DESIGN.md section 4).
 pub fn extrapolate_fpir(fmr: f64, gallery_size: u64) -> Result<FpirExtrapolation, ProjectionError> {
     if !(0.0..=1.0).contains(&fmr) {

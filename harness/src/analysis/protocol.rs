@@ -1,16 +1,18 @@
 //! Builds a [`ProtocolAnalysis`] from trials: the one place where rates are computed.
 //! Definitions follow DESIGN.md section 4; one global threshold is applied to every group.
 
-use crate::model::analysis::*;
-use crate::model::benchmark::ProtocolKind;
-use crate::bootstrap::{Bootstrap, BootstrapConfig, BootstrapError, BootstrapIndex, bootstrap_search, bootstrap_verification};
-use crate::model::curves::{Curves, ScoreHistograms};
 use crate::analysis::curves::{curve_group, curve_thresholds, histogram_edges, histogram_group};
 use crate::analysis::differential::summaries_of;
-use crate::model::differences::{BootstrapInterval, Comparison};
+use crate::bootstrap::{
+    Bootstrap, BootstrapConfig, BootstrapError, BootstrapIndex, bootstrap_search, bootstrap_verification,
+};
 use crate::metrics::counting::{CalibratedThreshold, GroupedScores, calibrate};
 use crate::metrics::eer::equal_error_rate;
 use crate::metrics::identification::{mate_score_within_rank, search_columns};
+use crate::model::analysis::*;
+use crate::model::benchmark::ProtocolKind;
+use crate::model::curves::{Curves, ScoreHistograms};
+use crate::model::differences::{BootstrapInterval, Comparison};
 use crate::model::population::{GroupCodes, Grouping, Population};
 use crate::model::rate::Rate;
 use crate::model::thresholds::OperatingPoint;

@@ -1,8 +1,8 @@
 //! From a vendor's run to its entry in the results: every protocol analysed with the
 //! same configuration, plus FTE/FTA and timing.
 
-use crate::analysis::protocol::{analyse_search, analyse_verification, template_rates};
 use crate::analysis::protocol::AnalysisError;
+use crate::analysis::protocol::{analyse_search, analyse_verification, template_rates};
 use crate::model::analysis::AnalysisConfig;
 use crate::model::benchmark::{Benchmark, Protocol};
 use crate::model::results::{BenchmarkInfo, FailureCount, VendorResults};

@@ -3,8 +3,8 @@
 //! summary measures (max/min ratio).
 
 use super::Bootstrap;
-use crate::model::differences::{BootstrapInterval, MeasuresBootstrap};
 use crate::model::analysis::Metric;
+use crate::model::differences::{BootstrapInterval, MeasuresBootstrap};
 use std::collections::HashMap;
 
 /// (grouping, metric, gallery size, rank, threshold bits)

@@ -46,9 +46,9 @@ mod summary;
 #[cfg(test)]
 mod tests;
 
-use crate::model::differences::MeasuresBootstrap;
-use crate::model::analysis::Metric;
 use crate::metrics::identification::{mate_score_within_rank, search_columns};
+use crate::model::analysis::Metric;
+use crate::model::differences::MeasuresBootstrap;
 use crate::model::population::GroupCodes;
 use crate::model::trials::{SearchTrials, VerificationTrials};
 use aggregates::{Count, Levels, PairTable, SubjectTable, Units};

@@ -1,14 +1,13 @@
 //! From replicate rates to percentile intervals: per-group rates, each group against the
 //! reference group (difference and ratio), and the max/min ratio across groups.
 
-use crate::model::differences::BootstrapInterval;
-use crate::model::differences::MeasuresBootstrap;
 use super::{BootstrapConfig, RateSpec, rate_value};
 use crate::model::analysis::Metric;
+use crate::model::differences::BootstrapInterval;
+use crate::model::differences::MeasuresBootstrap;
 use crate::model::population::GroupCodes;
 use crate::model::rate::Rate;
 use serde::Serialize;
-
 
 /// One group's rate at one threshold (and rank), with its bootstrap intervals.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
@@ -42,7 +41,6 @@ pub struct SpreadBootstrap {
     /// is undefined or the lowest is zero (never printed as infinity).
     pub max_min_ratio: BootstrapInterval,
 }
-
 
 /// FDR, IR and GARBE of one set of group rates (NaN when undefined).
 fn measures(fp: &[f64], fnr: &[f64], alpha: f64) -> (f64, f64, f64) {

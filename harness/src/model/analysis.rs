@@ -219,7 +219,6 @@ impl AnalysisConfig {
     }
 }
 
-
 /// An FPIR extrapolated from a per-comparison FMR; always labelled as such.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct FpirExtrapolation {

@@ -175,8 +175,12 @@ mod tests {
         for p in points {
             assert_eq!(OperatingPoint::from_label(&p.label()), Some(p.clone()), "{}", p.label());
         }
-        assert_eq!(OperatingPoint::Calibrated { metric: "fpir".into(), target: 0.001, gallery_size: Some(10) }.label(), "calibrated:fpir=1e-3@N=10");
-        for bad in ["", "gridd", "calibrated:fmr", "calibrated:fmr=x", "calibrated:fmr=1e-3@N=-1", "calibrated:fmr=inf"] {
+        assert_eq!(
+            OperatingPoint::Calibrated { metric: "fpir".into(), target: 0.001, gallery_size: Some(10) }.label(),
+            "calibrated:fpir=1e-3@N=10"
+        );
+        for bad in ["", "gridd", "calibrated:fmr", "calibrated:fmr=x", "calibrated:fmr=1e-3@N=-1", "calibrated:fmr=inf"]
+        {
             assert_eq!(OperatingPoint::from_label(bad), None, "{bad}");
         }
     }

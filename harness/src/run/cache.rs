@@ -74,7 +74,6 @@ pub trait TemplateStore: Sync {
 
 const MAGIC: &[u8] = b"verity-templates/1\n";
 
-
 /// A store in one folder, one file per block.
 #[derive(Debug, Clone)]
 pub struct DirStore {

@@ -3,12 +3,12 @@
 //! template or trial concerned, counted as a failure, never the run.
 
 use crate::model::benchmark::{Benchmark, Protocol, SearchProtocol};
+use crate::model::results::Timing;
+use crate::model::trials::{SearchTrials, TemplateOutcomes, VerificationTrials};
 use crate::run::cache::{CacheError, MediaHash, StoredTemplate, TemplateStore, media_hash};
 use crate::run::plan::{gallery_subjects, templates_of};
 use crate::run::progress::Progress;
-use crate::model::results::Timing;
 use crate::run::search::{EmbeddingGallery, normalise, search, top_l};
-use crate::model::trials::{SearchTrials, TemplateOutcomes, VerificationTrials};
 use crate::vendor::{FailureCode, Role, Template, TemplateFailure, TemplateFormat, Vendor, VendorDescription};
 use rayon::prelude::*;
 use std::collections::HashMap;

@@ -5,9 +5,9 @@
 //! value the command line writes to `timing.json` beside it.
 
 use crate::model::benchmark::{Benchmark, Protocol};
-use crate::run::plan::templates_of;
 use crate::model::population::{Grouping, GroupingError, Population};
 use crate::model::results::GroupTemplateBytes;
+use crate::run::plan::templates_of;
 use crate::run::runner::VendorRun;
 use crate::vendor::FailureCode;
 use serde::Serialize;

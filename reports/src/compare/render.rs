@@ -6,14 +6,14 @@
 use super::{Comparison, PairedSet, Point, VendorPoint, operating_point};
 use crate::document::{Block, Cell, Document, Mark, Table};
 use crate::format::{self, count, one_in, p_value, percent, rate_cell, threshold};
-use harness::model::query::RateQuery;
-use harness::model::thresholds::OperatingPoint;
+use harness::analysis::paired::{PairedComparison, PairedRow};
 use harness::model::analysis::{Metric, ProtocolAnalysis, RateRow};
 use harness::model::benchmark::ProtocolKind;
 use harness::model::differences::GroupComparison;
 use harness::model::differences::SummaryAtThreshold;
-use harness::analysis::paired::{PairedComparison, PairedRow};
+use harness::model::query::RateQuery;
 use harness::model::results::VendorResults;
+use harness::model::thresholds::OperatingPoint;
 
 /// The rank a rate is reported at in the comparison: FNIR and TPIR at the list length L.
 fn rank_for(p: &ProtocolAnalysis, metric: Metric) -> Option<u32> {

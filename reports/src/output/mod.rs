@@ -185,6 +185,5 @@ pub fn write_all(
 /// The writer name of a run's own outputs in the folder's outputs manifest.
 pub const OUTPUT_WRITER: &str = "results";
 
-
 #[cfg(test)]
 mod tests;

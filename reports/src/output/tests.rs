@@ -145,7 +145,10 @@ fn unsafe_or_duplicate_names_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     for name in ["", "..", "a/b", ".hidden"] {
         let raw = [RawVendorOutputs { vendor: name, subject_ids: &data.subjects, protocols: &[], failures: &[] }];
-        assert!(matches!(write_all(dir.path(), &fixture::results(), &raw, &[]), Err(ReportError::BadName(_))), "{name:?}");
+        assert!(
+            matches!(write_all(dir.path(), &fixture::results(), &raw, &[]), Err(ReportError::BadName(_))),
+            "{name:?}"
+        );
     }
     let protocols = [
         RawProtocolOutputs::Search { protocol: "w", searches: &data.searches, search_ids: &data.search_ids },

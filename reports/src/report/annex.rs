@@ -159,7 +159,12 @@ pub(super) fn difference_sentence(
     Some(s)
 }
 
-pub(super) fn vendor_statements(results: &Results, vr: &VendorResults, op: &OperatingThreshold, grouping: &str) -> Vec<String> {
+pub(super) fn vendor_statements(
+    results: &Results,
+    vr: &VendorResults,
+    op: &OperatingThreshold,
+    grouping: &str,
+) -> Vec<String> {
     let c = results.config.confidence;
     let Some(p) = headline_protocol(vr) else { return vec![] };
     let v = view_of(p);
@@ -205,7 +210,12 @@ pub(super) fn vendor_statements(results: &Results, vr: &VendorResults, op: &Oper
     out
 }
 
-pub(super) fn threshold_statements(results: &Results, vr: &VendorResults, op: &OperatingThreshold, grouping: &str) -> Vec<String> {
+pub(super) fn threshold_statements(
+    results: &Results,
+    vr: &VendorResults,
+    op: &OperatingThreshold,
+    grouping: &str,
+) -> Vec<String> {
     let Some(p) = headline_protocol(vr) else { return vec![] };
     let v = view_of(p);
     let mut pts: Vec<f64> = results.config.thresholds.clone();
@@ -316,4 +326,3 @@ pub fn annex_document(results: &Results, ops: &[OperatingThreshold], grouping: &
     annex_section(&mut d, results, ops, grouping);
     d
 }
-

@@ -142,17 +142,17 @@ pub fn write_report(
 
 #[cfg(test)]
 mod tests {
-use crate::document::Block;
-use harness::model::analysis::Metric;
-use harness::model::benchmark::ProtocolKind;
-use harness::model::thresholds::OperatingPoint;
-use crate::format::rate_cell;
-use crate::report::view::groups_of;
-use crate::report::view::interval_of;
-use crate::report::view::rate_row;
-use crate::report::view::view_of;
     use super::*;
+    use crate::document::Block;
     use crate::fixture;
+    use crate::format::rate_cell;
+    use crate::report::view::groups_of;
+    use crate::report::view::interval_of;
+    use crate::report::view::rate_row;
+    use crate::report::view::view_of;
+    use harness::model::analysis::Metric;
+    use harness::model::benchmark::ProtocolKind;
+    use harness::model::thresholds::OperatingPoint;
 
     #[test]
     fn operating_threshold_is_declared_unless_chosen_and_must_be_evaluated() {
@@ -185,7 +185,16 @@ use crate::report::view::view_of;
         let p = r.vendors[0].protocols.iter().find(|p| p.kind == ProtocolKind::Watchlist).unwrap();
         let v = view_of(p);
         for g in groups_of(p, &v, "sex") {
-            let row = rate_row(p, &v, Metric::Fpir, 0.6, &OperatingPoint::Declared { label: "operational".into() }, "sex", &g).unwrap();
+            let row = rate_row(
+                p,
+                &v,
+                Metric::Fpir,
+                0.6,
+                &OperatingPoint::Declared { label: "operational".into() },
+                "sex",
+                &g,
+            )
+            .unwrap();
             let cell = rate_cell(row.rate, interval_of(row));
             assert!(md.contains(&format!("| {g} | ")), "{g}");
             assert!(md.contains(&cell), "{cell} not in the report");

@@ -49,14 +49,7 @@ pub(super) fn tests_section(d: &mut Document, results: &Results, ops: &[Operatin
                             Cell::plain(rate_cell(g.rate, None)),
                             Cell::plain(g.ratio.map_or_else(
                                 || "—".into(),
-                                |r| {
-                                    format!(
-                                        "{} [{}–{}]",
-                                        opt(r.estimate, ratio),
-                                        ratio(r.low),
-                                        ratio(r.high)
-                                    )
-                                },
+                                |r| format!("{} [{}–{}]", opt(r.estimate, ratio), ratio(r.low), ratio(r.high)),
                             )),
                             Cell::plain(boot(&g.bootstrap_ratio).trim().to_string()),
                             Cell::plain(g.p_value.map_or_else(|| "—".into(), p_value)),

@@ -12,7 +12,6 @@ use harness::model::query::RateQuery;
 use harness::model::results::{Results, VendorResults};
 use harness::model::thresholds::{OperatingPoint, same_threshold};
 
-
 /// A vendor's operating threshold, the label of its rows and why it was chosen.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OperatingThreshold {
@@ -46,8 +45,7 @@ pub(crate) fn evaluated_list(v: &VendorResults) -> String {
 
 /// The operating threshold of `v` under `threshold` (the caller's choice, if any).
 pub fn operating_threshold(v: &VendorResults, threshold: Option<f64>) -> Result<OperatingThreshold, ReportBuildError> {
-    let evaluated =
-        |t: f64, op: &OperatingPoint| v.protocols.iter().any(|p| p.operating_points_at(t).contains(&op));
+    let evaluated = |t: f64, op: &OperatingPoint| v.protocols.iter().any(|p| p.operating_points_at(t).contains(&op));
     match threshold {
         Some(t) => {
             if let Some(d) = v.vendor.thresholds.iter().find(|d| same_threshold(d.value, t)) {
@@ -147,7 +145,8 @@ pub(crate) fn view_of(p: &ProtocolAnalysis) -> View {
         }
         _ => {
             let gallery = p.rates_where(&RateQuery::metric(Metric::Fpir)).filter_map(|r| r.gallery_size).max();
-            let rank = p.rates_where(&RateQuery::metric(Metric::Tpir).gallery_size(gallery)).filter_map(|r| r.rank).max();
+            let rank =
+                p.rates_where(&RateQuery::metric(Metric::Tpir).gallery_size(gallery)).filter_map(|r| r.rank).max();
             View { fp: Metric::Fpir, shown_fn: Metric::Tpir, tested_fn: Metric::Fnir, gallery, rank }
         }
     }
@@ -247,8 +246,7 @@ pub(crate) fn significant_groups(c: Option<&GroupComparison>) -> Vec<String> {
         .iter()
         .filter(|g| g.verdict.starts_with("significantly"))
         .map(|g| {
-            let ratio =
-                g.ratio.and_then(|r| r.estimate).map(|e| format!(", ratio {}", ratio(e))).unwrap_or_default();
+            let ratio = g.ratio.and_then(|r| r.estimate).map(|e| format!(", ratio {}", ratio(e))).unwrap_or_default();
             let p = g.p_holm.map(|p| format!(", Holm-adjusted p = {}", p_value(p))).unwrap_or_default();
             format!("{} ({}{ratio}{p})", g.group, g.verdict)
         })

@@ -15,13 +15,13 @@
 
 use super::rubric::{At, Bid, DifferentialMeasure, GroupSelect, Measure, RateMeasure, RatioMeasure, Site, Statistic};
 use crate::format::{as_written, count, one_in, p_value, percent, threshold, trim};
-use harness::model::query::RateQuery;
-use harness::model::thresholds::same_threshold;
 use harness::model::analysis::{Metric, ProtocolAnalysis, RateRow};
 use harness::model::benchmark::ProtocolKind;
 use harness::model::population::Grouping;
+use harness::model::query::RateQuery;
 use harness::model::results::{Results, VendorResults};
 use harness::model::thresholds::OperatingPoint;
+use harness::model::thresholds::same_threshold;
 
 /// A measured value with what it is and where it came from.
 #[derive(Debug, Clone, PartialEq)]
@@ -663,4 +663,3 @@ fn differential(d: &DifferentialMeasure, results: &Results, vendor: &VendorResul
     };
     Ok(Measured { value: Some(higher.len() as f64), text, source, groups: Vec::new(), proportion: false })
 }
-

@@ -7,11 +7,11 @@
 //! and the check that locates each of their mistakes live together, so a section and its
 //! checks are read side by side.
 
-use crate::format::as_written;
 use super::rubric::{
     At, Better, Bid, Condition, Criterion, DifferentialMeasure, Gate, GroupSelect, Location, Measure, PriceFormula,
     RateMeasure, RatioMeasure, Rubric, RubricError, Scoring, Site, Statistic,
 };
+use crate::format::as_written;
 use harness::model::analysis::Metric;
 use serde::Deserialize;
 use std::ops::Range;
