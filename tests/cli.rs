@@ -2,28 +2,11 @@
 //! analyse on hand-made score files.
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap fails the test
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn verity(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_verity")).args(args).output().expect("verity runs")
-}
+use common::{fixture, simulate_small, text, verity, write};
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
-
-fn simulate_small(dir: &Path) -> PathBuf {
-    let bench = dir.join("bench");
-    let spec = fixture("small/population.toml");
-    let o = verity(&["simulate", "--spec", spec.to_str().unwrap(), "--out", bench.to_str().unwrap()]);
-    assert!(o.status.success(), "{}", text(&o));
-    bench
-}
+use std::path::Path;
 
 #[test]
 fn simulate_validate_run_writes_every_output() {
@@ -131,12 +114,6 @@ fn bad_threshold_grid_is_bad_input() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("--thresholds"), "{}", text(&o));
     assert!(!out.exists());
-}
-
-fn write(dir: &Path, name: &str, body: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, body).unwrap();
-    p
 }
 
 fn rate_row<'a>(csv: &'a str, prefix: &str) -> Vec<&'a str> {

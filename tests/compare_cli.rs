@@ -4,24 +4,11 @@
 //! too few vendors, a folder without results.json) that exit 2 and write nothing.
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap fails the test
 
+mod common;
+
+use common::{fixture, s, text, verity};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn verity(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_verity")).args(args).output().expect("verity runs")
-}
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
 
 /// The small fixture population, with another seed where given.
 fn simulate(dir: &Path, name: &str, seed: Option<u64>) -> PathBuf {

@@ -5,24 +5,15 @@
 //! exit 2 naming the file and line, and leave nothing behind.
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap fails the test
 
+mod common;
+
+use common::{s, text, verity};
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn verity(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_verity")).args(args).output().expect("verity runs")
-}
-
-fn fixture(path: &str) -> PathBuf {
+fn import_fixture(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import").join(path)
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("UTF-8 path")
 }
 
 /// `verity import KIND SRC --out OUT ARGS...`, which must succeed; returns OUT.
@@ -59,7 +50,7 @@ fn counts(run: &Path) -> BTreeMap<(String, String), (u64, u64)> {
 /// Run the simulated vendor on an imported benchmark; `(grouping, group) -> counts`.
 fn run_simulated(dir: &Path, bench: &Path) -> BTreeMap<(String, String), (u64, u64)> {
     let out = dir.join(format!("run-{}", bench.file_name().unwrap().to_string_lossy()));
-    let vendor = fixture("vendor.toml");
+    let vendor = import_fixture("vendor.toml");
     let o = verity(&["run", s(bench), "--vendor", s(&vendor), "--out", s(&out), "--bootstrap-replicates", "0"]);
     assert!(o.status.success(), "{}", text(&o));
     counts(&out)
@@ -110,9 +101,9 @@ fn folder_args(vocabulary: &Path, subjects: &Path) -> Vec<String> {
 #[test]
 fn folder_imports_validates_and_runs() {
     let dir = tempfile::tempdir().unwrap();
-    let args = folder_args(&fixture("folder/vocabulary.toml"), &fixture("folder/subjects.csv"));
+    let args = folder_args(&import_fixture("folder/vocabulary.toml"), &import_fixture("folder/subjects.csv"));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let bench = import(dir.path(), "folder", &fixture("folder/faces"), &args);
+    let bench = import(dir.path(), "folder", &import_fixture("folder/faces"), &args);
     validate_ok(&bench, "6 subjects, 12 samples, 1 protocols");
     // The subjects table keeps the codes; the manifest names them.
     let subjects = std::fs::read_to_string(bench.join("subjects.csv")).unwrap();
@@ -131,7 +122,7 @@ fn folder_imports_validates_and_runs() {
             ("ethnicity", "group b", 5, 16),
         ],
     );
-    let summary = import_json(dir.path(), "folder", &fixture("folder/faces"), &args);
+    let summary = import_json(dir.path(), "folder", &import_fixture("folder/faces"), &args);
     assert_eq!((summary["subjects"].as_u64(), summary["samples"].as_u64()), (Some(6), Some(12)));
     let per_group = subjects_per_group(&summary);
     assert_eq!(per_group.get(&key("sex", "female")), Some(&3));
@@ -141,7 +132,7 @@ fn folder_imports_validates_and_runs() {
 #[test]
 fn lfw_without_labels_records_none_and_runs() {
     let dir = tempfile::tempdir().unwrap();
-    let bench = import(dir.path(), "lfw", &fixture("lfw/pairs.txt"), &[]);
+    let bench = import(dir.path(), "lfw", &import_fixture("lfw/pairs.txt"), &[]);
     validate_ok(&bench, "6 subjects, 11 samples, 1 protocols");
     let manifest = std::fs::read_to_string(bench.join("benchmark.toml")).unwrap();
     assert!(manifest.contains("labels = \"none\""), "{manifest}");
@@ -154,9 +145,9 @@ fn lfw_without_labels_records_none_and_runs() {
 #[test]
 fn lfw_with_an_attributes_table() {
     let dir = tempfile::tempdir().unwrap();
-    let table = fixture("lfw/attributes.csv");
+    let table = import_fixture("lfw/attributes.csv");
     let args = ["--subjects", s(&table), "--provenance", "sex=annotated"];
-    let bench = import(dir.path(), "lfw", &fixture("lfw/pairs.txt"), &args);
+    let bench = import(dir.path(), "lfw", &import_fixture("lfw/pairs.txt"), &args);
     validate_ok(&bench, "6 subjects, 11 samples, 1 protocols");
     let got = run_simulated(dir.path(), &bench);
     assert_counts(&got, &[("all", "all", 4, 4), ("sex", "female", 2, 1), ("sex", "male", 2, 1)]);
@@ -165,7 +156,7 @@ fn lfw_with_an_attributes_table() {
 #[test]
 fn rfw_imports_pairs_races_and_landmarks() {
     let dir = tempfile::tempdir().unwrap();
-    let bench = import(dir.path(), "rfw", &fixture("rfw"), &[]);
+    let bench = import(dir.path(), "rfw", &import_fixture("rfw"), &[]);
     validate_ok(&bench, "6 subjects, 10 samples, 1 protocols");
     let manifest = std::fs::read_to_string(bench.join("benchmark.toml")).unwrap();
     assert!(manifest.contains("detail = \"subset of the dataset (annotated by the dataset authors)\""), "{manifest}");
@@ -178,7 +169,7 @@ fn rfw_imports_pairs_races_and_landmarks() {
     // m.0b2_0001 has no line in Asian_lmk.txt: its landmarks are empty.
     let row = samples.lines().find(|l| l.starts_with("Asian/m.0b2/")).unwrap();
     assert!(row.ends_with(",,,,,,,,,,"), "{row}");
-    let lmk = std::fs::read_to_string(fixture("rfw/txts/Asian/Asian_lmk.txt")).unwrap();
+    let lmk = std::fs::read_to_string(import_fixture("rfw/txts/Asian/Asian_lmk.txt")).unwrap();
     let first: Vec<&str> = lmk.lines().next().unwrap().split('\t').collect();
     let row = samples.lines().find(|l| l.starts_with("Asian/m.0b1/m.0b1_0001.jpg")).unwrap();
     assert!(row.ends_with(&first[1..].join(",")), "{row} vs {first:?}");
@@ -189,7 +180,7 @@ fn rfw_imports_pairs_races_and_landmarks() {
 #[test]
 fn bfw_imports_pairs_and_published_scores() {
     let dir = tempfile::tempdir().unwrap();
-    let bench = import(dir.path(), "bfw", &fixture("bfw/bfw-datatable.csv"), &[]);
+    let bench = import(dir.path(), "bfw", &import_fixture("bfw/bfw-datatable.csv"), &[]);
     validate_ok(&bench, "6 subjects, 12 samples, 1 protocols");
     let want = [
         ("all", "all", 6, 4),
@@ -240,7 +231,7 @@ fn refuses_identity_protocols(dir: &Path, bench: &Path, source: &str) {
     let o = verity(&["validate", s(bench)]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains(&want), "{want} not in {}", text(&o));
-    let vendor = fixture("vendor.toml");
+    let vendor = import_fixture("vendor.toml");
     let out = dir.join(format!("run-{name}"));
     let o = verity(&["run", s(bench), "--vendor", s(&vendor), "--out", s(&out)]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
@@ -257,7 +248,7 @@ fn refuses_identity_protocols(dir: &Path, bench: &Path, source: &str) {
 #[test]
 fn utkface_is_attribute_only() {
     let dir = tempfile::tempdir().unwrap();
-    let bench = import(dir.path(), "utkface", &fixture("utkface"), &[]);
+    let bench = import(dir.path(), "utkface", &import_fixture("utkface"), &[]);
     validate_ok(&bench, "8 subjects, 8 samples, 0 protocols");
     let manifest = std::fs::read_to_string(bench.join("benchmark.toml")).unwrap();
     assert!(manifest.contains("identities = false"), "{manifest}");
@@ -265,7 +256,7 @@ fn utkface_is_attribute_only() {
     // Codes as in the file names: race is the third field, gender the second.
     let subjects = std::fs::read_to_string(bench.join("subjects.csv")).unwrap();
     assert!(subjects.contains("\n25_0_0_20170116174525121.jpg.chip.jpg,0,0,20-29\n"), "{subjects}");
-    let summary = import_json(dir.path(), "utkface", &fixture("utkface"), &[]);
+    let summary = import_json(dir.path(), "utkface", &import_fixture("utkface"), &[]);
     assert_eq!(summary["identities"], false);
     let per_group = subjects_per_group(&summary);
     for (attribute, group, n) in [
@@ -284,7 +275,7 @@ fn utkface_is_attribute_only() {
     // With no protocol, a run makes every sample's template once, as a probe: failure to
     // acquire per group, each group's denominator its number of images.
     let out = dir.path().join("fta-run");
-    let vendor = fixture("vendor.toml");
+    let vendor = import_fixture("vendor.toml");
     let o = verity(&["run", s(&bench), "--vendor", s(&vendor), "--out", s(&out), "--bootstrap-replicates", "0"]);
     assert!(o.status.success(), "{}", text(&o));
     let results: serde_json::Value =
@@ -309,11 +300,11 @@ fn utkface_is_attribute_only() {
 #[test]
 fn fairface_is_attribute_only() {
     let dir = tempfile::tempdir().unwrap();
-    let bench = import(dir.path(), "fairface", &fixture("fairface/fairface_label_val.csv"), &[]);
+    let bench = import(dir.path(), "fairface", &import_fixture("fairface/fairface_label_val.csv"), &[]);
     validate_ok(&bench, "6 subjects, 6 samples, 0 protocols");
     let samples = std::fs::read_to_string(bench.join("samples.csv")).unwrap();
     assert!(samples.starts_with("sample_id,subject_id,media,service_test\nval/1.jpg,val/1.jpg,"), "{samples}");
-    let summary = import_json(dir.path(), "fairface", &fixture("fairface/fairface_label_val.csv"), &[]);
+    let summary = import_json(dir.path(), "fairface", &import_fixture("fairface/fairface_label_val.csv"), &[]);
     let per_group = subjects_per_group(&summary);
     for (attribute, group, n) in [
         ("race", "East Asian", 2),
@@ -349,9 +340,9 @@ fn bob_args(images: &Path) -> Vec<String> {
 #[test]
 fn bob_all_against_all() {
     let dir = tempfile::tempdir().unwrap();
-    let args = bob_args(&fixture("bob/images"));
+    let args = bob_args(&import_fixture("bob/images"));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let bench = import(dir.path(), "bob", &fixture("bob/all"), &args);
+    let bench = import(dir.path(), "bob", &import_fixture("bob/all"), &args);
     validate_ok(&bench, "4 subjects, 7 samples, 1 protocols");
     let samples = std::fs::read_to_string(bench.join("samples.csv")).unwrap();
     assert!(samples.starts_with("sample_id,subject_id,media,session\n"), "{samples}");
@@ -371,9 +362,9 @@ fn bob_all_against_all() {
 #[test]
 fn bob_with_a_matching_list() {
     let dir = tempfile::tempdir().unwrap();
-    let args = bob_args(&fixture("bob/images"));
+    let args = bob_args(&import_fixture("bob/images"));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let bench = import(dir.path(), "bob", &fixture("bob/matched/dev"), &args);
+    let bench = import(dir.path(), "bob", &import_fixture("bob/matched/dev"), &args);
     validate_ok(&bench, "4 subjects, 7 samples, 1 protocols");
     let got = run_simulated(dir.path(), &bench);
     assert_counts(
@@ -429,7 +420,7 @@ fn refused(dir: &Path, kind: &str, src: &Path, args: &[&str], want: &[&str]) {
 fn malformed_folder_and_lfw_inputs() {
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path().join("folder");
-    copy_dir(&fixture("folder"), &src);
+    copy_dir(&import_fixture("folder"), &src);
     replace_line(&src.join("subjects.csv"), 3, "s02,X,b");
     let args = folder_args(&src.join("vocabulary.toml"), &src.join("subjects.csv"));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -442,7 +433,7 @@ fn malformed_folder_and_lfw_inputs() {
     );
 
     let src = dir.path().join("lfw");
-    copy_dir(&fixture("lfw"), &src);
+    copy_dir(&import_fixture("lfw"), &src);
     replace_line(&src.join("pairs.txt"), 3, "Bob_B\t1");
     std::fs::remove_file(src.join("lfw/Eve_E/Eve_E_0001.jpg")).unwrap();
     refused(
@@ -469,7 +460,7 @@ fn malformed_folder_and_lfw_inputs() {
 fn malformed_rfw_and_bfw_inputs() {
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path().join("rfw");
-    copy_dir(&fixture("rfw"), &src);
+    copy_dir(&import_fixture("rfw"), &src);
     replace_line(&src.join("txts/Asian/Asian_lmk.txt"), 2, "./x/m.0b1/m.0b1_0002.jpg 1 2 3 4 5 6 7 8 9");
     replace_line(&src.join("txts/African/African_pairs.txt"), 2, "m.0a2\t1\t9");
     refused(
@@ -484,7 +475,7 @@ fn malformed_rfw_and_bfw_inputs() {
     );
 
     let src = dir.path().join("bfw");
-    copy_dir(&fixture("bfw"), &src);
+    copy_dir(&import_fixture("bfw"), &src);
     let table = src.join("bfw-datatable.csv");
     let original = std::fs::read_to_string(&table).unwrap();
     let line3 = original.lines().nth(2).unwrap().replace(",F,F,A,A,", ",F,F,Z,A,");
@@ -505,7 +496,7 @@ fn malformed_rfw_and_bfw_inputs() {
 fn malformed_utkface_fairface_and_bob_inputs() {
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path().join("utkface");
-    copy_dir(&fixture("utkface"), &src);
+    copy_dir(&import_fixture("utkface"), &src);
     std::fs::write(src.join("61_1_20170109142408075.jpg.chip.jpg"), "x").unwrap();
     std::fs::write(src.join("40_1_7_20170109142408075.jpg.chip.jpg"), "x").unwrap();
     refused(
@@ -520,7 +511,7 @@ fn malformed_utkface_fairface_and_bob_inputs() {
     );
 
     let src = dir.path().join("fairface");
-    copy_dir(&fixture("fairface"), &src);
+    copy_dir(&import_fixture("fairface"), &src);
     let table = src.join("fairface_label_val.csv");
     replace_line(&table, 4, "val/3.jpg,20-29,Female,Martian,True");
     refused(
@@ -532,7 +523,7 @@ fn malformed_utkface_fairface_and_bob_inputs() {
     );
 
     let src = dir.path().join("bob");
-    copy_dir(&fixture("bob"), &src);
+    copy_dir(&import_fixture("bob"), &src);
     let probing = src.join("all/dev/for_probing.csv");
     std::fs::write(&probing, "path,reference_id,gender,race,session\nu01/s2,p01,male,A,2\n").unwrap();
     let args = bob_args(&src.join("images"));
@@ -540,7 +531,7 @@ fn malformed_utkface_fairface_and_bob_inputs() {
     refused(dir.path(), "bob", &src.join("all"), &args, &["for_probing.csv:1: column subject_id: missing column"]);
     let enrolling = src.join("all/dev/for_enrolling.csv");
     replace_line(&enrolling, 3, "u02/s1,r01,u02,female,A,1");
-    std::fs::copy(fixture("bob/all/dev/for_probing.csv"), &probing).unwrap();
+    std::fs::copy(import_fixture("bob/all/dev/for_probing.csv"), &probing).unwrap();
     refused(
         dir.path(),
         "bob",
@@ -553,18 +544,26 @@ fn malformed_utkface_fairface_and_bob_inputs() {
 #[test]
 fn replaces_its_own_output_and_refuses_a_foreign_folder() {
     let dir = tempfile::tempdir().unwrap();
-    let bench = import(dir.path(), "utkface", &fixture("utkface"), &[]);
-    let bench2 = import(dir.path(), "utkface", &fixture("utkface"), &[]);
+    let bench = import(dir.path(), "utkface", &import_fixture("utkface"), &[]);
+    let bench2 = import(dir.path(), "utkface", &import_fixture("utkface"), &[]);
     assert_eq!(bench, bench2);
     let foreign = dir.path().join("foreign");
     std::fs::create_dir(&foreign).unwrap();
     std::fs::write(foreign.join("notes.txt"), "mine").unwrap();
-    let o = verity(&["import", "utkface", s(&fixture("utkface")), "--out", s(&foreign)]);
+    let o = verity(&["import", "utkface", s(&import_fixture("utkface")), "--out", s(&foreign)]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("refusing to overwrite"), "{}", text(&o));
     assert_eq!(std::fs::read_to_string(foreign.join("notes.txt")).unwrap(), "mine");
     // An option that does not apply to the layout is refused, not ignored.
-    let o = verity(&["import", "utkface", s(&fixture("utkface")), "--out", s(&dir.path().join("x")), "--pairs", "all"]);
+    let o = verity(&[
+        "import",
+        "utkface",
+        s(&import_fixture("utkface")),
+        "--out",
+        s(&dir.path().join("x")),
+        "--pairs",
+        "all",
+    ]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("--pairs: does not apply to the utkface layout"), "{}", text(&o));
 }

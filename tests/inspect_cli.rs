@@ -3,16 +3,11 @@
 //! score-level benchmark, and bad input.
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap fails the test
 
+mod common;
+
+use common::{text, verity};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn verity(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_verity")).args(args).output().expect("verity runs")
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
 
 /// Groups of `tone` and their base luma: `dark` is far darker than the three others.
 const GROUPS: [(&str, u8); 4] = [("dark", 40), ("m1", 150), ("m2", 155), ("m3", 160)];

@@ -2,8 +2,12 @@
 //! with hand-computed answers, a real simulated run, and bad input (exit status 2).
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap fails the test
 
+mod common;
+
+use common::{text, verity};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use harness::analysis::planning::{SampleSizeRequest, trials_per_group};
 use harness::model::analysis::{AnalysisConfig, Metric, ProtocolAnalysis, RateRow};
@@ -13,14 +17,6 @@ use harness::model::results::{BenchmarkInfo, Provenance, RESULTS_SCHEMA_VERSION,
 use harness::stats::{Alternative, minimum_detectable_ratio};
 use harness::vendor::{TemplateFormat, VendorDescription};
 use serde_json::{Value, json};
-
-fn verity(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_verity")).args(args).output().expect("verity runs")
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
 
 fn stdout_json(o: &Output) -> Value {
     assert!(o.status.success(), "{}", text(o));

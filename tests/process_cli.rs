@@ -4,38 +4,13 @@
 
 mod common;
 
+use common::{root, simulate_small, text, verity, write};
+
 use harness::model::benchmark::Benchmark;
 use harness::vendor::{FailureCode, Role};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn verity(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_verity")).args(args).output().expect("verity runs")
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
-
-fn simulate_small(dir: &Path) -> PathBuf {
-    let bench = dir.join("bench");
-    let spec = root().join("tests/fixtures/small/population.toml");
-    let o = verity(&["simulate", "--spec", spec.to_str().unwrap(), "--out", bench.to_str().unwrap()]);
-    assert!(o.status.success(), "{}", text(&o));
-    bench
-}
-
-fn write(dir: &Path, name: &str, body: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, body).unwrap();
-    path
-}
 
 /// A config for the faulty vendor (tests/fixtures/process/faulty_vendor.py).
 fn faulty_config(dir: &Path, extra_args: &str, share: f64) -> PathBuf {

@@ -3,17 +3,12 @@
 //! and refusals that write nothing.
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap fails the test
 
+mod common;
+
+use common::{text, verity};
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn verity(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_verity")).args(args).output().expect("verity runs")
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
 
 /// Seven subjects, (ethnicity, sex, samples): s0 (a, F, 3), s1 (a, M, 2), s2 (a, F, 1),
 /// s3 (b, F, 2), s4 (b, M, 2), s5 (c, F, 3), s6 (c, M, 1), with embedded templates, and one

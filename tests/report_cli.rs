@@ -6,21 +6,10 @@
 
 mod common;
 
+use common::{fixture, text, verity};
+
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn verity(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_verity")).args(args).output().expect("verity runs")
-}
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
 
 /// Simulate the small benchmark and run its vendor; returns the run folder.
 fn small_run(dir: &Path) -> PathBuf {
@@ -217,4 +206,25 @@ fn small_report_markdown_snapshot() {
     let md = std::fs::read_to_string(run.join("report.md")).unwrap();
     let md = md.replace(dir.path().to_str().unwrap(), "<TMP>").replace(env!("CARGO_MANIFEST_DIR"), "<REPO>");
     common::check_snapshot("small-report.md", &md);
+}
+
+/// Snapshots hold what verity computes, not its version or the bytes of an example
+/// config: a version bump or a comment edited in a vendor config leaves them valid.
+#[test]
+fn snapshots_do_not_depend_on_the_version_or_config_comments() {
+    let version = env!("CARGO_PKG_VERSION");
+    let hash = "0ec13b18c7b57a8463020819da4aa68757405328d79d965026b12a7ecca6e696";
+    let text = format!(
+        "Written by verity {version} from results.json.\n- verity version {version}; results schema 1.2.\n\
+         - Vendor c fingerprint simulated:sha256:{hash}.\n| vendor:vendors/vendor-c.toml | {hash} |\n\
+         - Content hash (SHA-256): {hash}.\n"
+    );
+    assert_eq!(
+        common::normalise_snapshot(&text),
+        format!(
+            "Written by verity <VERSION> from results.json.\n- verity version <VERSION>; results schema 1.2.\n\
+             - Vendor c fingerprint simulated:sha256:<CONFIG-SHA256>.\n| vendor:vendors/vendor-c.toml | <CONFIG-SHA256> |\n\
+             - Content hash (SHA-256): {hash}.\n"
+        )
+    );
 }

@@ -5,20 +5,14 @@
 
 mod common;
 
+use common::{fixture, text};
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn verity() -> Command {
+fn verity_command() -> Command {
     Command::new(env!("CARGO_BIN_EXE_verity"))
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
 }
 
 /// The small benchmark, and the small vendor slowed to `delay_us` per template so that a
@@ -26,7 +20,7 @@ fn fixture(name: &str) -> PathBuf {
 fn setup(dir: &Path, delay_us: u64) -> (PathBuf, PathBuf) {
     let bench = dir.join("bench");
     let spec = fixture("small/population.toml");
-    let o = verity()
+    let o = verity_command()
         .args(["simulate", "--spec", spec.to_str().unwrap(), "--out", bench.to_str().unwrap()])
         .output()
         .unwrap();
@@ -71,7 +65,7 @@ fn counts(o: &Output) -> (u64, u64) {
 
 fn complete(cwd: &Path, args: &[&str]) -> Output {
     std::fs::create_dir_all(cwd).unwrap();
-    let o = verity().current_dir(cwd).args(args).output().unwrap();
+    let o = verity_command().current_dir(cwd).args(args).output().unwrap();
     assert!(o.status.success(), "{}", text(&o));
     o
 }
@@ -102,7 +96,7 @@ fn kill_at(cwd: &Path, args: &[&str], moments: &[f64]) -> usize {
     let mut blocks_before = 0;
     for (i, at) in moments.iter().enumerate() {
         let mut child =
-            verity().current_dir(cwd).args(args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+            verity_command().current_dir(cwd).args(args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
         std::thread::sleep(Duration::from_secs_f64(*at));
         // Child::kill is SIGKILL on Unix: no destructor, no cleanup runs.
         let _ = child.kill();
@@ -123,7 +117,7 @@ fn kill_after_blocks(cwd: &Path, args: &[&str], targets: &[usize]) -> usize {
     let mut blocks = 0;
     for &target in targets {
         let mut child =
-            verity().current_dir(cwd).args(args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+            verity_command().current_dir(cwd).args(args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
         let started = Instant::now();
         loop {
             if cwd.join("out/.verity-cache").exists() && cache_blocks(cwd).len() >= target {
@@ -281,7 +275,7 @@ fn a_resumed_run_judges_faults_over_the_whole_run_and_never_deletes_the_cache() 
     };
     let run = |cwd: &Path, bench: &Path| -> Output {
         std::fs::create_dir_all(cwd).unwrap();
-        verity().current_dir(cwd).args(args(bench)).output().unwrap()
+        verity_command().current_dir(cwd).args(args(bench)).output().unwrap()
     };
 
     let fresh = dir.path().join("fresh");

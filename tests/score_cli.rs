@@ -2,24 +2,9 @@
 //! vendors, score them with a rubric, and trace a scorecard value back to results.json.
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap fails the test
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn verity(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_verity")).args(args).output().expect("verity runs")
-}
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
+use common::{fixture, s, text, verity};
 
 /// Fields of one CSV line (quotes doubled inside quoted fields; no line breaks in fields).
 fn csv_fields(line: &str) -> Vec<String> {

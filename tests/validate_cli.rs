@@ -2,7 +2,10 @@
 //! tests/broken fails with exit status 2 and names its problem, and nothing is written.
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap fails the test
 
-use std::collections::BTreeMap;
+mod common;
+
+use common::tree;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -19,35 +22,17 @@ fn validate(dir: &Path, json: bool) -> Output {
     cmd.output().expect("run verity")
 }
 
-/// Every file under `dir` with its bytes, to prove a run wrote nothing.
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).expect("read folder") {
-            let path = entry.expect("folder entry").path();
-            if path.is_dir() {
-                out.insert(path.clone(), Vec::new());
-                stack.push(path);
-            } else {
-                out.insert(path.clone(), std::fs::read(&path).expect("read file"));
-            }
-        }
-    }
-    out
-}
-
 #[test]
 fn tiny_fixture_validates() {
     let dir = tests_dir().join("fixtures/tiny");
-    let before = snapshot(&dir);
+    let before = tree(&dir);
     let out = validate(&dir, false);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "stdout: {stdout}\nstderr: {}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.starts_with("ok: tiny v1, 8 subjects, 24 samples, 3 protocols, hash "), "{stdout}");
     let hash = stdout.trim().rsplit(' ').next().unwrap_or_default();
     assert_eq!(hash.len(), 64, "{stdout}");
-    assert_eq!(snapshot(&dir), before, "validate wrote into the benchmark folder");
+    assert_eq!(tree(&dir), before, "validate wrote into the benchmark folder");
 }
 
 #[test]
@@ -75,7 +60,7 @@ fn every_broken_case_fails_with_its_problems() {
     for case in &cases {
         let name = case.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let expected = std::fs::read_to_string(case.join("expected.txt")).expect("expected.txt");
-        let before = snapshot(case);
+        let before = tree(case);
         let out = validate(case, false);
         let stderr = String::from_utf8_lossy(&out.stderr);
         if out.status.code() != Some(2) {
@@ -89,7 +74,7 @@ fn every_broken_case_fails_with_its_problems() {
         if !out.stdout.is_empty() {
             failures.push(format!("{name}: printed on stdout: {}", String::from_utf8_lossy(&out.stdout)));
         }
-        if snapshot(case) != before {
+        if tree(case) != before {
             failures.push(format!("{name}: the case folder changed"));
         }
     }

@@ -5,17 +5,48 @@
 
 use std::path::{Path, PathBuf};
 
+/// What a snapshot must not depend on: verity's version (a version bump) and the SHA-256
+/// of vendor config files (a comment edited in an example config); both are replaced by
+/// placeholders. Everything computed stays.
+pub fn normalise_snapshot(text: &str) -> String {
+    let version = env!("CARGO_PKG_VERSION");
+    let mut out = text
+        .replace(&format!("verity version {version}"), "verity version <VERSION>")
+        .replace(&format!("verity {version} "), "verity <VERSION> ");
+    for marker in [".toml | ", ":sha256:"] {
+        let mut result = String::with_capacity(out.len());
+        let mut rest = out.as_str();
+        while let Some(i) = rest.find(marker) {
+            let after = i + marker.len();
+            result.push_str(&rest[..after]);
+            let hex = rest[after..].bytes().take_while(u8::is_ascii_hexdigit).count();
+            if hex == 64 {
+                result.push_str("<CONFIG-SHA256>");
+                rest = &rest[after + 64..];
+            } else {
+                rest = &rest[after..];
+            }
+        }
+        result.push_str(rest);
+        out = result;
+    }
+    out
+}
+
 /// Compare `text` with the snapshot `tests/fixtures/snapshots/NAME`, failing at the
-/// first differing line. `UPDATE_SNAPSHOTS=1` rewrites the snapshot first (review the
-/// diff before committing it).
+/// first differing line; both are [normalised](normalise_snapshot). `UPDATE_SNAPSHOTS=1`
+/// rewrites the snapshot first (review the diff before committing it).
 pub fn check_snapshot(name: &str, text: &str) {
+    let text = &normalise_snapshot(text);
     let snapshot = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/snapshots").join(name);
     if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
         std::fs::create_dir_all(snapshot.parent().unwrap()).unwrap();
         std::fs::write(&snapshot, text).unwrap();
     }
-    let expected = std::fs::read_to_string(&snapshot).expect("snapshot exists (UPDATE_SNAPSHOTS=1 writes it)");
-    if text != expected {
+    let expected = normalise_snapshot(
+        &std::fs::read_to_string(&snapshot).expect("snapshot exists (UPDATE_SNAPSHOTS=1 writes it)"),
+    );
+    if *text != expected {
         let line = text.lines().zip(expected.lines()).position(|(a, b)| a != b).unwrap_or(0);
         panic!(
             "{name} differs from {} at line {}:\n  now:      {}\n  snapshot: {}",
