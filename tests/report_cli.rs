@@ -27,7 +27,7 @@ fn small_run(dir: &Path) -> PathBuf {
     run
 }
 
-/// The section headings a report must have, in the order of DESIGN.md section 7.
+/// The section headings a report must have, in the order of docs/report.md.
 const SECTIONS: [&str; 14] = [
     "Summary at the operating threshold",
     "Test description",

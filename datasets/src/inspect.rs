@@ -133,7 +133,7 @@ pub struct TrialCounts {
     /// Watchlist: passes.
     pub mated: u64,
     /// Verification: non-mated pairs with both subjects in the group (the FMR of a group,
-    /// DESIGN.md section 3). Identification: non-mated searches. Watchlist: crowd faces.
+    /// docs/design.md, "Data model"). Identification: non-mated searches. Watchlist: crowd faces.
     pub non_mated: u64,
     /// Verification only: non-mated pairs from this group to another.
     pub non_mated_cross_group: Option<u64>,

@@ -1,4 +1,4 @@
-//! Hand-computed cases for every metric of DESIGN.md section 4.
+//! Hand-computed cases for every metric of docs/metrics.md.
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap fails the test
 
 use harness::analysis::protocol::{analyse_search, analyse_verification, template_rates};

@@ -1,4 +1,4 @@
-//! Blinding (DESIGN.md section 5): a vendor sees media bytes, a role and opaque handles
+//! Blinding (docs/design.md, "Vendors"): a vendor sees media bytes, a role and opaque handles
 //! (its own template bytes), never a subject id, a sample id, a file name or a
 //! demographic label. A recording vendor keeps everything the runner gives it and the
 //! test searches all of it for every identifying string of the benchmark.

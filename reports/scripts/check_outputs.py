@@ -1,4 +1,4 @@
-"""Independent check of the files `reports::write_all` writes, with pyarrow and the
+"""Independent check of the files `reports::output::write_all` writes, with pyarrow and the
 standard library (no verity code). Usage:
 
     VERITY_REPORTS_FIXTURE_OUT=/tmp/verity-out cargo test -p reports write_fixture_output

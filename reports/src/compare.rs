@@ -1,5 +1,5 @@
-//! Several vendors side by side on identical trials (DESIGN.md section 7, "comparison
-//! of several vendors"): at each vendor's declared threshold and at one common operating
+//! Several vendors side by side on identical trials (docs/design.md, "Outputs": comparison
+//! of several vendors): at each vendor's declared threshold and at one common operating
 //! point calibrated to a target FPIR (1:N) or FMR (1:1), with McNemar's exact test on
 //! the paired outcomes of every pair of vendors, overall and per group.
 //!

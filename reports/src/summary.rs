@@ -1,6 +1,6 @@
 //! `summary.md`: a short Markdown summary for people, at one headline threshold per
 //! vendor. It selects and formats numbers the engine computed; it computes none
-//! except the "1 in X" reading of FPIR (X = 1 / FPIR, DESIGN.md section 4).
+//! except the "1 in X" reading of FPIR (X = 1 / FPIR, docs/metrics.md).
 //!
 //! The headline threshold is the vendor's first declared threshold, else the middle of
 //! the user's grid, else the middle of the thresholds the protocol was evaluated at.

@@ -1,5 +1,5 @@
 //! Reading vendor configuration files (TOML) with errors that name the file, line,
-//! column and key, as DESIGN.md section 9 asks of every bad input.
+//! column and key, as docs/errors.md asks of every bad input.
 
 use crate::VendorError;
 use serde::de::DeserializeOwned;

@@ -1,5 +1,5 @@
 //! Vendor adapters: implementations of the engine's [`harness::vendor::Vendor`]
-//! contract (DESIGN.md section 5), each configured by a TOML file whose `kind` names the
+//! contract (docs/design.md, "Vendors"), each configured by a TOML file whose `kind` names the
 //! adapter.
 //!
 //! - [`simulated`]: a seeded statistical vendor with per-group parameters, reading

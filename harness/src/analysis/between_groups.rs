@@ -1,4 +1,4 @@
-//! Tests of the differences between groups (DESIGN.md section 4, "Differences between
+//! Tests of the differences between groups (docs/metrics.md, "Differences between
 //! groups"), computed from an analysis's rate rows: for each rate, grouping and
 //! threshold, an omnibus test of homogeneity across the groups, and each group against
 //! a reference group by Fisher's exact test, Holm-corrected across the groups and

@@ -1,5 +1,5 @@
-//! Summary measures of differential performance across demographic groups (DESIGN.md
-//! section 4, "Summary measures"): max/min ratio, ratio to a reference group, FDR, IR and
+//! Summary measures of differential performance across demographic groups
+//! (docs/metrics.md, "Summary measures"): max/min ratio, ratio to a reference group, FDR, IR and
 //! GARBE, for 1:1 (FMR, FNMR) and 1:N (FPIR, FNIR).
 //!
 //! Pure functions on per-group [`Rate`]s. The weight `alpha` between the false-positive
@@ -26,7 +26,7 @@ use crate::model::thresholds::OperatingPoint;
 /// The group every other group is compared with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reference {
-    /// The group with the lowest defined rate (DESIGN.md default); ties go to the group
+    /// The group with the lowest defined rate (docs/metrics.md default); ties go to the group
     /// with more trials, then to the first given.
     LowestRate,
     /// A declared group.

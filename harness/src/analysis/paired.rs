@@ -1,13 +1,13 @@
 //! Two vendors on the same trials: per trial, whether each erred at its own threshold,
 //! tallied into paired 2x2 tables per group and tested with McNemar's exact test
-//! (DESIGN.md section 7, "paired tests on the same searches").
+//! (docs/design.md, "Outputs": paired tests on the same searches).
 //!
 //! Why paired: both vendors ran the identical trial list, so a search that is hard for
 //! one is often hard for the other. Comparing the two error rates as if they were
 //! independent samples (Fisher's test on two rates) ignores that correlation and loses
 //! power; McNemar's test uses only the trials on which the vendors disagree.
 //!
-//! The error of a trial is exactly the one the analysis counts (DESIGN.md section 4,
+//! The error of a trial is exactly the one the analysis counts (docs/metrics.md,
 //! [`crate::analysis::protocol`]), so each vendor's rate here equals its rate in `results.json`:
 //! - 1:N, non-mated search: a false positive when its highest candidate score is >= T
 //!   (FPIR);

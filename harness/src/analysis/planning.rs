@@ -1,4 +1,4 @@
-//! Planning a test (DESIGN.md section 4, "Planning"): how many trials per group are
+//! Planning a test (docs/metrics.md, "Planning"): how many trials per group are
 //! needed to detect a given ratio of error rates between two groups, and, for counts
 //! already observed, which ratios a test could have detected.
 //!
@@ -186,7 +186,7 @@ pub fn simulated_power(
 }
 
 /// Trials per group needed to detect a rate ratio R at level alpha with the target power,
-/// for reference rate p (DESIGN.md section 4, "Planning"), both groups of equal size.
+/// for reference rate p (docs/metrics.md, "Planning"), both groups of equal size.
 ///
 /// Search: start at the arcsine answer n_a; step by 15% up (or down) until power crosses
 /// the target, then bisect on integers to an n with power(n) >= target > power(n - 1).

@@ -1,4 +1,4 @@
-//! Scaling to a deployment (DESIGN.md section 4, "Scaling to a deployment"): the
+//! Scaling to a deployment (docs/metrics.md, "Scaling to a deployment"): the
 //! extrapolation of FPIR to a larger gallery from a per-comparison FMR, and the
 //! projection of measured per-group FPIR onto a crowd: expected false alerts per
 //! deployment, overall and per group, with intervals, and "1 in X".
@@ -23,7 +23,7 @@ size that will be deployed";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum BinomialMethod {
-    /// Wilson score interval (the default of DESIGN.md).
+    /// Wilson score interval (the default of docs/metrics.md).
     Wilson,
     /// Clopper–Pearson exact interval.
     ClopperPearson,
@@ -90,7 +90,7 @@ pub fn rescale_fpir(fpir: f64, from: u64, to: u64) -> f64 {
     -((to as f64 / from as f64) * (-fpir).ln_1p()).exp_m1()
 }
 
-/// The extrapolation FPIR(N) ≈ 1 - (1 - FMR)^N (DESIGN.md section 4).
+/// The extrapolation FPIR(N) ≈ 1 - (1 - FMR)^N (docs/metrics.md).
 pub fn extrapolate_fpir(fmr: f64, gallery_size: u64) -> Result<FpirExtrapolation, ProjectionError> {
     if !(0.0..=1.0).contains(&fmr) {
         return Err(ProjectionError::InvalidRate(fmr));

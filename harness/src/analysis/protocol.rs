@@ -1,5 +1,5 @@
 //! Builds a [`ProtocolAnalysis`] from trials: the one place where rates are computed.
-//! Definitions follow DESIGN.md section 4; one global threshold is applied to every group.
+//! Definitions follow docs/metrics.md; one global threshold is applied to every group.
 
 use crate::analysis::curves::{curve_group, curve_thresholds, histogram_edges, histogram_group};
 use crate::analysis::differential::summaries_of;
@@ -91,7 +91,7 @@ fn bootstrap_config(config: &AnalysisConfig, codes: &GroupCodes) -> BootstrapCon
     b
 }
 
-/// FPIR(N) extrapolated from every defined FMR row (DESIGN.md section 4, "Scaling"),
+/// FPIR(N) extrapolated from every defined FMR row (docs/metrics.md, "Scaling"),
 /// with the FMR interval carried through.
 fn extrapolations(rates: &[RateRow], config: &AnalysisConfig) -> Vec<ExtrapolationRow> {
     use crate::analysis::projection::{BinomialMethod, extrapolate_fpir_rate};
@@ -182,7 +182,7 @@ fn calibrations(
 
 /// 1:1 verification: FMR and FNMR per group at every threshold, EER per group, and the
 /// cross-group non-mated FMR. A non-mated pair counts in a group's FMR only when both
-/// subjects are in that group (DESIGN.md section 3); `all` counts every pair.
+/// subjects are in that group (docs/design.md, "Data model"); `all` counts every pair.
 pub fn analyse_verification(
     protocol: &str,
     trials: &VerificationTrials,

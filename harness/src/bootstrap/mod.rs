@@ -1,4 +1,4 @@
-//! Subject-level bootstrap intervals for per-group rates (DESIGN.md section 4,
+//! Subject-level bootstrap intervals for per-group rates (docs/metrics.md,
 //! "Uncertainty"): the honest interval when trials share subjects.
 //!
 //! Trials of one subject are correlated (one person's faces are all hard or all easy), so
@@ -68,7 +68,7 @@ pub struct BootstrapConfig {
     pub confidence: f64,
     pub seed: u64,
     /// The group each group is compared with; `None`: for each rate and threshold, the
-    /// group with the lowest defined point estimate (DESIGN.md section 4).
+    /// group with the lowest defined point estimate (docs/metrics.md).
     pub reference_group: Option<usize>,
     /// Weight of the false-positive term in the bootstrapped FDR, IR and GARBE.
     pub summary_alpha: f64,

@@ -65,7 +65,7 @@ impl GroupedScores {
 }
 
 /// The smallest threshold T whose rate `#{s >= T} / n` is at most `target`, over
-/// `sorted` (ascending) scores; DESIGN.md section 4, "the threshold is the smallest T
+/// `sorted` (ascending) scores; docs/metrics.md, "the threshold is the smallest T
 /// with FMR(T) <= target".
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum CalibratedThreshold {

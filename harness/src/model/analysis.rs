@@ -1,6 +1,6 @@
 //! The analysis of one vendor on one protocol: built once from the trials, then read
 //! many ways (per-group tables, operating points, EER, cross-group FMR). Every rate
-//! carries its numerator, denominator and interval. Definitions: DESIGN.md section 4.
+//! carries its numerator, denominator and interval. Definitions: docs/metrics.md.
 
 use crate::model::benchmark::ProtocolKind;
 use crate::model::population::Grouping;

@@ -178,7 +178,7 @@ pub struct BootstrapInterval {
 }
 
 /// Bootstrap intervals of the summary measures of differential performance at one
-/// threshold: FDR, IR and GARBE with `alpha` (DESIGN.md section 4), from the false-positive
+/// threshold: FDR, IR and GARBE with `alpha` (docs/metrics.md), from the false-positive
 /// rate (FMR, FPIR) and the false-negative rate (FNMR, FNIR at `rank`) of every group.
 /// A replicate in which a group's rate is undefined, or IR's lowest rate is 0, is
 /// counted as undefined.

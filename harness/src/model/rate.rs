@@ -63,7 +63,7 @@ impl Rate {
     }
 
     /// Two-sided Wilson score interval at `confidence` (Wilson 1927; the default
-    /// interval of DESIGN.md section 4). `None` when the rate is undefined.
+    /// interval of docs/metrics.md). `None` when the rate is undefined.
     pub fn wilson(&self, confidence: f64) -> Option<Interval> {
         self.interval(IntervalMethod::Wilson, confidence)
     }

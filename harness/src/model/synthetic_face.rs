@@ -15,7 +15,7 @@
 //!
 //! Why this shape: a synthetic face shows its appearance as a photo does; it never
 //! carries the subject id or where its labels came from (self-declared, annotated,
-//! estimated). Blinding (DESIGN.md section 5) therefore holds for synthetic benchmarks
+//! estimated). Blinding (docs/design.md, "Vendors") therefore holds for synthetic benchmarks
 //! exactly as for photographs.
 
 use std::fmt;

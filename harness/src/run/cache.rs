@@ -1,4 +1,4 @@
-//! The template cache that makes a run resumable (DESIGN.md section 6).
+//! The template cache that makes a run resumable (docs/runner.md).
 //!
 //! A template is keyed by what the vendor was given: the SHA-256 of the media bytes and
 //! the role. Blinding means that is *all* it was given, so the same key and the same

@@ -1,6 +1,6 @@
 //! McNemar's exact test for paired binary outcomes: two vendors on the same trials,
-//! each trial an error or not for each (DESIGN.md section 7, "paired tests on the same
-//! searches").
+//! each trial an error or not for each (docs/design.md, "Outputs": paired tests on the same
+//! searches).
 //!
 //! Only the discordant trials carry information about which vendor errs more: under
 //! the null hypothesis that both err equally often, each of the b + c discordant trials

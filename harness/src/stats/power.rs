@@ -1,6 +1,6 @@
 //! Power of the exact two-proportion test and the minimum detectable ratio: how large
 //! a difference from the reference group a "no significant difference" verdict could
-//! have seen (DESIGN.md section 4).
+//! have seen (docs/metrics.md).
 
 use std::collections::HashMap;
 
@@ -139,7 +139,7 @@ fn validate(p0: f64, n0: u64, n1: u64, alpha: f64) -> Result<(), StatsError> {
 
 /// Minimum detectable ratio: the smallest R > 1 at which Fisher's exact test of the
 /// compared group (n1 trials, rate R·p0) against the reference (n0 trials, rate p0) at
-/// level `alpha` has power >= `target_power` (0.8 in DESIGN.md). `alternative` is
+/// level `alpha` has power >= `target_power` (0.8 in docs/metrics.md). `alternative` is
 /// `Greater` (one-sided, "higher than the reference") or `TwoSided`.
 ///
 /// Exact enumeration of the two binomials (see [`exact_power`]) when its cost

@@ -106,7 +106,7 @@ pub struct ChiSquared {
     pub p_value: f64,
     /// Smallest expected cell count under homogeneity; below 5 the chi-squared
     /// approximation is doubtful and [`monte_carlo_homogeneity`] should be used
-    /// (DESIGN.md section 4).
+    /// (docs/metrics.md).
     pub min_expected: f64,
     /// Whether Yates' continuity correction was applied.
     pub yates: bool,
@@ -273,7 +273,7 @@ fn sequential_hypergeometric(totals: &[u64], n_all: u64, k_all: u64, rng: &mut C
     }
 }
 
-/// The omnibus test of homogeneity DESIGN.md section 4 asks for: Pearson's chi-squared
+/// The omnibus test of homogeneity docs/metrics.md asks for: Pearson's chi-squared
 /// test (no continuity correction) when every expected count is at least 5, else the
 /// seeded Monte Carlo exact test with `replicates` tables.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -294,7 +294,7 @@ impl Homogeneity {
 }
 
 /// Smallest expected count at which the chi-squared approximation is trusted
-/// (Cochran 1954's rule, as DESIGN.md section 4).
+/// (Cochran 1954's rule, as docs/metrics.md).
 pub const MIN_EXPECTED_FOR_CHI_SQUARED: f64 = 5.0;
 
 /// Chi-squared test of homogeneity, or the Monte Carlo exact test when an expected count

@@ -1,4 +1,4 @@
-//! Raw trial outputs as Parquet (DESIGN.md section 6: scores, candidate lists and
+//! Raw trial outputs as Parquet (docs/runner.md: scores, candidate lists and
 //! failures are stored), so anyone can recompute any metric, or one verity does not
 //! offer, from the same trials. Every row carries the sample and subject ids it needs
 //! to be joined to the benchmark's subjects table for any grouping.
