@@ -8,8 +8,9 @@
 
 use crate::format::{count, one_in, rate_cell};
 use crate::{ReportError, atomic};
-use harness::model::analysis::{Metric, ProtocolAnalysis, RateRow};
+use harness::model::analysis::{Metric, ProtocolAnalysis};
 use harness::model::benchmark::ProtocolKind;
+use harness::model::query::RateQuery;
 use harness::model::rate::Rate;
 use harness::model::results::{Results, VendorResults};
 use std::fmt::Write;
@@ -161,13 +162,14 @@ fn group_rates(
     rank: Option<u32>,
 ) -> Vec<GroupRate> {
     let mut out: Vec<GroupRate> = Vec::new();
-    let matches = |r: &&RateRow| {
-        r.metric == metric
-            && r.threshold == Some(threshold)
-            && (gallery.is_none() || r.gallery_size == gallery)
-            && (rank.is_none() || r.rank == rank)
-    };
-    for r in p.rates.iter().filter(matches) {
+    let mut q = RateQuery::metric(metric).threshold(threshold);
+    if gallery.is_some() {
+        q = q.gallery_size(gallery);
+    }
+    if rank.is_some() {
+        q = q.rank(rank);
+    }
+    for r in p.rates_where(&q) {
         if !out.iter().any(|g| g.grouping == r.grouping && g.group == r.group) {
             let interval = r.interval.map(|i| (i.low, i.high));
             out.push(GroupRate { grouping: r.grouping.clone(), group: r.group.clone(), rate: r.rate, interval });
@@ -197,7 +199,7 @@ fn threshold_line(md: &mut String, threshold: f64, why: &str, extra: &str) {
 }
 
 fn search_table(md: &mut String, p: &ProtocolAnalysis, threshold: f64, why: &str) {
-    let at_t = |m: Metric| p.rates.iter().filter(move |r| r.metric == m && r.threshold == Some(threshold));
+    let at_t = |m: Metric| p.rates.iter().filter(move |r| RateQuery::metric(m).threshold(threshold).matches(r));
     // The whole gallery (the largest size evaluated) is the headline.
     let gallery =
         at_t(Metric::Tpir).chain(at_t(Metric::Fnir)).chain(at_t(Metric::Fpir)).filter_map(|r| r.gallery_size).max();

@@ -8,6 +8,7 @@ use crate::ReportError;
 use crate::output::frame::{Cell, Kind, Table};
 use harness::model::analysis::{Metric, RateRow};
 use harness::model::benchmark::ProtocolKind;
+use harness::model::query::RateQuery;
 
 const RATE_COLUMNS: &[(&str, Kind)] = &[
     ("vendor", Kind::Str),
@@ -62,12 +63,9 @@ pub fn rates_table(c: &Comparison) -> Result<Table, ReportError> {
             for point in [Point::Declared, Point::Common] {
                 for n in p.gallery_sizes() {
                     let Ok(op) = operating_point(v, p, point, &c.targets, n) else { continue };
-                    let rows = p.rates.iter().filter(|r| {
-                        r.operating_point == op.point
-                            && r.gallery_size == n
-                            && metrics.contains(&r.metric)
-                            && (r.rank.is_none() || r.rank == l)
-                    });
+                    let q = RateQuery::any().at(&op.point).gallery_size(n);
+                    let rows =
+                        p.rates_where(&q).filter(|r| metrics.contains(&r.metric) && (r.rank.is_none() || r.rank == l));
                     for r in rows {
                         let verdict = match r.metric {
                             Metric::Tpir => None,

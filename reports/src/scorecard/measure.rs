@@ -353,7 +353,7 @@ fn select<'a>(
     rank_wanted: Option<u32>,
 ) -> Found<Selection<'a>> {
     let p = protocol(vendor, site, metric)?;
-    if !p.rates.iter().any(|r| r.metric == metric) {
+    if p.rate(&RateQuery::metric(metric)).is_none() {
         return absent(format!(
             "protocol `{}` ({}) has no {} rates",
             p.protocol,
