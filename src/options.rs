@@ -5,7 +5,7 @@
 
 use harness::model::rate::IntervalMethod;
 use pipeline::settings::AnalysisSettings;
-use std::fmt::Display;
+use reports::format::count;
 
 /// A whole number from `min` to `max` (both included).
 pub fn whole<T>(min: u64, max: u64) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static
@@ -15,9 +15,9 @@ where
     move |text: &str| {
         let range = || {
             if max == u64::MAX {
-                format!("a whole number, {} or more", grouped(min))
+                format!("a whole number, {} or more", count(min))
             } else {
-                format!("a whole number from {} to {}", grouped(min), grouped(max))
+                format!("a whole number from {} to {}", count(min), count(max))
             }
         };
         let value: u64 = match text.trim().parse::<u64>() {
@@ -37,19 +37,6 @@ pub fn number(text: &str) -> Result<f64, String> {
         Ok(v) if v.is_finite() => Ok(v),
         _ => Err("not a finite number".into()),
     }
-}
-
-/// A number with thousands separators, for ranges in messages.
-fn grouped(n: impl Display) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Options of the analysis, shared by every command that computes rates. Each default

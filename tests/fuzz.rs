@@ -243,19 +243,6 @@ fn folder_seeds(dir: &Path) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
-/// A copy of `from` to work in: one file is replaced per case, then put back.
-fn working_copy(from: &Path, to: &Path) {
-    for (path, bytes) in tree(from) {
-        let target = to.join(path.strip_prefix(from).unwrap());
-        if path.is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-            std::fs::write(&target, bytes).unwrap();
-        }
-    }
-}
-
 fn located(problems: &datasets::Problems) -> Outcome {
     if problems.is_empty() {
         return Outcome::Broken("refused with no problem named".into());
@@ -271,7 +258,7 @@ fn fuzz_benchmark_tables_and_manifest() {
     let dir = tempfile::tempdir().unwrap();
     let seeds = folder_seeds(&fixture("tiny"));
     let work = dir.path().join("tiny");
-    working_copy(&fixture("tiny"), &work);
+    common::copy_tree(&fixture("tiny"), &work);
     fuzz("benchmark", &seeds, 3000, |name, input| {
         let path = work.join(name);
         std::fs::write(&path, input).unwrap();
@@ -290,7 +277,7 @@ fn fuzz_score_files_and_candidate_lists() {
     let corpus = root().join("tests/fuzz/corpus/scores");
     let seeds = folder_seeds(&corpus);
     let dir = tempfile::tempdir().unwrap();
-    working_copy(&corpus, dir.path());
+    common::copy_tree(&corpus, dir.path());
     let at = |n: &str| dir.path().join(n);
     fuzz("scores", &seeds, 3000, |name, input| {
         std::fs::write(at(name), input).unwrap();
@@ -438,7 +425,7 @@ fn fuzz_the_command_line_on_score_files() {
     let seeds = folder_seeds(&corpus);
     let dir = tempfile::tempdir().unwrap();
     let work = dir.path().join("in");
-    working_copy(&corpus, &work);
+    common::copy_tree(&corpus, &work);
     let mut n = 0;
     fuzz("cli-analyse", &seeds, 300, |name, input| {
         std::fs::write(work.join(name), input).unwrap();
@@ -476,7 +463,7 @@ fn fuzz_the_command_line_on_a_benchmark() {
     let seeds = folder_seeds(&fixture("tiny"));
     let dir = tempfile::tempdir().unwrap();
     let work = dir.path().join("tiny");
-    working_copy(&fixture("tiny"), &work);
+    common::copy_tree(&fixture("tiny"), &work);
     let vendor: PathBuf = write(dir.path(), "emb.toml", "kind = \"embedded\"\nname = \"emb\"\nversion = \"1\"\n");
     let mut n = 0;
     fuzz("cli-run", &seeds, 300, |name, input| {

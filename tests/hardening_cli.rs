@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{fixture, s, simulate_small, text, tree, verity, verity_in, write};
+use common::{fixture, s, simulate_small, text, verity, verity_in, write};
 use std::path::Path;
 
 #[cfg(unix)]
@@ -288,18 +288,7 @@ fn the_same_run_in_another_folder_gives_the_same_bytes() {
     // The same inputs, copied into a folder with another name and depth.
     let second = dir.path().join("elsewhere/second");
     std::fs::create_dir_all(&second).unwrap();
-    let copy = |from: &Path, to: &Path| {
-        for (path, bytes) in tree(from) {
-            let target = to.join(path.strip_prefix(from).unwrap());
-            if path.is_dir() {
-                std::fs::create_dir_all(&target).unwrap();
-            } else {
-                std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-                std::fs::write(&target, bytes).unwrap();
-            }
-        }
-    };
-    copy(&first, &second);
+    common::copy_tree(&first, &second);
     assert!(bench.exists());
     // Absolute paths, as a shell's completion gives them: the results must not carry them.
     for cwd in [&first, &second] {

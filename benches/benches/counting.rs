@@ -3,10 +3,11 @@
 //! scores >= T of every group at 5 thresholds, the work `kernels counting` times at 10^7
 //! scores for `compare_numpy.py counting`.
 
+mod common;
+
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use harness::metrics::counting::GroupedScores;
 use std::hint::black_box;
-use std::time::Duration;
 use verity_benches::{counting_thresholds, grouped_scores, seeded};
 
 const TRIALS: usize = 1_000_000;
@@ -35,13 +36,7 @@ fn counting(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default()
-        .sample_size(10)
-        .warm_up_time(Duration::from_secs(2))
-        .measurement_time(Duration::from_secs(5))
-        // On shared, busy cores a change under 5% is noise, not a regression.
-        .noise_threshold(0.05)
-        .without_plots();
+    config = common::config();
     targets = counting
 }
 criterion_main!(benches);

@@ -1,10 +1,11 @@
 //! Criterion benchmark of the equal error rate (`harness::metrics::eer`) of one group:
 //! 10^5 mated and 10^6 non-mated scores, sorted as `GroupedScores` holds them.
 
+mod common;
+
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use harness::metrics::eer::equal_error_rate;
 use std::hint::black_box;
-use std::time::Duration;
 use verity_benches::{seeded, sorted_verification_scores};
 
 const MATED: usize = 100_000;
@@ -24,13 +25,7 @@ fn eer(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default()
-        .sample_size(10)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(4))
-        // On shared, busy cores a change under 5% is noise, not a regression.
-        .noise_threshold(0.05)
-        .without_plots();
+    config = common::config();
     targets = eer
 }
 criterion_main!(benches);

@@ -2,10 +2,11 @@
 //! and Clopper-Pearson intervals for eight counts, from 0 errors in 1,000 trials to
 //! 250,000 in 10^7, as a report computes them for every rate it shows.
 
+mod common;
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use harness::stats::{Bound, clopper_pearson, wilson};
 use std::hint::black_box;
-use std::time::Duration;
 
 /// (errors, trials): zero, few and many errors, small to large denominators.
 const COUNTS: [(u64, u64); 8] = [
@@ -43,13 +44,7 @@ fn intervals(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default()
-        .sample_size(50)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2))
-        // On shared, busy cores a change under 5% is noise, not a regression.
-        .noise_threshold(0.05)
-        .without_plots();
+    config = common::config();
     targets = intervals
 }
 criterion_main!(benches);

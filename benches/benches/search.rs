@@ -3,10 +3,11 @@
 //! unit embeddings, top 10, the work `kernels search` times at 4,000 queries for
 //! `compare_numpy.py search`.
 
+mod common;
+
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use harness::run::search::search;
 use std::hint::black_box;
-use std::time::Duration;
 use verity_benches::{one_template_per_subject, seeded, unit_embeddings};
 
 const QUERIES: usize = 512;
@@ -30,13 +31,7 @@ fn exhaustive_search(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default()
-        .sample_size(10)
-        .warm_up_time(Duration::from_secs(2))
-        .measurement_time(Duration::from_secs(5))
-        // On shared, busy cores a change under 5% is noise, not a regression.
-        .noise_threshold(0.05)
-        .without_plots();
+    config = common::config();
     targets = exhaustive_search
 }
 criterion_main!(benches);

@@ -3,10 +3,11 @@
 //! subjects in 8 groups (5 samples a subject), the work the `bootstrap` program times at
 //! 10^7 trials and 1,000 replicates against computing the rates once.
 
+mod common;
+
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 use harness::bootstrap::{BootstrapConfig, bootstrap_verification};
 use std::hint::black_box;
-use std::time::Duration;
 use verity_benches::{bootstrap_thresholds, correlated_trials, group_codes, seeded};
 
 const TRIALS: usize = 1_000_000;
@@ -32,13 +33,7 @@ fn subject_bootstrap(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default()
-        .sample_size(10)
-        .warm_up_time(Duration::from_secs(2))
-        .measurement_time(Duration::from_secs(5))
-        // On shared, busy cores a change under 5% is noise, not a regression.
-        .noise_threshold(0.05)
-        .without_plots();
+    config = common::config();
     targets = subject_bootstrap
 }
 criterion_main!(benches);

@@ -170,6 +170,19 @@ pub fn tree(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
     out
 }
 
+/// A copy of the folder `from` at `to`, files and folders (links copied as their target's bytes).
+pub fn copy_tree(from: &Path, to: &Path) {
+    for (path, bytes) in tree(from) {
+        let target = to.join(path.strip_prefix(from).unwrap());
+        if path.is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+            std::fs::write(&target, bytes).unwrap();
+        }
+    }
+}
+
 /// A benchmark of synthetic faces held in media files (`media/sNN.face`, the example
 /// process vendor's text format), two samples per subject, no protocol.
 pub fn media_benchmark(dir: &Path, subjects: usize) -> PathBuf {
