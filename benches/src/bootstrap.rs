@@ -87,11 +87,10 @@ fn main() {
         }
     }
     println!(
-        "{{\"kernel\":\"bootstrap\",\"once_seconds\":{once_seconds},\"bootstrap_seconds\":{bootstrap_seconds},\"ratio\":{:.2},\"goal\":60,\"replicates\":{replicates},\"trials\":{},\"mated\":{mated},\"non_mated\":{},\"subjects\":{subjects},\"subject_pairs\":{},\"groups\":{groups},\"thresholds\":{thresholds},\"threads\":{}}}",
+        "{{\"kernel\":\"bootstrap\",\"once_seconds\":{once_seconds},\"bootstrap_seconds\":{bootstrap_seconds},\"ratio\":{:.2},\"goal\":60,\"replicates\":{replicates},\"trials\":{},\"mated\":{mated},\"non_mated\":{},\"subjects\":{subjects},\"groups\":{groups},\"thresholds\":{thresholds},\"threads\":{}}}",
         bootstrap_seconds / once_seconds,
         t.len(),
         t.len() - mated,
-        b.subject_pairs,
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
 }

@@ -1,5 +1,5 @@
-//! From trials to numbers: the analysis of one protocol ([`protocol`], the one place
-//! where rates are computed) and of one vendor's run ([`vendor_results`]); the plot data
+//! From trials to numbers: the analysis of one protocol ([`protocol`] for searches and
+//! [`verification`] for 1:1, the places where rates are computed) and of one vendor's run ([`vendor_results`]); the plot data
 //! ([`curves`]); tests of the differences between groups ([`between_groups`]); summary
 //! measures of differential performance ([`differential`]); two vendors on the same
 //! trials ([`paired`]); scaling to a deployment ([`projection`]) and planning a test
@@ -13,3 +13,4 @@ pub mod planning;
 pub mod projection;
 pub mod protocol;
 pub mod vendor_results;
+pub mod verification;

@@ -1,23 +1,26 @@
-//! Builds a [`ProtocolAnalysis`] from trials: the one place where rates are computed.
-//! Definitions follow docs/metrics.md; one global threshold is applied to every group.
+//! Builds a [`ProtocolAnalysis`] from trials: with `analysis::verification` (1:1), the
+//! one place where rates are computed. Definitions follow docs/metrics.md; one global
+//! threshold is applied to every group. Counts come from level histograms
+//! (`metrics::levels`): every score binned once among all thresholds, never sorted.
 
 use crate::analysis::curves::{curve_group, curve_thresholds, histogram_edges, histogram_group};
 use crate::analysis::differential::summaries_of;
-use crate::bootstrap::{
-    Bootstrap, BootstrapConfig, BootstrapError, BootstrapIndex, bootstrap_search, bootstrap_verification,
-};
-use crate::metrics::counting::{CalibratedThreshold, GroupedScores, calibrate};
-use crate::metrics::eer::equal_error_rate;
+use crate::bootstrap::{Bootstrap, BootstrapConfig, BootstrapError, BootstrapIndex, bootstrap_search};
+use crate::metrics::counting::{CalibratedThreshold, calibrate};
 use crate::metrics::identification::{mate_score_within_rank, search_columns};
+use crate::metrics::levels::{LevelCounts, Levels};
 use crate::model::analysis::*;
 use crate::model::benchmark::ProtocolKind;
 use crate::model::curves::{Curves, ScoreHistograms};
 use crate::model::differences::{BootstrapInterval, Comparison};
 use crate::model::population::{GroupCodes, Grouping, Population};
 use crate::model::rate::Rate;
+use crate::model::rows::{RowsError, fold_shares};
 use crate::model::thresholds::OperatingPoint;
-use crate::model::trials::{SearchTrials, TemplateOutcomes, VerificationTrials};
+use crate::model::trials::{SearchTrials, TemplateOutcomes};
 use crate::vendor::{DeclaredThreshold, Role};
+
+pub use crate::analysis::verification::analyse_verification;
 use std::collections::HashMap;
 
 #[derive(Debug, thiserror::Error)]
@@ -26,16 +29,22 @@ pub enum AnalysisError {
     Grouping(#[from] crate::model::population::GroupingError),
     #[error("subject bootstrap: {0}")]
     Bootstrap(crate::bootstrap::BootstrapError),
+    #[error(transparent)]
+    Rows(#[from] RowsError),
+    #[error("a trial names subject index {subject}, but the population has {subjects} subjects")]
+    UnknownSubject { subject: u32, subjects: usize },
+    #[error("a trial's score is {0}: scores are finite, or -inf for a failed trial")]
+    Score(f64),
 }
 
 /// The configured groupings, with the whole population (`all`) always first.
-fn groupings_with_all(config: &AnalysisConfig) -> Vec<Grouping> {
+pub(crate) fn groupings_with_all(config: &AnalysisConfig) -> Vec<Grouping> {
     let mut out = vec![Grouping::all()];
     out.extend(config.groupings.iter().filter(|g| !g.attributes.is_empty()).cloned());
     out
 }
 
-fn row(
+pub(crate) fn row(
     config: &AnalysisConfig,
     metric: Metric,
     use_: Option<&ThresholdUse>,
@@ -60,7 +69,7 @@ fn row(
 }
 
 /// Attach subject-bootstrap intervals to the rows `rows[from..]` of one grouping.
-fn attach_bootstrap(
+pub(crate) fn attach_bootstrap(
     rows: &mut [RateRow],
     from: usize,
     boot: Result<Bootstrap, BootstrapError>,
@@ -81,7 +90,7 @@ fn attach_bootstrap(
     Ok(())
 }
 
-fn bootstrap_config(config: &AnalysisConfig, codes: &GroupCodes) -> BootstrapConfig {
+pub(crate) fn bootstrap_config(config: &AnalysisConfig, codes: &GroupCodes) -> BootstrapConfig {
     let mut b = BootstrapConfig::new(config.seed);
     b.replicates = config.bootstrap_replicates;
     b.confidence = config.confidence;
@@ -93,7 +102,7 @@ fn bootstrap_config(config: &AnalysisConfig, codes: &GroupCodes) -> BootstrapCon
 
 /// FPIR(N) extrapolated from every defined FMR row (docs/metrics.md, "Scaling"),
 /// with the FMR interval carried through.
-fn extrapolations(rates: &[RateRow], config: &AnalysisConfig) -> Vec<ExtrapolationRow> {
+pub(crate) fn extrapolations(rates: &[RateRow], config: &AnalysisConfig) -> Vec<ExtrapolationRow> {
     use crate::analysis::projection::{BinomialMethod, extrapolate_fpir_rate};
     let method = match config.interval_method {
         crate::model::rate::IntervalMethod::Wilson => BinomialMethod::Wilson,
@@ -117,14 +126,14 @@ fn extrapolations(rates: &[RateRow], config: &AnalysisConfig) -> Vec<Extrapolati
     out
 }
 
-fn distinct_thresholds(uses: &[ThresholdUse]) -> Vec<f64> {
+pub(crate) fn distinct_thresholds(uses: &[ThresholdUse]) -> Vec<f64> {
     let mut t: Vec<f64> = uses.iter().map(|u| u.threshold).collect();
     t.sort_by(f64::total_cmp);
     t.dedup();
     t
 }
 
-fn base_thresholds(config: &AnalysisConfig, declared: &[DeclaredThreshold]) -> Vec<ThresholdUse> {
+pub(crate) fn base_thresholds(config: &AnalysisConfig, declared: &[DeclaredThreshold]) -> Vec<ThresholdUse> {
     let mut uses: Vec<ThresholdUse> = config
         .thresholds
         .iter()
@@ -137,185 +146,38 @@ fn base_thresholds(config: &AnalysisConfig, declared: &[DeclaredThreshold]) -> V
     uses
 }
 
-/// Calibrate to each target over `sorted` whole-population scores; push the usable
-/// thresholds onto `uses` and return one row per target.
-fn calibrations(
-    sorted: &[f64],
+/// The calibration row of one target, from the outcome of calibrating `n` trials;
+/// a usable threshold is pushed onto `uses`.
+pub(crate) fn calibration_row(
     metric: Metric,
-    targets: &[f64],
+    target: f64,
     gallery_size: Option<u64>,
+    n: u64,
+    outcome: CalibratedThreshold,
     uses: &mut Vec<ThresholdUse>,
-) -> Vec<Calibration> {
-    let n = sorted.len() as u64;
-    targets
-        .iter()
-        .map(|&target| {
-            let mut c = Calibration { metric, target, gallery_size, threshold: None, achieved: None, note: None };
-            match calibrate(sorted, target) {
-                CalibratedThreshold::Threshold { threshold, count } => {
-                    c.threshold = Some(threshold);
-                    c.achieved = Some(Rate::new(count, n));
-                    uses.push(ThresholdUse {
-                        threshold,
-                        operating_point: OperatingPoint::Calibrated {
-                            metric: metric.name().to_string(),
-                            target,
-                            gallery_size,
-                        },
-                    });
-                }
-                CalibratedThreshold::TooFewTrials => {
-                    c.note = Some(format!(
-                        "not estimable: {n} trials cannot resolve a rate of {target:e}; at least {} are needed",
-                        (1.0 / target).ceil()
-                    ))
-                }
-                CalibratedThreshold::AnyThreshold => {
-                    c.note = Some("every threshold meets the target: too many trials failed to produce a score".into())
-                }
-                CalibratedThreshold::NoTrials => c.note = Some("no trials".into()),
-            }
-            c
-        })
-        .collect()
-}
-
-/// 1:1 verification: FMR and FNMR per group at every threshold, EER per group, and the
-/// cross-group non-mated FMR. A non-mated pair counts in a group's FMR only when both
-/// subjects are in that group (docs/design.md, "Data model"); `all` counts every pair.
-pub fn analyse_verification(
-    protocol: &str,
-    trials: &VerificationTrials,
-    population: &Population,
-    config: &AnalysisConfig,
-    declared: &[DeclaredThreshold],
-) -> Result<ProtocolAnalysis, AnalysisError> {
-    let n = trials.len();
-    let mated: Vec<bool> = (0..n).map(|i| trials.probe_subject[i] == trials.reference_subject[i]).collect();
-    let non_mated_all: Vec<f64> = {
-        let mut v: Vec<f64> = (0..n).filter(|&i| !mated[i]).map(|i| trials.score[i]).collect();
-        v.sort_unstable_by(f64::total_cmp);
-        v
-    };
-    let mut uses = base_thresholds(config, declared);
-    let calibrations = calibrations(&non_mated_all, Metric::Fmr, &config.fmr_targets, None, &mut uses);
-
-    let mut out = ProtocolAnalysis {
-        protocol: protocol.to_string(),
-        kind: ProtocolKind::Verification,
-        thresholds: uses.clone(),
-        calibrations,
-        rates: Vec::new(),
-        eer: Vec::new(),
-        cross_group_fmr: Vec::new(),
-        comparisons: Vec::new(),
-        summaries: Vec::new(),
-        extrapolations: Vec::new(),
-        curves: Vec::new(),
-        histograms: Vec::new(),
-    };
-    let levels = distinct_thresholds(&uses);
-    let mated_all: Vec<f64> = {
-        let mut v: Vec<f64> = (0..n).filter(|&i| mated[i]).map(|i| trials.score[i]).collect();
-        v.sort_unstable_by(f64::total_cmp);
-        v
-    };
-    let mut curves = Curves {
-        gallery_size: None,
-        rank: None,
-        false_positive: Metric::Fmr,
-        false_negative: Metric::Fnmr,
-        thresholds: curve_thresholds(&mated_all, &non_mated_all, &levels),
-        groups: Vec::new(),
-    };
-    let edges = histogram_edges(&mated_all, &non_mated_all);
-    let mut histograms = ScoreHistograms {
-        gallery_size: None,
-        mated_score: "mated comparison score".into(),
-        non_mated_score: "non-mated comparison score (both subjects in the group)".into(),
-        edges: edges.clone().unwrap_or_default(),
-        groups: Vec::new(),
-    };
-    let mut index = BootstrapIndex::default();
-    for grouping in groupings_with_all(config) {
-        let codes = population.group_codes(&grouping)?;
-        let first_row = out.rates.len();
-        let g = codes.n_groups();
-        let (mut m_scores, mut m_groups, mut nm_scores, mut nm_cells) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for (i, &is_mated) in mated.iter().enumerate() {
-            let p = codes.of_subject[trials.probe_subject[i] as usize];
-            if is_mated {
-                m_scores.push(trials.score[i]);
-                m_groups.push(p);
-            } else {
-                let r = codes.of_subject[trials.reference_subject[i] as usize];
-                nm_scores.push(trials.score[i]);
-                nm_cells.push(p * g as u32 + r);
-            }
-        }
-        let m = GroupedScores::new(&m_scores, &m_groups, g);
-        let nm = GroupedScores::new(&nm_scores, &nm_cells, g * g);
-        for u in &uses {
-            for gi in 0..g {
-                let same = gi * g + gi;
-                let fmr = Rate::new(nm.at_least(same, u.threshold), nm.total(same));
-                let fnmr = Rate::new(m.total(gi) - m.at_least(gi, u.threshold), m.total(gi));
-                out.rates.push(row(config, Metric::Fmr, Some(u), &codes, gi, fmr));
-                out.rates.push(row(config, Metric::Fnmr, Some(u), &codes, gi, fnmr));
-            }
-            if g > 1 {
-                for p in 0..g {
-                    for r in 0..g {
-                        let cell = p * g + r;
-                        out.cross_group_fmr.push(CrossGroupCell {
-                            grouping: codes.grouping.name(),
-                            probe_group: codes.labels[p].clone(),
-                            reference_group: codes.labels[r].clone(),
-                            threshold: u.threshold,
-                            operating_point: u.operating_point.clone(),
-                            rate: Rate::new(nm.at_least(cell, u.threshold), nm.total(cell)),
-                        });
-                    }
-                }
-            }
-        }
-        for gi in 0..g {
-            let same = gi * g + gi;
-            let (name, label) = (codes.grouping.name(), &codes.labels[gi]);
-            curves.groups.push(curve_group(&name, label, &curves.thresholds, (&nm, same), (&m, gi)));
-            if let Some(edges) = &edges {
-                histograms.groups.push(histogram_group(&name, label, edges, m.group(gi), nm.group(same)));
-            }
-            let crossing = equal_error_rate(m.group(gi), nm.group(same));
-            out.eer.push(EerRow {
-                grouping: codes.grouping.name(),
-                group: codes.labels[gi].clone(),
-                eer: crossing.map(|c| c.0),
-                threshold: crossing.map(|c| c.1),
-                mated: m.total(gi),
-                non_mated: nm.total(same),
+) -> Calibration {
+    let mut c = Calibration { metric, target, gallery_size, threshold: None, achieved: None, note: None };
+    match outcome {
+        CalibratedThreshold::Threshold { threshold, count } => {
+            c.threshold = Some(threshold);
+            c.achieved = Some(Rate::new(count, n));
+            uses.push(ThresholdUse {
+                threshold,
+                operating_point: OperatingPoint::Calibrated { metric: metric.name().to_string(), target, gallery_size },
             });
         }
-        if config.bootstrap_replicates > 0 {
-            let boot = bootstrap_verification(trials, &codes, &levels, &bootstrap_config(config, &codes));
-            attach_bootstrap(&mut out.rates, first_row, boot, None, &mut index)?;
+        CalibratedThreshold::TooFewTrials => {
+            c.note = Some(format!(
+                "not estimable: {n} trials cannot resolve a rate of {target:e}; at least {} are needed",
+                (1.0 / target).ceil()
+            ))
         }
+        CalibratedThreshold::AnyThreshold => {
+            c.note = Some("every threshold meets the target: too many trials failed to produce a score".into())
+        }
+        CalibratedThreshold::NoTrials => c.note = Some("no trials".into()),
     }
-    out.curves.push(curves);
-    if edges.is_some() {
-        out.histograms.push(histograms);
-    }
-    out.extrapolations = extrapolations(&out.rates, config);
-    out.comparisons = crate::analysis::between_groups::compare_groups(&out.rates, config, &index);
-    out.summaries = summaries_of(
-        &out.rates,
-        Comparison::Verification,
-        config.summary_alpha,
-        config.reference_group.as_deref(),
-        &index,
-    );
-    Ok(out)
+    c
 }
 
 /// 1:N identification or a watchlist, one [`SearchTrials`] per gallery size.
@@ -335,7 +197,10 @@ pub fn analyse_search(
     for (t, c) in searches.iter().zip(&columns) {
         let mut tops: Vec<f64> = (0..t.len()).filter(|&i| !t.mated[i]).map(|i| c.top_score[i]).collect();
         tops.sort_unstable_by(f64::total_cmp);
-        cals.extend(calibrations(&tops, Metric::Fpir, &config.fpir_targets, Some(t.gallery_size as u64), &mut uses));
+        for &target in &config.fpir_targets {
+            let (size, n) = (Some(t.gallery_size as u64), tops.len() as u64);
+            cals.push(calibration_row(Metric::Fpir, target, size, n, calibrate(&tops, target), &mut uses));
+        }
     }
     let mut out = ProtocolAnalysis {
         protocol: protocol.to_string(),
@@ -381,6 +246,19 @@ pub fn analyse_search(
             (curves, histograms)
         })
         .collect();
+    // Per gallery size, every threshold a count is read at: the analysis's, the curve
+    // grid, the histogram edges and just above the last edge.
+    let counted: Vec<Levels> = plotted
+        .iter()
+        .map(|(curves, histograms)| {
+            let mut t: Vec<f64> = levels.iter().chain(&curves.thresholds).copied().collect();
+            if let Some(h) = histograms {
+                t.extend(&h.edges);
+                t.extend(h.edges.last().map(|x| x.next_up()));
+            }
+            Levels::new(&t)
+        })
+        .collect();
     let mut index = BootstrapIndex::default();
     for grouping in groupings_with_all(config) {
         let codes = population.group_codes(&grouping)?;
@@ -395,45 +273,53 @@ pub fn analyse_search(
             };
             ranks.sort_unstable();
             ranks.dedup();
-            let mated: Vec<usize> = (0..t.len()).filter(|&i| t.mated[i]).collect();
-            let non_mated: Vec<usize> = (0..t.len()).filter(|&i| !t.mated[i]).collect();
-            let m_groups: Vec<u32> = mated.iter().map(|&i| codes.of_subject[t.subject[i] as usize]).collect();
-            let nm_groups: Vec<u32> = non_mated.iter().map(|&i| codes.of_subject[t.subject[i] as usize]).collect();
-            let nm_totals: Vec<u64> =
-                (0..g).map(|gi| nm_groups.iter().filter(|&&x| x as usize == gi).count() as u64).collect();
-
-            let top = GroupedScores::new(&non_mated.iter().map(|&i| c.top_score[i]).collect::<Vec<_>>(), &nm_groups, g);
-            // Every non-mated candidate, grouped by its searcher's group, for SEL.
-            let (mut cand_scores, mut cand_groups) = (Vec::new(), Vec::new());
-            for (k, &i) in non_mated.iter().enumerate() {
-                let (_, scores) = t.candidates_of(i);
-                cand_scores.extend_from_slice(scores);
-                cand_groups.extend(std::iter::repeat_n(nm_groups[k], scores.len()));
-            }
-            let cand = GroupedScores::new(&cand_scores, &cand_groups, g);
-            let within: Vec<(u32, GroupedScores)> = ranks
-                .iter()
-                .map(|&r| {
-                    let s = mate_score_within_rank(c, r);
-                    (r, GroupedScores::new(&mated.iter().map(|&i| s[i]).collect::<Vec<_>>(), &m_groups, g))
-                })
-                .collect();
-            let hits = &within.iter().find(|(r, _)| *r == l).expect("rank L is always evaluated").1;
+            // Cells: top score of non-mated searches (FPIR) per group, every candidate of
+            // non-mated searches (SEL), then the mate within each rank (FNIR, TPIR).
+            let (top, cand, within) = (0, g, 2 * g);
+            let counted = &counted[k];
+            let scores: Vec<Vec<f64>> = ranks.iter().map(|&r| mate_score_within_rank(c, r)).collect();
+            let counts = fold_shares(
+                t.len(),
+                || LevelCounts::new(g * (2 + ranks.len()), counted),
+                |counts, range| {
+                    for i in range {
+                        let gi = codes.of_subject[t.subject[i] as usize] as usize;
+                        if t.mated[i] {
+                            for (ri, s) in scores.iter().enumerate() {
+                                counts.add(within + ri * g + gi, counted.level(s[i]));
+                            }
+                        } else {
+                            counts.add(top + gi, counted.level(c.top_score[i]));
+                            for &s in t.candidates_of(i).1 {
+                                counts.add(cand + gi, counted.level(s));
+                            }
+                        }
+                    }
+                },
+                |a, b| a.merge(&b),
+            );
+            let at_least = |cell: usize, t: f64| -> u64 {
+                let k = counted.position(t).expect("every threshold asked about is counted");
+                counts.at_least(cell, k)
+            };
+            let l_index = ranks.iter().position(|&r| r == l).expect("rank L is always evaluated");
+            let hits = within + l_index * g;
             let (curves, histograms) = &mut plotted[k];
             for gi in 0..g {
                 let (name, label) = (codes.grouping.name(), &codes.labels[gi]);
-                let group = curve_group(&name, label, &curves.thresholds, (&top, gi), (hits, gi));
-                curves.groups.push(group);
+                let fp = (counts.total(top + gi), |t: f64| at_least(top + gi, t));
+                let found = (counts.total(hits + gi), |t: f64| at_least(hits + gi, t));
+                curves.groups.push(curve_group(&name, label, &curves.thresholds, fp, found));
                 if let Some(h) = histograms {
-                    let group = histogram_group(&name, label, &h.edges, hits.group(gi), top.group(gi));
-                    h.groups.push(group);
+                    h.groups.push(histogram_group(&name, label, &h.edges, found, fp));
                 }
             }
             for u in &uses {
-                for (gi, &nm_total) in nm_totals.iter().enumerate() {
-                    for (r, hits) in &within {
-                        let found = hits.at_least(gi, u.threshold);
-                        let total = hits.total(gi);
+                for gi in 0..g {
+                    for (ri, r) in ranks.iter().enumerate() {
+                        let cell = within + ri * g + gi;
+                        let found = at_least(cell, u.threshold);
+                        let total = counts.total(cell);
                         for (metric, rate) in
                             [(Metric::Fnir, Rate::new(total - found, total)), (Metric::Tpir, Rate::new(found, total))]
                         {
@@ -443,8 +329,9 @@ pub fn analyse_search(
                             out.rates.push(rr);
                         }
                     }
-                    let fpir = Rate::new(top.at_least(gi, u.threshold), top.total(gi));
-                    let sel = Rate::new(cand.at_least(gi, u.threshold), nm_total);
+                    let nm_total = counts.total(top + gi);
+                    let fpir = Rate::new(at_least(top + gi, u.threshold), nm_total);
+                    let sel = Rate::new(at_least(cand + gi, u.threshold), nm_total);
                     for (metric, rate) in [(Metric::Fpir, fpir), (Metric::Sel, sel)] {
                         let mut rr = row(config, metric, Some(u), &codes, gi, rate);
                         rr.gallery_size = size;
@@ -454,17 +341,17 @@ pub fn analyse_search(
             }
             // CMC(R): mate at rank <= R, no threshold.
             let mut by_rank = vec![vec![0u64; l as usize + 1]; g];
-            for (k, &i) in mated.iter().enumerate() {
+            for i in (0..t.len()).filter(|&i| t.mated[i]) {
                 let r = c.mate_rank[i];
                 if r >= 1 && r <= l {
-                    by_rank[m_groups[k] as usize][r as usize] += 1;
+                    by_rank[codes.of_subject[t.subject[i] as usize] as usize][r as usize] += 1;
                 }
             }
-            for (gi, counts) in by_rank.iter().enumerate() {
-                let total = m_groups.iter().filter(|&&x| x as usize == gi).count() as u64;
+            for (gi, at_rank) in by_rank.iter().enumerate() {
+                let total = counts.total(hits + gi);
                 let mut cumulative = 0;
                 for r in 1..=l {
-                    cumulative += counts[r as usize];
+                    cumulative += at_rank[r as usize];
                     let mut rr = row(config, Metric::Cmc, None, &codes, gi, Rate::new(cumulative, total));
                     rr.gallery_size = size;
                     rr.rank = Some(r);

@@ -1,5 +1,5 @@
 //! Subject-level bootstrap intervals for per-group rates (docs/metrics.md,
-//! "Uncertainty"): the honest interval when trials share subjects.
+//! "Intervals"): the honest interval when trials share subjects.
 //!
 //! Trials of one subject are correlated (one person's faces are all hard or all easy), so
 //! the binomial intervals, which treat every trial as independent, are too narrow. The
@@ -29,10 +29,13 @@
 //! conservative (97% measured): the `w_i * w_j` weight also inflates the noise of single
 //! pairs, as in Owen's pigeonhole bootstrap for crossed designs (Ann. Appl. Stat. 2007).
 //!
-//! **Speed.** Replicates reuse counts built once (module `aggregates`): per subject and per
-//! pair of subjects, at every threshold. A replicate is a weighted sum over subjects and
-//! subject pairs, in exact integers. Replicate `b` draws from `ChaCha8Rng` seeded with the
-//! seed on stream `b`, so the result depends on the seed only, not on the thread count.
+//! **Speed.** The weights of a block of replicates are drawn first; one pass over the
+//! trials then adds each trial's weight (or its pair's product of weights) into its
+//! replicate's level histogram for its group (module `tally`), in exact integers, so a
+//! replicate costs O(trials + groups × thresholds) and the trials are never held: the
+//! same code serves a run's trials in memory and a score file read in chunks. Replicate
+//! `b` draws from `ChaCha8Rng` seeded with the seed on stream `b`, so the result depends
+//! on the seed only, not on the thread count or the block size.
 //!
 //! **Intervals.** Percentile intervals (Efron & Tibshirani chapter 13): the `(1-c)/2` and
 //! `(1+c)/2` quantiles of the replicates, linearly interpolated between order statistics
@@ -40,24 +43,24 @@
 //! denominator, or a ratio over zero) is counted in `undefined`, and the interval is over
 //! the others; callers should show the count beside the interval.
 
-mod aggregates;
 mod index;
 mod summary;
+mod tally;
 #[cfg(test)]
 mod tests;
 
 use crate::metrics::identification::{mate_score_within_rank, search_columns};
+use crate::metrics::levels::Levels;
 use crate::model::analysis::Metric;
 use crate::model::differences::MeasuresBootstrap;
 use crate::model::population::GroupCodes;
-use crate::model::trials::{SearchTrials, VerificationTrials};
-use aggregates::{Count, Levels, PairTable, SubjectTable, Units};
+use crate::model::rows::{RowsError, VerificationRows, fold_chunks};
+use crate::model::trials::SearchTrials;
 pub use index::{BootstrapIndex, VersusReference};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-use rayon::prelude::*;
 use serde::Serialize;
+use std::ops::Range;
 pub use summary::{GroupRateBootstrap, SpreadBootstrap};
+pub(crate) use tally::{Count, RateSpec, Tally, Units, Weights, replicate_block, spec_counts};
 
 /// How many replicates, at what confidence, from which seed.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
@@ -87,10 +90,8 @@ pub enum BootstrapError {
     NoReplicates,
     #[error("confidence {0} is not strictly between 0 and 1")]
     InvalidConfidence(f64),
-    #[error("threshold {0} is not a number")]
+    #[error("threshold {0} is not a finite number")]
     InvalidThreshold(f64),
-    #[error("{0} thresholds: at most 65,534 are supported")]
-    TooManyThresholds(usize),
     #[error("a trial names subject {subject}, but the grouping covers {subjects} subjects")]
     UnknownSubject { subject: u32, subjects: usize },
     #[error("group code {code} is out of range: the grouping has {groups} groups")]
@@ -99,6 +100,8 @@ pub enum BootstrapError {
     UnknownReferenceGroup { group: usize, groups: usize },
     #[error("trial columns differ in length")]
     LengthMismatch,
+    #[error("reading the trials: {0}")]
+    Rows(RowsError),
 }
 
 /// Every bootstrap interval of one protocol under one grouping: built once, read many ways.
@@ -108,8 +111,6 @@ pub struct Bootstrap {
     pub labels: Vec<String>,
     /// Subjects taking part, per group: each replicate draws this many from each group.
     pub subjects: Vec<usize>,
-    /// Distinct within-group pairs of subjects behind the non-mated 1:1 counts.
-    pub subject_pairs: usize,
     pub config: BootstrapConfig,
     /// One row per metric, rank, threshold and group, in the caller's threshold order.
     pub rates: Vec<GroupRateBootstrap>,
@@ -119,87 +120,144 @@ pub struct Bootstrap {
     pub measures: Vec<MeasuresBootstrap>,
 }
 
-/// Where a rate's counts live: columns of the subject or pair sums.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct RateSpec {
-    pub metric: Metric,
-    pub threshold: f64,
-    pub rank: Option<u32>,
-    pub pairs: bool,
-    pub denominator: usize,
-    pub numerator: usize,
-    /// The rate is `1 - numerator / denominator` (TPIR from missed mates).
-    pub complement: bool,
+/// Weights drawn at once, in bytes (the replicates are drawn in blocks that fit).
+pub const WEIGHT_BUDGET: usize = 256 << 20;
+
+/// A weighted tally for a block of replicates, and the observed one (every weight 1).
+#[derive(Debug, Clone)]
+pub(crate) struct Tallies {
+    block: Tally,
+    point: Tally,
 }
 
-/// The counts built once, ready for replicates.
-pub(crate) struct Engine {
+impl Tallies {
+    pub fn merge(&mut self, other: &Tallies) {
+        self.block.merge(&other.block);
+        self.point.merge(&other.point);
+    }
+}
+
+/// The subject bootstrap of one grouping, fed trial by trial (docs/metrics.md,
+/// "Uncertainty"): the units and rates are fixed up front, the replicates are drawn in
+/// blocks, and each block is one pass over the trials.
+#[derive(Debug, Clone)]
+pub(crate) struct Replicates {
     pub units: Units,
-    pub subjects: SubjectTable,
-    pub pairs: PairTable,
     pub specs: Vec<RateSpec>,
+    stats: usize,
+    levels: usize,
+    seed: u64,
+    rates: Vec<Vec<f64>>,
+    point: Option<Vec<(u64, u64)>>,
 }
 
-impl Engine {
-    /// `(numerator, denominator)` of every spec in every group under weights `w`,
-    /// spec-major: index `s * n_groups + g`.
-    pub fn counts(&self, w: &[u32], scratch: &mut Vec<u64>) -> Vec<(u64, u64)> {
-        let g = self.units.n_groups();
-        let mut subject_sums = vec![0u64; g * self.subjects.columns];
-        self.subjects.weighted_sums(&self.units, w, &mut subject_sums);
-        let mut pair_sums = vec![0u64; g * self.pairs.columns];
-        self.pairs.weighted_sums(&self.units, w, &mut pair_sums, scratch);
-        let mut out = Vec::with_capacity(self.specs.len() * g);
-        for spec in &self.specs {
-            let (sums, c) =
-                if spec.pairs { (&pair_sums, self.pairs.columns) } else { (&subject_sums, self.subjects.columns) };
-            for gi in 0..g {
-                let den = sums[gi * c + spec.denominator];
-                let num = sums[gi * c + spec.numerator];
-                out.push((if spec.complement { den - num } else { num }, den));
-            }
+const FMR: usize = 0;
+const FNMR: usize = 1;
+
+impl Replicates {
+    fn new(units: Units, specs: Vec<RateSpec>, stats: usize, levels: usize, config: &BootstrapConfig) -> Self {
+        Replicates {
+            units,
+            specs,
+            stats,
+            levels,
+            seed: config.seed,
+            rates: Vec::with_capacity(config.replicates),
+            point: None,
         }
-        out
     }
 
-    /// Multinomial counts: each group draws its own size, uniformly with replacement,
-    /// from its own units, on stream `replicate` of the seed.
-    pub fn draw_weights(&self, seed: u64, replicate: usize) -> Vec<u32> {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        rng.set_stream(replicate as u64);
-        let mut w = vec![0u32; self.units.n_units()];
-        for g in 0..self.units.n_groups() {
-            let (start, n) = (self.units.group_start[g], self.units.group_size(g));
-            for _ in 0..n {
-                w[start + rng.random_range(0..n)] += 1;
+    /// FMR (within-group non-mated pairs) and FNMR (mated trials) at each of
+    /// `thresholds` (caller's order) of `levels` (the same thresholds, sorted).
+    pub fn verification(
+        units: Units,
+        thresholds: &[f64],
+        levels: &Levels,
+        config: &BootstrapConfig,
+    ) -> Result<Self, BootstrapError> {
+        let mut specs = Vec::new();
+        for (metric, stat, count) in [(Metric::Fmr, FMR, Count::Reaching), (Metric::Fnmr, FNMR, Count::Missing)] {
+            for &t in thresholds {
+                let position = levels.position(t).ok_or(BootstrapError::InvalidThreshold(t))?;
+                specs.push(RateSpec { metric, threshold: t, rank: None, stat, position, count, complement: false });
             }
         }
-        w
+        Ok(Replicates::new(units, specs, 2, levels.len(), config))
     }
 
-    fn run(&self, codes: &GroupCodes, config: &BootstrapConfig) -> Result<Bootstrap, BootstrapError> {
-        check_config(config, codes.n_groups())?;
-        let mut scratch = Vec::new();
-        let point = self.counts(&vec![1; self.units.n_units()], &mut scratch);
-        let replicates: Vec<Vec<f64>> = (0..config.replicates)
-            .into_par_iter()
-            .map_init(Vec::new, |scratch, b| {
-                let w = self.draw_weights(config.seed, b);
-                self.counts(&w, scratch).into_iter().map(|(n, d)| rate_value(n, d)).collect()
-            })
-            .collect();
-        let (rates, spreads) = summary::summarise(&self.specs, codes, &point, &replicates, config);
-        let measures = summary::summarise_measures(&self.specs, codes.n_groups(), &point, &replicates, config);
-        Ok(Bootstrap {
+    /// The blocks of replicates, each small enough for `tables` groupings' weights.
+    pub fn blocks(replicates: usize, units: usize, tables: usize) -> Vec<Range<usize>> {
+        let size = replicate_block(replicates, units, tables, WEIGHT_BUDGET);
+        (0..replicates.div_ceil(size)).map(|i| i * size..((i + 1) * size).min(replicates)).collect()
+    }
+
+    pub fn weights(&self, block: Range<usize>) -> Weights {
+        Weights::draw(&self.units, self.seed, block)
+    }
+
+    pub fn tallies(&self, weights: &Weights) -> Tallies {
+        let groups = self.units.n_groups();
+        Tallies {
+            block: Tally::new(self.stats, groups, self.levels, weights.count),
+            // The observed counts are taken with the first block only.
+            point: Tally::new(self.stats, groups, self.levels, usize::from(weights.first == 0)),
+        }
+    }
+
+    /// A 1:1 trial at `level`: mated (FNMR) when the subjects are equal, else a
+    /// non-mated pair (FMR) when both are in one group.
+    #[inline]
+    pub fn add_trial(&self, codes: &GroupCodes, weights: &Weights, t: &mut Tallies, p: u32, r: u32, level: usize) {
+        let gp = codes.of_subject[p as usize] as usize;
+        let up = self.units.unit(p);
+        if p == r {
+            t.block.add(FNMR, gp, level, weights.of(up));
+            t.point.add(FNMR, gp, level, &[1]);
+        } else if codes.of_subject[r as usize] as usize == gp {
+            let ur = self.units.unit(r);
+            t.block.add_pair(FMR, gp, level, weights.of(up), weights.of(ur));
+            t.point.add(FMR, gp, level, &[1]);
+        }
+    }
+
+    /// A search's contribution to statistic `stat` at `level`, by its searcher.
+    #[inline]
+    pub fn add_search(&self, weights: &Weights, t: &mut Tallies, stat: usize, g: usize, unit: usize, level: usize) {
+        t.block.add(stat, g, level, weights.of(unit));
+        t.point.add(stat, g, level, &[1]);
+    }
+
+    /// `(numerator, denominator)` of every spec and group in replicate `r` of a block.
+    pub fn counts(&self, t: &Tallies, r: usize) -> Vec<(u64, u64)> {
+        spec_counts(&self.specs, self.stats, self.units.n_groups(), |s, g, out| t.block.cumulative(s, g, r, out))
+    }
+
+    /// Turn a block's tallies into the rates of its replicates.
+    pub fn finish_block(&mut self, weights: &Weights, t: &Tallies) {
+        let groups = self.units.n_groups();
+        if weights.first == 0 {
+            self.point =
+                Some(spec_counts(&self.specs, self.stats, groups, |s, g, out| t.point.cumulative(s, g, 0, out)));
+        }
+        for r in 0..weights.count {
+            self.rates.push(self.counts(t, r).into_iter().map(|(n, d)| rate_value(n, d)).collect());
+        }
+    }
+
+    /// The intervals, once every block is finished.
+    pub fn assemble(self, codes: &GroupCodes, config: &BootstrapConfig) -> Bootstrap {
+        let point = self.point.unwrap_or_default();
+        let (rates, spreads) = summary::summarise(&self.specs, codes, &point, &self.rates, config);
+        let measures = summary::summarise_measures(&self.specs, codes.n_groups(), &point, &self.rates, config);
+        Bootstrap {
             grouping: codes.grouping.name(),
             labels: codes.labels.clone(),
             subjects: (0..self.units.n_groups()).map(|g| self.units.group_size(g)).collect(),
-            subject_pairs: self.pairs.pairs(),
             config: config.clone(),
             rates,
             spreads,
             measures,
-        })
+        }
     }
 }
 
@@ -208,7 +266,7 @@ pub(crate) fn rate_value(numerator: u64, denominator: u64) -> f64 {
     if denominator == 0 { f64::NAN } else { numerator as f64 / denominator as f64 }
 }
 
-fn check_config(config: &BootstrapConfig, groups: usize) -> Result<(), BootstrapError> {
+pub(crate) fn check_config(config: &BootstrapConfig, groups: usize) -> Result<(), BootstrapError> {
     if config.replicates == 0 {
         return Err(BootstrapError::NoReplicates);
     }
@@ -221,118 +279,66 @@ fn check_config(config: &BootstrapConfig, groups: usize) -> Result<(), Bootstrap
     }
 }
 
-/// Build the per-subject and per-pair counts of 1:1 trials (FNMR from mated trials,
-/// FMR from within-group non-mated pairs) at `thresholds`.
-pub(crate) fn verification_engine(
-    trials: &VerificationTrials,
-    codes: &GroupCodes,
-    thresholds: &[f64],
-) -> Result<Engine, BootstrapError> {
-    let n = trials.len();
-    if trials.probe_subject.len() != n || trials.reference_subject.len() != n {
-        return Err(BootstrapError::LengthMismatch);
+fn check_thresholds(thresholds: &[f64]) -> Result<Levels, BootstrapError> {
+    match thresholds.iter().find(|t| !t.is_finite()) {
+        Some(&t) => Err(BootstrapError::InvalidThreshold(t)),
+        None => Ok(Levels::new(thresholds)),
     }
-    let levels = Levels::new(thresholds)?;
-    let k = levels.len();
-    let units = Units::new(trials.probe_subject.iter().chain(&trials.reference_subject).copied(), codes)?;
-    let group_of = |u: usize| units.group_start.partition_point(|&s| s <= u) - 1;
-    let mut subjects = SubjectTable::default();
-    let mated = (0..n).filter(|&i| trials.probe_subject[i] == trials.reference_subject[i]);
-    let mated_col = subjects.add_block(
-        units.n_units(),
-        k,
-        Count::Missing,
-        mated.map(|i| (units.unit(trials.probe_subject[i]), levels.level(trials.score[i]))),
-    );
-    let pair_items: Vec<(u32, u32, u16)> = (0..n)
-        .filter_map(|i| {
-            let (p, r) = (units.unit(trials.probe_subject[i]), units.unit(trials.reference_subject[i]));
-            (p != r && group_of(p) == group_of(r)).then(|| (p as u32, r as u32, levels.level(trials.score[i]) as u16))
-        })
-        .collect();
-    let pairs = PairTable::new(units.n_units(), k, &pair_items);
-    let mut specs = Vec::new();
-    for (metric, is_pairs, col) in [(Metric::Fmr, true, 0), (Metric::Fnmr, false, mated_col)] {
-        for (i, &t) in thresholds.iter().enumerate() {
-            specs.push(RateSpec {
-                metric,
-                threshold: t,
-                rank: None,
-                pairs: is_pairs,
-                denominator: col,
-                numerator: col + 1 + levels.position[i],
-                complement: false,
-            });
-        }
+}
+
+/// Which subjects appear in 1:1 trials (and that each is one `codes` knows).
+pub(crate) fn present_subjects(rows: &dyn VerificationRows, subjects: usize) -> Result<Vec<bool>, BootstrapError> {
+    let found = fold_chunks(
+        rows,
+        || (vec![false; subjects], None::<u32>),
+        |(seen, unknown), c| {
+            for &s in c.probe.iter().chain(c.reference.iter()) {
+                match seen.get_mut(s as usize) {
+                    Some(x) => *x = true,
+                    None => *unknown = Some(s),
+                }
+            }
+        },
+        |a, b| {
+            a.0.iter_mut().zip(b.0).for_each(|(x, y)| *x |= y);
+            a.1 = a.1.or(b.1);
+        },
+    )
+    .map_err(BootstrapError::Rows)?;
+    match found.1 {
+        Some(subject) => Err(BootstrapError::UnknownSubject { subject, subjects }),
+        None => Ok(found.0),
     }
-    Ok(Engine { units, subjects, pairs, specs })
 }
 
 /// Subject bootstrap of FMR and FNMR per group at every threshold (1:1 verification).
 /// `codes` maps every subject index the trials use to its group.
 pub fn bootstrap_verification(
-    trials: &VerificationTrials,
+    rows: &dyn VerificationRows,
     codes: &GroupCodes,
     thresholds: &[f64],
     config: &BootstrapConfig,
 ) -> Result<Bootstrap, BootstrapError> {
-    verification_engine(trials, codes, thresholds)?.run(codes, config)
-}
-
-pub(crate) fn search_engine(
-    trials: &SearchTrials,
-    codes: &GroupCodes,
-    thresholds: &[f64],
-    ranks: &[u32],
-) -> Result<Engine, BootstrapError> {
-    let n = trials.len();
-    if trials.mated.len() != n || trials.offsets.len() != n + 1 {
-        return Err(BootstrapError::LengthMismatch);
+    check_config(config, codes.n_groups())?;
+    let levels = check_thresholds(thresholds)?;
+    let present = present_subjects(rows, codes.of_subject.len())?;
+    let mut reps = Replicates::verification(Units::new(&present, codes)?, thresholds, &levels, config)?;
+    for block in Replicates::blocks(config.replicates, reps.units.n_units(), 1) {
+        let weights = reps.weights(block);
+        let t = fold_chunks(
+            rows,
+            || reps.tallies(&weights),
+            |t, c| {
+                for i in 0..c.len() {
+                    reps.add_trial(codes, &weights, t, c.probe[i], c.reference[i], levels.level(c.score[i]));
+                }
+            },
+            |a, b| a.merge(&b),
+        )
+        .map_err(BootstrapError::Rows)?;
+        reps.finish_block(&weights, &t);
     }
-    let levels = Levels::new(thresholds)?;
-    let k = levels.len();
-    let units = Units::new(trials.subject.iter().copied(), codes)?;
-    let columns = search_columns(trials);
-    let mut subjects = SubjectTable::default();
-    let mut specs = Vec::new();
-    let mut ranks = ranks.to_vec();
-    ranks.sort_unstable();
-    ranks.dedup();
-    for &r in &ranks {
-        let within = mate_score_within_rank(&columns, r);
-        let items =
-            (0..n).filter(|&i| trials.mated[i]).map(|i| (units.unit(trials.subject[i]), levels.level(within[i])));
-        let col = subjects.add_block(units.n_units(), k, Count::Missing, items);
-        for (metric, complement) in [(Metric::Fnir, false), (Metric::Tpir, true)] {
-            for (i, &t) in thresholds.iter().enumerate() {
-                specs.push(RateSpec {
-                    metric,
-                    threshold: t,
-                    rank: Some(r),
-                    pairs: false,
-                    denominator: col,
-                    numerator: col + 1 + levels.position[i],
-                    complement,
-                });
-            }
-        }
-    }
-    let items = (0..n)
-        .filter(|&i| !trials.mated[i])
-        .map(|i| (units.unit(trials.subject[i]), levels.level(columns.top_score[i])));
-    let col = subjects.add_block(units.n_units(), k, Count::Reaching, items);
-    for (i, &t) in thresholds.iter().enumerate() {
-        specs.push(RateSpec {
-            metric: Metric::Fpir,
-            threshold: t,
-            rank: None,
-            pairs: false,
-            denominator: col,
-            numerator: col + 1 + levels.position[i],
-            complement: false,
-        });
-    }
-    Ok(Engine { units, subjects, pairs: PairTable::default(), specs })
+    Ok(reps.assemble(codes, config))
 }
 
 /// Subject bootstrap of FNIR and TPIR at each of `ranks` and of FPIR, per group at every
@@ -345,5 +351,78 @@ pub fn bootstrap_search(
     ranks: &[u32],
     config: &BootstrapConfig,
 ) -> Result<Bootstrap, BootstrapError> {
-    search_engine(trials, codes, thresholds, ranks)?.run(codes, config)
+    let n = trials.len();
+    if trials.mated.len() != n || trials.offsets.len() != n + 1 {
+        return Err(BootstrapError::LengthMismatch);
+    }
+    check_config(config, codes.n_groups())?;
+    let levels = check_thresholds(thresholds)?;
+    let subjects = codes.of_subject.len();
+    let mut present = vec![false; subjects];
+    for &s in &trials.subject {
+        *present.get_mut(s as usize).ok_or(BootstrapError::UnknownSubject { subject: s, subjects })? = true;
+    }
+    let units = Units::new(&present, codes)?;
+    let columns = search_columns(trials);
+    let mut ranks = ranks.to_vec();
+    ranks.sort_unstable();
+    ranks.dedup();
+    // Statistic k < ranks.len(): the mate within rank ranks[k] (misses); the last: FPIR.
+    let mut specs = Vec::new();
+    let position = |t: f64| levels.position(t).ok_or(BootstrapError::InvalidThreshold(t));
+    for (k, &r) in ranks.iter().enumerate() {
+        for (metric, complement) in [(Metric::Fnir, false), (Metric::Tpir, true)] {
+            for &t in thresholds {
+                let count = Count::Missing;
+                specs.push(RateSpec {
+                    metric,
+                    threshold: t,
+                    rank: Some(r),
+                    stat: k,
+                    position: position(t)?,
+                    count,
+                    complement,
+                });
+            }
+        }
+    }
+    let fpir = ranks.len();
+    for &t in thresholds {
+        let (metric, count) = (Metric::Fpir, Count::Reaching);
+        specs.push(RateSpec {
+            metric,
+            threshold: t,
+            rank: None,
+            stat: fpir,
+            position: position(t)?,
+            count,
+            complement: false,
+        });
+    }
+    // Per search: its levels, one per statistic that it enters.
+    let within: Vec<Vec<f64>> = ranks.iter().map(|&r| mate_score_within_rank(&columns, r)).collect();
+    let mut reps = Replicates::new(units, specs, ranks.len() + 1, levels.len(), config);
+    for block in Replicates::blocks(config.replicates, reps.units.n_units(), 1) {
+        let weights = reps.weights(block);
+        let t = crate::model::rows::fold_shares(
+            n,
+            || reps.tallies(&weights),
+            |t, range| {
+                for i in range {
+                    let s = trials.subject[i];
+                    let (g, unit) = (codes.of_subject[s as usize] as usize, reps.units.unit(s));
+                    if trials.mated[i] {
+                        for (k, w) in within.iter().enumerate() {
+                            reps.add_search(&weights, t, k, g, unit, levels.level(w[i]));
+                        }
+                    } else {
+                        reps.add_search(&weights, t, fpir, g, unit, levels.level(columns.top_score[i]));
+                    }
+                }
+            },
+            |a, b| a.merge(&b),
+        );
+        reps.finish_block(&weights, &t);
+    }
+    Ok(reps.assemble(codes, config))
 }

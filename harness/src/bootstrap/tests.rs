@@ -1,6 +1,7 @@
 use super::*;
 use crate::model::population::Grouping;
 use crate::model::rate::Rate;
+use crate::model::trials::VerificationTrials;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -80,21 +81,29 @@ fn equal_subjects_give_the_same_rate_in_every_replicate() {
 fn replicate_counts_match_brute_force_weighting() {
     let (t, codes) = random_trials(3, 12, 2, 400);
     let thresholds = [0.35, 0.0, 0.75];
-    let engine = verification_engine(&t, &codes, &thresholds).unwrap();
+    let levels = Levels::new(&thresholds);
+    let present = present_subjects(&t, codes.of_subject.len()).unwrap();
+    let units = Units::new(&present, &codes).unwrap();
+    let reps = Replicates::verification(units.clone(), &thresholds, &levels, &config(1)).unwrap();
     let mut rng = ChaCha8Rng::seed_from_u64(11);
     for round in 0..20 {
         // Round 0 is the observed data (all weights 1); then arbitrary weights, zeros included.
-        let w: Vec<u32> =
-            (0..engine.units.n_units()).map(|_| if round == 0 { 1 } else { rng.random_range(0..4) }).collect();
-        let got = engine.counts(&w, &mut Vec::new());
+        let w: Vec<u32> = (0..units.n_units()).map(|_| if round == 0 { 1 } else { rng.random_range(0..4) }).collect();
+        let weights = Weights::given(w.clone());
+        let mut tallies = reps.tallies(&weights);
+        for i in 0..t.len() {
+            let level = levels.level(t.score[i]);
+            reps.add_trial(&codes, &weights, &mut tallies, t.probe_subject[i], t.reference_subject[i], level);
+        }
+        let got = reps.counts(&tallies, 0);
         let g = codes.n_groups();
-        for (s, spec) in engine.specs.iter().enumerate() {
+        for (s, spec) in reps.specs.iter().enumerate() {
             for gi in 0..g {
                 let (mut num, mut den) = (0u64, 0u64);
                 for i in 0..t.len() {
                     let (p, r) = (t.probe_subject[i], t.reference_subject[i]);
                     let (gp, gr) = (codes.of_subject[p as usize] as usize, codes.of_subject[r as usize] as usize);
-                    let (wp, wr) = (u64::from(w[engine.units.unit(p)]), u64::from(w[engine.units.unit(r)]));
+                    let (wp, wr) = (u64::from(w[units.unit(p)]), u64::from(w[units.unit(r)]));
                     match spec.metric {
                         Metric::Fmr if p != r && gp == gi && gr == gi => {
                             den += wp * wr;
@@ -192,15 +201,39 @@ fn search_rates_and_weights() {
     assert_eq!(get(Metric::Fpir, None, 0.5, 0), Rate::new(1, 1));
     assert_eq!(get(Metric::Fpir, None, 0.75, 0), Rate::new(0, 1));
     assert_eq!(get(Metric::Fpir, None, 0.5, 1), Rate::new(0, 1));
-    // Weights: subject 0 drawn twice, subject 1 not at all.
-    let engine = search_engine(&t, &c, &[0.5], &[1]).unwrap();
-    let mut w = vec![0u32; engine.units.n_units()];
-    w[engine.units.unit(0)] = 2;
-    w[engine.units.unit(2)] = 1;
-    let counts = engine.counts(&w, &mut Vec::new());
-    // specs: FNIR@1, TPIR@1, FPIR; groups a, b.
-    assert_eq!(&counts[0..2], &[(2, 4), (1, 1)]);
-    assert_eq!(&counts[4..6], &[(0, 0), (0, 1)]);
+    // Weights: subject 0 drawn twice, subject 1 not at all. As `bootstrap_search` adds
+    // them: the mate within rank 1 (statistic 0) and FPIR (statistic 1).
+    let levels = Levels::new(&[0.5]);
+    let units = Units::new(&[true, true, true], &c).unwrap();
+    let fnir = RateSpec {
+        metric: Metric::Fnir,
+        threshold: 0.5,
+        rank: Some(1),
+        stat: 0,
+        position: 0,
+        count: Count::Missing,
+        complement: false,
+    };
+    let fpir = RateSpec { metric: Metric::Fpir, rank: None, stat: 1, count: Count::Reaching, ..fnir };
+    let reps = Replicates::new(units.clone(), vec![fnir, fpir], 2, 1, &config(1));
+    let mut w = vec![0u32; units.n_units()];
+    w[units.unit(0)] = 2;
+    w[units.unit(2)] = 1;
+    let weights = Weights::given(w);
+    let mut tallies = reps.tallies(&weights);
+    let columns = search_columns(&t);
+    let within = mate_score_within_rank(&columns, 1);
+    for (i, &mate_score) in within.iter().enumerate() {
+        let s = t.subject[i];
+        let (g, unit) = (c.of_subject[s as usize] as usize, units.unit(s));
+        if t.mated[i] {
+            reps.add_search(&weights, &mut tallies, 0, g, unit, levels.level(mate_score));
+        } else {
+            reps.add_search(&weights, &mut tallies, 1, g, unit, levels.level(columns.top_score[i]));
+        }
+    }
+    // specs: FNIR@1, FPIR; groups a, b.
+    assert_eq!(reps.counts(&tallies, 0), vec![(2, 4), (1, 1), (0, 0), (0, 1)]);
 }
 
 #[test]

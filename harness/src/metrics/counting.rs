@@ -1,5 +1,7 @@
-//! The counting kernel every rate is built on: scores split by a group code and sorted
-//! once, so that "how many scores of group g are >= T" is a binary search.
+//! Counting over sorted scores: scores split by a group code and sorted once, so that
+//! "how many scores of group g are >= T" is a binary search, and the calibrated
+//! threshold of a target rate. The analysis counts without sorting (`metrics::levels`,
+//! `metrics::order`); this is the direct form the tests and benchmarks hold it equal to.
 //! Counts are exact integers and merge across partitions by addition.
 
 /// Scores bucketed by group code, each bucket sorted ascending (`f64::total_cmp`).
@@ -79,10 +81,11 @@ pub enum CalibratedThreshold {
     NoTrials,
 }
 
-pub fn calibrate(sorted: &[f64], target: f64) -> CalibratedThreshold {
-    let n = sorted.len();
+/// The rank (0 = lowest) among `n` scores of the score a threshold for `target` must
+/// exceed, or why no threshold is calibrated.
+pub fn calibration_rank(n: usize, target: f64) -> Result<usize, CalibratedThreshold> {
     if n == 0 {
-        return CalibratedThreshold::NoTrials;
+        return Err(CalibratedThreshold::NoTrials);
     }
     // Largest k with k/n <= target, checked in the same arithmetic as the rate.
     let mut k = (target * n as f64).floor().clamp(0.0, n as f64) as usize;
@@ -93,18 +96,25 @@ pub fn calibrate(sorted: &[f64], target: f64) -> CalibratedThreshold {
         k -= 1;
     }
     if k == 0 {
-        return CalibratedThreshold::TooFewTrials;
+        return Err(CalibratedThreshold::TooFewTrials);
     }
     if k >= n {
-        return CalibratedThreshold::AnyThreshold;
+        return Err(CalibratedThreshold::AnyThreshold);
     }
     // At most k scores may be >= T: T must exceed the (k+1)-th largest score.
-    let pivot = sorted[n - 1 - k];
+    Ok(n - 1 - k)
+}
+
+pub fn calibrate(sorted: &[f64], target: f64) -> CalibratedThreshold {
+    let pivot = match calibration_rank(sorted.len(), target) {
+        Ok(rank) => sorted[rank],
+        Err(why) => return why,
+    };
     if pivot == f64::NEG_INFINITY {
         return CalibratedThreshold::AnyThreshold;
     }
     let threshold = pivot.next_up();
-    let count = (n - sorted.partition_point(|&x| x < threshold)) as u64;
+    let count = (sorted.len() - sorted.partition_point(|&x| x < threshold)) as u64;
     CalibratedThreshold::Threshold { threshold, count }
 }
 

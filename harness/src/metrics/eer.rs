@@ -1,10 +1,35 @@
-//! Equal error rate of 1:1 verification.
+//! Equal error rate of 1:1 verification. `equal_error_rate` reads sorted scores; the
+//! analysis finds the same crossing without sorting (`metrics::order`), and the tests
+//! hold the two equal bit for bit.
 //!
 //! Interpolation (stated in every report): FMR(t) and FNMR(t) are evaluated at every
 //! distinct finite score t and just above the highest score; between the two adjacent
 //! thresholds where FNMR - FMR changes sign, both rates and the threshold are linearly
 //! interpolated to the point where FMR = FNMR. This is the crossing of the
 //! piecewise-linear DET in rate space with the diagonal.
+
+/// The EER and the threshold where it is reached.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Crossing {
+    pub eer: f64,
+    pub threshold: f64,
+}
+
+/// The crossing from the first candidate threshold `t` where FNMR >= FMR, with its
+/// rates, and the candidate before it (`None`: FNMR already reaches FMR at the lowest
+/// candidate, and the two rates are averaged there).
+pub fn crossing_point(previous: Option<(f64, f64, f64)>, (t, fmr, fnmr): (f64, f64, f64)) -> Crossing {
+    let (eer, threshold) = match previous {
+        None => ((fmr + fnmr) / 2.0, t),
+        Some((t0, fmr0, fnmr0)) => {
+            let d0 = fnmr0 - fmr0; // < 0
+            let d1 = fnmr - fmr; // >= 0
+            let lambda = -d0 / (d1 - d0);
+            (fmr0 + lambda * (fmr - fmr0), t0 + lambda * (t - t0))
+        }
+    };
+    Crossing { eer, threshold }
+}
 
 /// `(eer, threshold)` from ascending mated and non-mated scores (failures are -inf).
 /// `None` when either side has no trials.
@@ -35,16 +60,8 @@ pub fn equal_error_rate(mated: &[f64], non_mated: &[f64]) -> Option<(f64, f64)> 
     for &t in &candidates {
         let (fmr, fnmr) = rates(t);
         if fnmr >= fmr {
-            return Some(match previous {
-                // Degenerate: FNMR already exceeds FMR at the lowest score.
-                None => ((fmr + fnmr) / 2.0, t),
-                Some((t0, fmr0, fnmr0)) => {
-                    let d0 = fnmr0 - fmr0; // < 0
-                    let d1 = fnmr - fmr; // >= 0
-                    let lambda = -d0 / (d1 - d0);
-                    (fmr0 + lambda * (fmr - fmr0), t0 + lambda * (t - t0))
-                }
-            });
+            let c = crossing_point(previous, (t, fmr, fnmr));
+            return Some((c.eer, c.threshold));
         }
         previous = Some((t, fmr, fnmr));
     }

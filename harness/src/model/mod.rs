@@ -9,6 +9,7 @@ pub mod population;
 pub mod query;
 pub mod rate;
 pub mod results;
+pub mod rows;
 pub mod synthetic_face;
 pub mod thresholds;
 pub mod trials;

@@ -1,5 +1,5 @@
 //! Statistics on counts: binomial intervals, tests between groups, multiple-comparison
-//! adjustment, effect sizes and power (docs/metrics.md, "Uncertainty" and
+//! adjustment, effect sizes and power (docs/metrics.md, "Intervals" and
 //! "Differences between groups").
 //!
 //! Pure functions on counts: no trials, no files. Every method names its source and the
