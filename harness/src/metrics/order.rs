@@ -13,6 +13,9 @@
 //! questions; while it is not [`Selector::done`], make a [`Plan`], feed every score of
 //! every stream to [`Plan::observe`] with a [`PassAccumulator`] (one per thread, merged),
 //! and [`Selector::finish_pass`].
+//!
+//! Longer than most files (about 780 lines): the tests, a third of it, hold every kind
+//! of question equal to the sorted computation, at ties, failures and signed zeros.
 
 use crate::metrics::eer::{Crossing, crossing_point};
 
