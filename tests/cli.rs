@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{fixture, simulate_small, text, verity, write};
+use common::{fixture, s, simulate_small, text, tree, verity, write};
 
 use std::path::Path;
 
@@ -264,4 +264,75 @@ fn analyse_of_a_runs_raw_scores_reproduces_its_rates() {
     let (first, second) = (rows(&run_out), rows(&again));
     assert!(first.len() >= 5 * 2 * 9, "{}", first.len());
     assert_eq!(first, second);
+}
+
+/// Trials past `--memory-trials` go to a temporary file and are read back chunk by
+/// chunk: every output is the same as with every trial in memory (the command line,
+/// which names the option, aside), for CSV and Parquet input, with the bootstrap on.
+#[test]
+fn analyse_with_trials_spilled_to_a_file_writes_the_same_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut subjects = String::from("subject_id,sex\n");
+    let mut scores = String::from("probe_subject,reference_subject,score\n");
+    for i in 0..40 {
+        subjects.push_str(&format!("p{i},{}\n", if i % 3 == 0 { "F" } else { "M" }));
+    }
+    for i in 0..40u32 {
+        for j in 0..40u32 {
+            let x = f64::from((i * 7919 + j * 104_729) % 1000) / 1000.0;
+            let score = if i == j {
+                format!("{}", 0.4 + 0.6 * x)
+            } else if (i + j) % 97 == 5 {
+                String::new()
+            } else {
+                format!("{}", 0.7 * x)
+            };
+            scores.push_str(&format!("p{i},p{j},{score}\n"));
+        }
+    }
+    let subjects = write(d, "subjects.csv", &subjects);
+    let scores = write(d, "scores.csv", &scores);
+    let analyse = |out: &str, extra: &[&str]| {
+        let out = d.join(out);
+        let mut args = vec![
+            "analyse",
+            "--subjects",
+            s(&subjects),
+            "--verification",
+            s(&scores),
+            "--bootstrap-replicates",
+            "200",
+            "--out",
+            s(&out),
+        ];
+        args.extend_from_slice(extra);
+        let o = verity(&args);
+        assert!(o.status.success(), "{}", text(&o));
+        let mut files: std::collections::BTreeMap<_, _> =
+            tree(&out).into_iter().map(|(p, b)| (p.strip_prefix(&out).unwrap().to_path_buf(), b)).collect();
+        let json = String::from_utf8(files.remove(Path::new("results.json")).unwrap()).unwrap();
+        let json: Vec<&str> = json.lines().filter(|l| !l.trim_start().starts_with("\"command\"")).collect();
+        (json.join("\n"), files)
+    };
+    let (memory_json, memory_files) = analyse("memory", &[]);
+    let (spilled_json, spilled_files) = analyse("spilled", &["--memory-trials", "7"]);
+    assert!(memory_json.contains("\"fnmr\""), "{memory_json}");
+    assert_eq!(memory_json, spilled_json);
+    assert_eq!(memory_files.keys().collect::<Vec<_>>(), spilled_files.keys().collect::<Vec<_>>());
+    for (name, bytes) in &memory_files {
+        // It records the hash of results.json, whose command line differs.
+        if name == Path::new(".verity-outputs.json") {
+            continue;
+        }
+        let other = &spilled_files[name];
+        if name == Path::new("summary.md") {
+            let without = |b: &[u8]| -> String {
+                String::from_utf8_lossy(b).lines().filter(|l| !l.starts_with("verity analyse")).collect()
+            };
+            assert_eq!(without(bytes), without(other));
+            continue;
+        }
+        assert!(other == bytes, "{} differs", name.display());
+    }
 }

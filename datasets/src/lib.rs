@@ -13,6 +13,7 @@ mod load;
 mod manifest;
 pub mod protocol_builder;
 mod protocols;
+pub mod score_rows;
 pub mod scores;
 pub mod synthetic;
 pub mod table;

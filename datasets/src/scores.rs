@@ -10,9 +10,10 @@
 //!   in the gallery.
 
 use crate::error::{Problem, Problems};
+use crate::score_rows::{ScoreRows, read_verification};
 use crate::table::{self, Row, Table};
 use harness::model::population::{Population, Subject};
-use harness::model::trials::{SearchTrials, VerificationTrials};
+use harness::model::trials::SearchTrials;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
@@ -26,13 +27,17 @@ pub struct ScoreFiles<'a> {
     pub candidates: Option<&'a Path>,
     /// Candidate list length L; when absent, the longest list given.
     pub list_length: Option<usize>,
+    /// 1:1 trials held in memory before they go to a temporary file; when absent,
+    /// [`crate::score_rows::MEMORY_ROWS`].
+    pub memory_rows: Option<usize>,
 }
 
 /// Loaded score-level input.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub struct ScoreLevel {
     pub population: Population,
-    pub verification: Option<VerificationTrials>,
+    /// 1:1 trials, read in batches (`score_rows`): in memory or in a temporary file.
+    pub verification: Option<ScoreRows>,
     /// One gallery size: the whole gallery.
     pub searches: Option<SearchTrials>,
     /// Search ids, indexed by `SearchTrials::search`.
@@ -96,22 +101,8 @@ pub fn load_scores(files: &ScoreFiles) -> Result<ScoreLevel, Problems> {
     let index: HashMap<String, u32> =
         population.subjects.iter().enumerate().map(|(i, s)| (s.id.clone(), i as u32)).collect();
 
-    let verification = files.verification.and_then(|p| read(p, &mut problems)).and_then(|t| {
-        let cols = t.require(&["probe_subject", "reference_subject", "score"], &mut problems)?;
-        let mut trials = VerificationTrials::default();
-        for row in &t.rows {
-            let probe = subject_of(&t, row, cols[0], &index, &mut problems);
-            let reference = subject_of(&t, row, cols[1], &index, &mut problems);
-            let score = match row.cells.get(cols[2]) {
-                Some(table::Cell::Null) => Some(None),
-                _ => number(&t, row, cols[2], &mut problems).map(Some),
-            };
-            if let (Some(p), Some(r), Some(s)) = (probe, reference, score) {
-                trials.push(p, r, s);
-            }
-        }
-        Some(trials)
-    });
+    let memory_rows = files.memory_rows.unwrap_or(crate::score_rows::MEMORY_ROWS);
+    let verification = files.verification.and_then(|p| read_verification(p, &index, memory_rows, &mut problems));
 
     let mut search_ids = Vec::new();
     let searches = match (files.searches, files.gallery, files.candidates) {

@@ -93,40 +93,7 @@ fn read_csv(path: &Path, file: &str, problems: &mut Problems) -> Option<Table> {
             return None;
         }
     };
-    let mut header = csv::ByteRecord::new();
-    match reader.next_record(&mut header) {
-        Ok(Some(_)) => {}
-        Ok(None) => {
-            problems.push(Problem::new(file, "empty table: no header row").line(1));
-            return None;
-        }
-        Err(e) => {
-            problems.push(Problem::new(file, format!("cannot read the header: {e}")).line(e.line.max(1)));
-            return None;
-        }
-    }
-    let mut names = Vec::with_capacity(header.len());
-    for (i, raw) in header.iter().enumerate() {
-        match std::str::from_utf8(raw) {
-            Ok(s) => names.push(s.trim().trim_start_matches('\u{feff}').to_string()),
-            Err(_) => {
-                let shown = String::from_utf8_lossy(raw).into_owned();
-                problems.push(
-                    Problem::new(file, "text is not valid UTF-8").line(1).column(format!("#{}", i + 1)).value(shown),
-                );
-                names.push(String::new());
-            }
-        }
-    }
-    if names.iter().all(String::is_empty) {
-        problems.push(Problem::new(file, "empty table: no header row").line(1));
-        return None;
-    }
-    for (i, name) in names.iter().enumerate() {
-        if !name.is_empty() && names[..i].contains(name) {
-            problems.push(Problem::new(file, "duplicate column").line(1).column(name.as_str()));
-        }
-    }
+    let names = csv_header(&mut reader, file, problems)?;
     let mut rows = Vec::new();
     let mut record = csv::ByteRecord::new();
     loop {
@@ -163,6 +130,50 @@ fn read_csv(path: &Path, file: &str, problems: &mut Problems) -> Option<Table> {
         rows.push(Row { line, cells });
     }
     Some(Table { file: file.to_string(), header: names, rows })
+}
+
+/// The header of a CSV file, its names trimmed (a byte-order mark dropped); problems for
+/// a missing or empty header, names that are not UTF-8 and repeated names.
+pub(crate) fn csv_header<R: std::io::Read>(
+    reader: &mut storage::csv::CsvRecords<R>,
+    file: &str,
+    problems: &mut Problems,
+) -> Option<Vec<String>> {
+    let mut header = csv::ByteRecord::new();
+    match reader.next_record(&mut header) {
+        Ok(Some(_)) => {}
+        Ok(None) => {
+            problems.push(Problem::new(file, "empty table: no header row").line(1));
+            return None;
+        }
+        Err(e) => {
+            problems.push(Problem::new(file, format!("cannot read the header: {e}")).line(e.line.max(1)));
+            return None;
+        }
+    }
+    let mut names = Vec::with_capacity(header.len());
+    for (i, raw) in header.iter().enumerate() {
+        match std::str::from_utf8(raw) {
+            Ok(s) => names.push(s.trim().trim_start_matches('\u{feff}').to_string()),
+            Err(_) => {
+                let shown = String::from_utf8_lossy(raw).into_owned();
+                problems.push(
+                    Problem::new(file, "text is not valid UTF-8").line(1).column(format!("#{}", i + 1)).value(shown),
+                );
+                names.push(String::new());
+            }
+        }
+    }
+    if names.iter().all(String::is_empty) {
+        problems.push(Problem::new(file, "empty table: no header row").line(1));
+        return None;
+    }
+    for (i, name) in names.iter().enumerate() {
+        if !name.is_empty() && names[..i].contains(name) {
+            problems.push(Problem::new(file, "duplicate column").line(1).column(name.as_str()));
+        }
+    }
+    Some(names)
 }
 
 fn read_parquet(path: &Path, file: &str, problems: &mut Problems) -> Option<Table> {
@@ -204,7 +215,7 @@ fn read_parquet(path: &Path, file: &str, problems: &mut Problems) -> Option<Tabl
     Some(Table { file: file.to_string(), header, rows })
 }
 
-fn parquet_cells(column: &polars::prelude::Column, height: usize) -> Result<Vec<Cell>, String> {
+pub(crate) fn parquet_cells(column: &polars::prelude::Column, height: usize) -> Result<Vec<Cell>, String> {
     let mut out = Vec::with_capacity(height);
     match column.dtype() {
         DataType::List(inner) if inner.is_primitive_numeric() => {

@@ -9,6 +9,7 @@ use harness::analysis::protocol::{analyse_search, analyse_verification};
 use harness::model::analysis::AnalysisConfig;
 use harness::model::benchmark::ProtocolKind;
 use harness::model::results::{BenchmarkInfo, RESULTS_SCHEMA_VERSION, Results, Timing, TrialList, VendorResults};
+use harness::model::rows::VerificationRows;
 use harness::vendor::{DeclaredThreshold, TemplateFormat, VendorDescription};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -84,14 +85,13 @@ fn results(
     let mut trial_lists = Vec::new();
     if let Some(v) = &input.verification {
         protocols.push(analyse_verification("verification", v, &input.population, &config, declared)?);
-        let pairs = (0..v.len()).map(|i| (ids[v.probe_subject[i] as usize], ids[v.reference_subject[i] as usize]));
-        let mated = (0..v.len()).filter(|&i| v.probe_subject[i] == v.reference_subject[i]).count() as u64;
+        // The trial hash, as trial_hash would give it, was taken as the file was read.
         trial_lists.push(TrialList {
             protocol: "verification".into(),
             kind: ProtocolKind::Verification,
-            hash: trial_hash(pairs),
-            mated,
-            non_mated: v.len() as u64 - mated,
+            hash: v.trial_hash.clone(),
+            mated: v.mated,
+            non_mated: v.len() - v.mated,
             gallery_subjects: None,
         });
     }
@@ -117,15 +117,10 @@ fn results(
         });
     }
     // The vendor's own score range is unknown here; record the range observed.
-    let finite = input
-        .verification
-        .iter()
-        .flat_map(|v| v.score.iter())
-        .chain(input.searches.iter().flat_map(|s| s.candidate_score.iter()))
-        .copied()
-        .filter(|x| x.is_finite());
-    let observed =
-        finite.fold(None, |acc: Option<(f64, f64)>, x| Some(acc.map_or((x, x), |(lo, hi)| (lo.min(x), hi.max(x)))));
+    let finite = input.searches.iter().flat_map(|s| s.candidate_score.iter()).copied().filter(|x| x.is_finite());
+    let observed = finite.fold(input.verification.as_ref().and_then(|v| v.observed), |acc: Option<(f64, f64)>, x| {
+        Some(acc.map_or((x, x), |(lo, hi)| (lo.min(x), hi.max(x))))
+    });
     let observed = observed.unwrap_or((0.0, 0.0));
     let population = &input.population;
     Ok(Results {

@@ -33,6 +33,11 @@ pub struct Args {
     /// The algorithm's declared operating threshold, if it has one.
     #[arg(long, allow_negative_numbers = true, value_parser = crate::options::number)]
     pub declared_threshold: Option<f64>,
+    /// 1:1 trials held in memory (16 bytes each) before the rest go to a temporary file
+    /// in TMPDIR, removed when verity exits; the results are the same either way
+    /// (docs/scale.md). Default 33554432 (512 MiB).
+    #[arg(long, value_parser = crate::options::whole::<usize>(1, u64::MAX))]
+    pub memory_trials: Option<usize>,
     /// Output folder.
     #[arg(long)]
     pub out: PathBuf,
@@ -50,6 +55,7 @@ pub fn execute(args: Args) -> CliResult {
             gallery: args.gallery.as_deref(),
             candidates: args.candidates.as_deref(),
             list_length: args.list_length,
+            memory_rows: args.memory_trials,
         },
         settings: &settings,
         vendor: args.vendor.clone(),

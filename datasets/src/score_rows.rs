@@ -1,0 +1,518 @@
+//! A 1:1 score file (`probe_subject, reference_subject, score`) read in bounded batches
+//! straight into typed columns (docs/scale.md): subject ids are looked up once per row
+//! in the subjects table and kept as integer codes, scores are parsed from the bytes, and
+//! no cell is ever held as text. The columns take 16 bytes a trial; past a memory budget
+//! they go to an anonymous temporary file (unlinked when made: it cannot outlive verity),
+//! read back chunk by chunk as often as the analysis needs (`harness::model::rows`).
+//!
+//! The rules are those of every other table (`table`): the line an editor shows, a
+//! located problem for each bad cell, an empty score for a trial whose template could not
+//! be made. A file with very many bad rows lists the first [`PROBLEMS_LISTED`] and counts
+//! the rest, so that the list stays readable and bounded.
+
+use crate::error::{Problem, Problems};
+use crate::table::{Cell, csv_header, parquet_cells};
+use harness::model::rows::{CHUNK_ROWS, RowsError, TrialChunk, VerificationRows};
+use harness::model::trials::VerificationTrials;
+use polars::prelude::{DataType, ParquetReader, SerReader};
+use sha2::{Digest, Sha256};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
+
+/// Trials kept in memory before the columns go to a temporary file: 2^25 trials, 512 MiB.
+pub const MEMORY_ROWS: usize = 1 << 25;
+/// Problems listed per file; the rest are counted in one last problem.
+pub const PROBLEMS_LISTED: usize = 100;
+/// Rows of a Parquet file read at a time.
+const PARQUET_BATCH: usize = 1 << 20;
+const COLUMNS: [&str; 3] = ["probe_subject", "reference_subject", "score"];
+const BYTES_PER_ROW: usize = 16;
+
+/// A 1:1 score file, read: the trials and what the results record about them.
+#[derive(Debug)]
+pub struct ScoreRows {
+    storage: Storage,
+    rows: u64,
+    /// Trials whose two subjects are the same.
+    pub mated: u64,
+    /// SHA-256 (hex) over `probe TAB reference NEWLINE` per trial, ids as in the subjects table.
+    pub trial_hash: String,
+    /// Lowest and highest finite score, if any.
+    pub observed: Option<(f64, f64)>,
+}
+
+#[derive(Debug)]
+enum Storage {
+    Memory(VerificationTrials),
+    /// Full chunks of [`CHUNK_ROWS`] trials (the last may be shorter), each laid out as
+    /// probes (u32), references (u32), scores (f64), little-endian.
+    Spilled(std::fs::File),
+}
+
+impl VerificationRows for ScoreRows {
+    fn len(&self) -> u64 {
+        self.rows
+    }
+
+    fn chunks(&self) -> usize {
+        (self.rows as usize).div_ceil(CHUNK_ROWS)
+    }
+
+    fn chunk(&self, i: usize) -> Result<TrialChunk<'_>, RowsError> {
+        match &self.storage {
+            Storage::Memory(trials) => trials.chunk(i),
+            Storage::Spilled(file) => {
+                use std::os::unix::fs::FileExt;
+                let start = i * CHUNK_ROWS;
+                let n = CHUNK_ROWS.min((self.rows as usize).saturating_sub(start));
+                let mut bytes = vec![0u8; n * BYTES_PER_ROW];
+                file.read_exact_at(&mut bytes, (start * BYTES_PER_ROW) as u64)
+                    .map_err(|e| RowsError(format!("reading back the trials spilled to a temporary file: {e}")))?;
+                let (ids, scores) = bytes.split_at(8 * n);
+                let u32s = |b: &[u8]| b.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+                let score = scores
+                    .chunks_exact(8)
+                    .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
+                    .collect();
+                Ok(TrialChunk {
+                    probe: Cow::Owned(u32s(&ids[..4 * n])),
+                    reference: Cow::Owned(u32s(&ids[4 * n..])),
+                    score: Cow::Owned(score),
+                })
+            }
+        }
+    }
+}
+
+/// Where trials go as they are read: memory up to the budget, then a temporary file.
+struct Sink {
+    budget: usize,
+    trials: VerificationTrials,
+    spill: Option<std::io::BufWriter<std::fs::File>>,
+    rows: u64,
+    mated: u64,
+    hash: Sha256,
+    observed: Option<(f64, f64)>,
+}
+
+impl Sink {
+    fn new(budget: usize) -> Self {
+        Sink {
+            budget,
+            trials: VerificationTrials::default(),
+            spill: None,
+            rows: 0,
+            mated: 0,
+            hash: Sha256::new(),
+            observed: None,
+        }
+    }
+
+    fn push(&mut self, probe: (u32, &str), reference: (u32, &str), score: Option<f64>) -> std::io::Result<()> {
+        self.hash.update(probe.1.as_bytes());
+        self.hash.update(b"\t");
+        self.hash.update(reference.1.as_bytes());
+        self.hash.update(b"\n");
+        self.mated += u64::from(probe.0 == reference.0);
+        self.rows += 1;
+        if let Some(x) = score {
+            self.observed = Some(self.observed.map_or((x, x), |(lo, hi)| (lo.min(x), hi.max(x))));
+        }
+        self.trials.push(probe.0, reference.0, score);
+        let spilling = self.spill.is_some() || self.trials.len() > self.budget;
+        if spilling && self.trials.len() >= CHUNK_ROWS {
+            self.flush_chunks(false)?;
+        }
+        Ok(())
+    }
+
+    /// Write the held trials out as whole chunks (and, at the end, the last part).
+    fn flush_chunks(&mut self, last: bool) -> std::io::Result<()> {
+        if self.spill.is_none() {
+            self.spill = Some(std::io::BufWriter::with_capacity(1 << 20, tempfile::tempfile()?));
+        }
+        let Some(out) = self.spill.as_mut() else { return Ok(()) };
+        let t = &self.trials;
+        let whole = if last { t.len() } else { t.len() / CHUNK_ROWS * CHUNK_ROWS };
+        let mut start = 0;
+        while start < whole {
+            let end = (start + CHUNK_ROWS).min(whole);
+            for p in &t.probe_subject[start..end] {
+                out.write_all(&p.to_le_bytes())?;
+            }
+            for r in &t.reference_subject[start..end] {
+                out.write_all(&r.to_le_bytes())?;
+            }
+            for s in &t.score[start..end] {
+                out.write_all(&s.to_le_bytes())?;
+            }
+            start = end;
+        }
+        let t = &mut self.trials;
+        t.probe_subject.drain(..whole);
+        t.reference_subject.drain(..whole);
+        t.score.drain(..whole);
+        t.failed.drain(..whole);
+        Ok(())
+    }
+
+    fn finish(mut self) -> std::io::Result<ScoreRows> {
+        let storage = if self.spill.is_some() {
+            self.flush_chunks(true)?;
+            let file = self.spill.take().map(|w| w.into_inner().map_err(|e| e.into_error()));
+            match file {
+                Some(f) => Storage::Spilled(f?),
+                None => Storage::Memory(std::mem::take(&mut self.trials)),
+            }
+        } else {
+            Storage::Memory(std::mem::take(&mut self.trials))
+        };
+        Ok(ScoreRows {
+            storage,
+            rows: self.rows,
+            mated: self.mated,
+            trial_hash: hex::encode(self.hash.finalize()),
+            observed: self.observed,
+        })
+    }
+}
+
+/// Problems of one file: the first [`PROBLEMS_LISTED`] kept, the rest counted.
+struct Bounded<'a> {
+    problems: &'a mut Problems,
+    file: String,
+    listed: usize,
+    more: u64,
+}
+
+impl Bounded<'_> {
+    fn push(&mut self, p: Problem) {
+        if self.listed < PROBLEMS_LISTED {
+            self.problems.push(p);
+            self.listed += 1;
+        } else {
+            self.more += 1;
+        }
+    }
+
+    fn any(&self) -> bool {
+        self.listed > 0
+    }
+
+    fn close(self) {
+        if self.more > 0 {
+            let message =
+                format!("{} more problems in this file, not listed (the first {} are)", self.more, self.listed);
+            self.problems.push(Problem::new(self.file, message));
+        }
+    }
+}
+
+/// One row's three cells, as text (`None`: an empty cell).
+struct RowCells<'a> {
+    line: u64,
+    probe: Option<&'a str>,
+    reference: Option<&'a str>,
+    /// The score as text, or already a number (a Parquet double column).
+    score: ScoreCell<'a>,
+}
+
+enum ScoreCell<'a> {
+    Empty,
+    Text(&'a str),
+    Number(f64),
+}
+
+struct Reader<'a> {
+    file: String,
+    index: &'a HashMap<String, u32>,
+    problems: Bounded<'a>,
+    sink: Sink,
+    /// Rows with the header's number of fields.
+    complete_rows: u64,
+}
+
+impl Reader<'_> {
+    fn subject<'c>(&mut self, line: u64, column: &str, cell: Option<&'c str>) -> Option<(u32, &'c str)> {
+        let text = cell.unwrap_or("");
+        if text.trim().is_empty() {
+            self.problems.push(Problem::new(&self.file, "empty subject id").line(line).column(column).value(text));
+            return None;
+        }
+        let id = text.trim();
+        match self.index.get(id) {
+            Some(&code) => Some((code, id)),
+            None => {
+                self.problems.push(
+                    Problem::new(&self.file, "unknown subject (not in the subjects table)")
+                        .line(line)
+                        .column(column)
+                        .value(text),
+                );
+                None
+            }
+        }
+    }
+
+    /// `Some(None)`: an empty score, a failed trial.
+    fn score(&mut self, line: u64, cell: ScoreCell<'_>) -> Option<Option<f64>> {
+        let (value, text) = match cell {
+            ScoreCell::Empty => return Some(None),
+            ScoreCell::Number(v) => (Some(v), v.to_string()),
+            ScoreCell::Text(s) if s.trim().is_empty() => {
+                self.problems.push(Problem::new(&self.file, "empty score").line(line).column("score").value(s));
+                return None;
+            }
+            ScoreCell::Text(s) => (s.trim().parse::<f64>().ok(), s.to_string()),
+        };
+        match value {
+            Some(v) if v.is_finite() => Some(Some(v)),
+            _ => {
+                self.problems.push(
+                    Problem::new(&self.file, "score is not a finite number").line(line).column("score").value(text),
+                );
+                None
+            }
+        }
+    }
+
+    fn row(&mut self, cells: RowCells<'_>) -> std::io::Result<()> {
+        self.complete_rows += 1;
+        let probe = self.subject(cells.line, COLUMNS[0], cells.probe);
+        let reference = self.subject(cells.line, COLUMNS[1], cells.reference);
+        let score = self.score(cells.line, cells.score);
+        if let (Some(p), Some(r), Some(s)) = (probe, reference, score)
+            && !self.problems.any()
+        {
+            self.sink.push(p, r, s)?;
+        }
+        Ok(())
+    }
+}
+
+/// Read a 1:1 score file (CSV or Parquet, by extension) into trials. `index` maps the
+/// subjects table's ids to their codes; `memory_rows` is the budget before trials go to
+/// a temporary file ([`MEMORY_ROWS`] unless a test asks for less).
+pub fn read_verification(
+    path: &Path,
+    index: &HashMap<String, u32>,
+    memory_rows: usize,
+    problems: &mut Problems,
+) -> Option<ScoreRows> {
+    let file = path.to_string_lossy().into_owned();
+    let mut reader = Reader {
+        file: file.clone(),
+        index,
+        problems: Bounded { problems, file: file.clone(), listed: 0, more: 0 },
+        sink: Sink::new(memory_rows),
+        complete_rows: 0,
+    };
+    let lower = file.to_ascii_lowercase();
+    let read = if lower.ends_with(".parquet") {
+        read_parquet(path, &mut reader)
+    } else if lower.ends_with(".csv") {
+        read_csv(path, &mut reader)
+    } else {
+        reader.problems.push(Problem::new(&file, "unknown table format; expected a .csv or .parquet file"));
+        Err(Stop)
+    };
+    let Reader { problems, sink, complete_rows, .. } = reader;
+    let mut problems = problems;
+    let result = match read {
+        Err(Stop) => None,
+        Ok(()) if complete_rows == 0 && !problems.any() => {
+            problems.push(Problem::new(&file, "no rows: the file holds a header only").line(1));
+            None
+        }
+        Ok(()) if problems.any() => None,
+        Ok(()) => match sink.finish() {
+            Ok(rows) => Some(rows),
+            Err(e) => {
+                problems.push(Problem::new(&file, format!("cannot hold the trials in a temporary file: {e}")));
+                None
+            }
+        },
+    };
+    problems.close();
+    result
+}
+
+/// Reading stopped; the reason is among the problems.
+struct Stop;
+
+fn io_stop(reader: &mut Reader<'_>, e: std::io::Error) -> Stop {
+    reader.problems.push(Problem::new(&reader.file, format!("cannot hold the trials in a temporary file: {e}")));
+    Stop
+}
+
+fn read_csv(path: &Path, reader: &mut Reader<'_>) -> Result<(), Stop> {
+    let file = reader.file.clone();
+    let mut records = match storage::csv::CsvRecords::open(path) {
+        Ok(r) => r,
+        Err(e) => {
+            reader.problems.push(Problem::new(&file, format!("cannot read: {e}")));
+            return Err(Stop);
+        }
+    };
+    let mut header_problems = Problems::default();
+    let names = csv_header(&mut records, &file, &mut header_problems);
+    let bad_header = !header_problems.is_empty();
+    for p in header_problems.0 {
+        reader.problems.push(p);
+    }
+    let names = names.ok_or(Stop)?;
+    let cols: Vec<Option<usize>> = COLUMNS.iter().map(|c| names.iter().position(|n| n == c)).collect();
+    for (name, col) in COLUMNS.iter().zip(&cols) {
+        if col.is_none() {
+            reader.problems.push(Problem::new(&file, "missing column").line(1).column(*name));
+        }
+    }
+    let (Some(p), Some(r), Some(s)) = (cols[0], cols[1], cols[2]) else { return Err(Stop) };
+    if bad_header {
+        return Err(Stop);
+    }
+    let mut record = csv::ByteRecord::new();
+    loop {
+        let line = match records.next_record(&mut record) {
+            Ok(None) => break,
+            Ok(Some(line)) => line,
+            Err(e) => {
+                reader.problems.push(Problem::new(&file, format!("malformed CSV: {e}")).line(e.line));
+                if matches!(e.error.kind(), csv::ErrorKind::Io(_)) {
+                    break;
+                }
+                continue;
+            }
+        };
+        if record.len() != names.len() {
+            let msg = format!("row has {} fields, the header has {}", record.len(), names.len());
+            reader.problems.push(Problem::new(&file, msg).line(line));
+            continue;
+        }
+        let mut text = |col: usize| -> Result<Option<&str>, ()> {
+            let raw = record.get(col).unwrap_or_default();
+            match std::str::from_utf8(raw) {
+                Ok("") => Ok(None),
+                Ok(s) => Ok(Some(s)),
+                Err(e) => {
+                    let msg =
+                        format!("text is not valid UTF-8 (invalid byte at offset {} of the field)", e.valid_up_to());
+                    let shown = String::from_utf8_lossy(raw).into_owned();
+                    reader.problems.push(Problem::new(&file, msg).line(line).column(names[col].as_str()).value(shown));
+                    Err(())
+                }
+            }
+        };
+        // Every field of the row is checked, as the whole-table reader does.
+        let mut valid = true;
+        for col in 0..names.len() {
+            if ![p, r, s].contains(&col) && text(col).is_err() {
+                valid = false;
+            }
+        }
+        let (pt, rt, st) = (text(p), text(r), text(s));
+        let (Ok(pt), Ok(rt), Ok(st)) = (pt, rt, st) else { continue };
+        if !valid {
+            continue;
+        }
+        let score = st.map_or(ScoreCell::Empty, ScoreCell::Text);
+        reader.row(RowCells { line, probe: pt, reference: rt, score }).map_err(|e| io_stop(reader, e))?;
+    }
+    Ok(())
+}
+
+fn cell_text(c: &Cell) -> Option<&str> {
+    match c {
+        Cell::Text(s) => Some(s.as_str()),
+        _ => None,
+    }
+}
+
+fn read_parquet(path: &Path, reader: &mut Reader<'_>) -> Result<(), Stop> {
+    let file = reader.file.clone();
+    let open = |reader: &mut Reader<'_>| match std::fs::File::open(path) {
+        Ok(f) => Ok(ParquetReader::new(f)),
+        Err(e) => {
+            reader.problems.push(Problem::new(&file, format!("cannot read: {e}")));
+            Err(Stop)
+        }
+    };
+    let polars_problem = |reader: &mut Reader<'_>, e: polars::error::PolarsError| {
+        reader.problems.push(Problem::new(&file, format!("cannot read Parquet: {e}")));
+        Stop
+    };
+    let mut first = open(reader)?;
+    let schema = first.schema().map_err(|e| polars_problem(reader, e))?;
+    let height = first.num_rows().map_err(|e| polars_problem(reader, e))?;
+    let mut missing = false;
+    for name in COLUMNS {
+        if !schema.iter_names().any(|n| n.as_str() == name) {
+            reader.problems.push(Problem::new(&file, "missing column").line(1).column(name));
+            missing = true;
+        }
+    }
+    if missing {
+        return Err(Stop);
+    }
+    let mut offset = 0;
+    while offset < height {
+        let len = PARQUET_BATCH.min(height - offset);
+        let frame = open(reader)?
+            .with_columns(Some(COLUMNS.iter().map(|c| (*c).to_string()).collect()))
+            .with_slice(Some((offset, len)))
+            .finish()
+            .map_err(|e| polars_problem(reader, e))?;
+        let mut cells: Vec<Vec<Cell>> = Vec::new();
+        for name in &COLUMNS[..2] {
+            let column = frame.column(name).map_err(|e| polars_problem(reader, e))?;
+            match parquet_cells(column, len) {
+                Ok(c) => cells.push(c),
+                Err(message) => {
+                    reader.problems.push(Problem::new(&file, message).line(1).column(*name));
+                    return Err(Stop);
+                }
+            }
+        }
+        let score_column = frame.column(COLUMNS[2]).map_err(|e| polars_problem(reader, e))?;
+        // A double column is read as numbers; any other type as the text it casts to, as
+        // every other table reads it.
+        let doubles: Option<Vec<Option<f64>>> = match score_column.dtype() {
+            DataType::Float64 => score_column.f64().ok().map(|c| c.iter().collect()),
+            _ => None,
+        };
+        let score_text = match doubles {
+            Some(_) => Vec::new(),
+            None => match parquet_cells(score_column, len) {
+                Ok(c) => c,
+                Err(message) => {
+                    reader.problems.push(Problem::new(&file, message).line(1).column(COLUMNS[2]));
+                    return Err(Stop);
+                }
+            },
+        };
+        for i in 0..len {
+            let score = match &doubles {
+                Some(d) => d.get(i).copied().flatten().map_or(ScoreCell::Empty, ScoreCell::Number),
+                None => match score_text.get(i) {
+                    Some(Cell::Text(s)) => ScoreCell::Text(s),
+                    _ => ScoreCell::Empty,
+                },
+            };
+            let row = RowCells {
+                line: (offset + i) as u64 + 2,
+                probe: cells[0].get(i).and_then(cell_text),
+                reference: cells[1].get(i).and_then(cell_text),
+                score,
+            };
+            reader.row(row).map_err(|e| io_stop(reader, e))?;
+        }
+        offset += len;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[path = "score_rows_tests.rs"]
+mod tests;
