@@ -13,7 +13,6 @@
 use crate::error::{Problem, Problems};
 use crate::table::{Cell, csv_header, parquet_cells};
 use harness::model::rows::{CHUNK_ROWS, RowsError, TrialChunk, VerificationRows};
-use harness::model::trials::VerificationTrials;
 use polars::prelude::{DataType, ParquetReader, SerReader};
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
@@ -45,10 +44,40 @@ pub struct ScoreRows {
 
 #[derive(Debug)]
 enum Storage {
-    Memory(VerificationTrials),
-    /// Full chunks of [`CHUNK_ROWS`] trials (the last may be shorter), each laid out as
-    /// probes (u32), references (u32), scores (f64), little-endian.
+    /// Chunks of [`CHUNK_ROWS`] trials (the last may be shorter), each allocated once at
+    /// its full size: no column is ever copied to grow.
+    Memory(Vec<Columns>),
+    /// The same chunks, each laid out as probes (u32), references (u32), scores (f64),
+    /// little-endian.
     Spilled(std::fs::File),
+}
+
+/// One chunk of trials; a failed trial has the score `-inf`.
+#[derive(Debug, Default)]
+struct Columns {
+    probe: Vec<u32>,
+    reference: Vec<u32>,
+    score: Vec<f64>,
+}
+
+impl Columns {
+    fn with_capacity(n: usize) -> Self {
+        Columns { probe: Vec::with_capacity(n), reference: Vec::with_capacity(n), score: Vec::with_capacity(n) }
+    }
+
+    fn write_to(&self, out: &mut impl Write) -> std::io::Result<()> {
+        let mut bytes = Vec::with_capacity(self.score.len() * BYTES_PER_ROW);
+        for p in &self.probe {
+            bytes.extend_from_slice(&p.to_le_bytes());
+        }
+        for r in &self.reference {
+            bytes.extend_from_slice(&r.to_le_bytes());
+        }
+        for s in &self.score {
+            bytes.extend_from_slice(&s.to_le_bytes());
+        }
+        out.write_all(&bytes)
+    }
 }
 
 impl VerificationRows for ScoreRows {
@@ -62,7 +91,14 @@ impl VerificationRows for ScoreRows {
 
     fn chunk(&self, i: usize) -> Result<TrialChunk<'_>, RowsError> {
         match &self.storage {
-            Storage::Memory(trials) => trials.chunk(i),
+            Storage::Memory(chunks) => match chunks.get(i) {
+                Some(c) => Ok(TrialChunk {
+                    probe: Cow::Borrowed(&c.probe),
+                    reference: Cow::Borrowed(&c.reference),
+                    score: Cow::Borrowed(&c.score),
+                }),
+                None => Err(RowsError(format!("no chunk {i} of {} trials", self.rows))),
+            },
             Storage::Spilled(file) => {
                 use std::os::unix::fs::FileExt;
                 let start = i * CHUNK_ROWS;
@@ -86,10 +122,12 @@ impl VerificationRows for ScoreRows {
     }
 }
 
-/// Where trials go as they are read: memory up to the budget, then a temporary file.
+/// Where trials go as they are read: chunks in memory up to the budget, then all of
+/// them to a temporary file.
 struct Sink {
     budget: usize,
-    trials: VerificationTrials,
+    current: Columns,
+    held: Vec<Columns>,
     spill: Option<std::io::BufWriter<std::fs::File>>,
     rows: u64,
     mated: u64,
@@ -101,7 +139,8 @@ impl Sink {
     fn new(budget: usize) -> Self {
         Sink {
             budget,
-            trials: VerificationTrials::default(),
+            current: Columns::with_capacity(CHUNK_ROWS),
+            held: Vec::new(),
             spill: None,
             rows: 0,
             mated: 0,
@@ -120,54 +159,42 @@ impl Sink {
         if let Some(x) = score {
             self.observed = Some(self.observed.map_or((x, x), |(lo, hi)| (lo.min(x), hi.max(x))));
         }
-        self.trials.push(probe.0, reference.0, score);
-        let spilling = self.spill.is_some() || self.trials.len() > self.budget;
-        if spilling && self.trials.len() >= CHUNK_ROWS {
-            self.flush_chunks(false)?;
+        self.current.probe.push(probe.0);
+        self.current.reference.push(reference.0);
+        self.current.score.push(score.unwrap_or(f64::NEG_INFINITY));
+        if self.current.score.len() == CHUNK_ROWS {
+            let full = std::mem::replace(&mut self.current, Columns::with_capacity(CHUNK_ROWS));
+            self.keep(full)?;
         }
         Ok(())
     }
 
-    /// Write the held trials out as whole chunks (and, at the end, the last part).
-    fn flush_chunks(&mut self, last: bool) -> std::io::Result<()> {
-        if self.spill.is_none() {
-            self.spill = Some(std::io::BufWriter::with_capacity(1 << 20, tempfile::tempfile()?));
+    /// A full chunk (or the last one) to memory, or to the file once over the budget.
+    fn keep(&mut self, chunk: Columns) -> std::io::Result<()> {
+        if self.spill.is_none() && self.rows as usize > self.budget {
+            let mut out = std::io::BufWriter::with_capacity(1 << 20, tempfile::tempfile()?);
+            for held in std::mem::take(&mut self.held) {
+                held.write_to(&mut out)?;
+            }
+            self.spill = Some(out);
         }
-        let Some(out) = self.spill.as_mut() else { return Ok(()) };
-        let t = &self.trials;
-        let whole = if last { t.len() } else { t.len() / CHUNK_ROWS * CHUNK_ROWS };
-        let mut start = 0;
-        while start < whole {
-            let end = (start + CHUNK_ROWS).min(whole);
-            for p in &t.probe_subject[start..end] {
-                out.write_all(&p.to_le_bytes())?;
+        match self.spill.as_mut() {
+            Some(out) => chunk.write_to(out),
+            None => {
+                self.held.push(chunk);
+                Ok(())
             }
-            for r in &t.reference_subject[start..end] {
-                out.write_all(&r.to_le_bytes())?;
-            }
-            for s in &t.score[start..end] {
-                out.write_all(&s.to_le_bytes())?;
-            }
-            start = end;
         }
-        let t = &mut self.trials;
-        t.probe_subject.drain(..whole);
-        t.reference_subject.drain(..whole);
-        t.score.drain(..whole);
-        t.failed.drain(..whole);
-        Ok(())
     }
 
     fn finish(mut self) -> std::io::Result<ScoreRows> {
-        let storage = if self.spill.is_some() {
-            self.flush_chunks(true)?;
-            let file = self.spill.take().map(|w| w.into_inner().map_err(|e| e.into_error()));
-            match file {
-                Some(f) => Storage::Spilled(f?),
-                None => Storage::Memory(std::mem::take(&mut self.trials)),
-            }
-        } else {
-            Storage::Memory(std::mem::take(&mut self.trials))
+        let last = std::mem::take(&mut self.current);
+        if !last.score.is_empty() {
+            self.keep(last)?;
+        }
+        let storage = match self.spill.take() {
+            Some(w) => Storage::Spilled(w.into_inner().map_err(|e| e.into_error())?),
+            None => Storage::Memory(std::mem::take(&mut self.held)),
         };
         Ok(ScoreRows {
             storage,
@@ -176,6 +203,74 @@ impl Sink {
             trial_hash: hex::encode(self.hash.finalize()),
             observed: self.observed,
         })
+    }
+}
+
+/// Subject ids to codes, for a lookup per id of every row. An id of up to
+/// [`INLINE`] - 1 bytes is held inside the table's entry, so that a lookup reads no
+/// memory outside the table (a table of `String`s follows a pointer per lookup, to a
+/// cache miss at 10^5 subjects); longer ids are in a second table.
+struct IdIndex {
+    short: HashMap<[u8; INLINE], u32, std::hash::BuildHasherDefault<IdHasher>>,
+    long: HashMap<String, u32>,
+}
+
+const INLINE: usize = 24;
+
+impl IdIndex {
+    fn new(index: &HashMap<String, u32>) -> Self {
+        let mut short = HashMap::with_capacity_and_hasher(index.len(), Default::default());
+        let mut long = HashMap::new();
+        for (id, &code) in index {
+            match inline(id) {
+                Some(key) => {
+                    short.insert(key, code);
+                }
+                None => {
+                    long.insert(id.clone(), code);
+                }
+            }
+        }
+        IdIndex { short, long }
+    }
+
+    fn get(&self, id: &str) -> Option<u32> {
+        match inline(id) {
+            Some(key) => self.short.get(&key).copied(),
+            None => self.long.get(id).copied(),
+        }
+    }
+}
+
+/// The id's bytes, zero-padded, its length in the last byte.
+fn inline(id: &str) -> Option<[u8; INLINE]> {
+    let bytes = id.as_bytes();
+    (bytes.len() < INLINE).then(|| {
+        let mut key = [0u8; INLINE];
+        key[..bytes.len()].copy_from_slice(bytes);
+        key[INLINE - 1] = bytes.len() as u8;
+        key
+    })
+}
+
+/// A multiply-rotate hash of the inline keys, mixed at the end so that the high bits
+/// (which the table's control bytes use) depend on every byte. The ids come from a
+/// local file, not from a network peer: no defence against chosen collisions is needed.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for word in bytes.chunks(8) {
+            let mut w = [0u8; 8];
+            w[..word.len()].copy_from_slice(word);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        let x = (self.0 ^ (self.0 >> 29)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        x ^ (x >> 32)
     }
 }
 
@@ -227,7 +322,7 @@ enum ScoreCell<'a> {
 
 struct Reader<'a> {
     file: String,
-    index: &'a HashMap<String, u32>,
+    index: IdIndex,
     problems: Bounded<'a>,
     sink: Sink,
     /// Rows with the header's number of fields.
@@ -243,7 +338,7 @@ impl Reader<'_> {
         }
         let id = text.trim();
         match self.index.get(id) {
-            Some(&code) => Some((code, id)),
+            Some(code) => Some((code, id)),
             None => {
                 self.problems.push(
                     Problem::new(&self.file, "unknown subject (not in the subjects table)")
@@ -304,7 +399,7 @@ pub fn read_verification(
     let file = path.to_string_lossy().into_owned();
     let mut reader = Reader {
         file: file.clone(),
-        index,
+        index: IdIndex::new(index),
         problems: Bounded { problems, file: file.clone(), listed: 0, more: 0 },
         sink: Sink::new(memory_rows),
         complete_rows: 0,
@@ -423,10 +518,22 @@ fn read_csv(path: &Path, reader: &mut Reader<'_>) -> Result<(), Stop> {
     Ok(())
 }
 
-fn cell_text(c: &Cell) -> Option<&str> {
-    match c {
-        Cell::Text(s) => Some(s.as_str()),
-        _ => None,
+/// A batch of a Parquet id column: text in place, or cells cast from another type.
+enum IdColumn<'f> {
+    Text(Vec<Option<&'f str>>),
+    Cells(Vec<Cell>),
+}
+
+impl IdColumn<'_> {
+    /// The id of row `i`; `None` for a null or empty one.
+    fn get(&self, i: usize) -> Option<&str> {
+        match self {
+            IdColumn::Text(t) => t.get(i).copied().flatten(),
+            IdColumn::Cells(c) => match c.get(i) {
+                Some(Cell::Text(s)) => Some(s.as_str()),
+                _ => None,
+            },
+        }
     }
 }
 
@@ -464,11 +571,16 @@ fn read_parquet(path: &Path, reader: &mut Reader<'_>) -> Result<(), Stop> {
             .with_slice(Some((offset, len)))
             .finish()
             .map_err(|e| polars_problem(reader, e))?;
-        let mut cells: Vec<Vec<Cell>> = Vec::new();
+        let mut cells: Vec<IdColumn<'_>> = Vec::new();
         for name in &COLUMNS[..2] {
             let column = frame.column(name).map_err(|e| polars_problem(reader, e))?;
+            // A text column is read in place; any other type as the text it casts to.
+            if let (DataType::String, Ok(text)) = (column.dtype(), column.str()) {
+                cells.push(IdColumn::Text(text.iter().map(|v| v.filter(|s| !s.is_empty())).collect()));
+                continue;
+            }
             match parquet_cells(column, len) {
-                Ok(c) => cells.push(c),
+                Ok(c) => cells.push(IdColumn::Cells(c)),
                 Err(message) => {
                     reader.problems.push(Problem::new(&file, message).line(1).column(*name));
                     return Err(Stop);
@@ -500,12 +612,8 @@ fn read_parquet(path: &Path, reader: &mut Reader<'_>) -> Result<(), Stop> {
                     _ => ScoreCell::Empty,
                 },
             };
-            let row = RowCells {
-                line: (offset + i) as u64 + 2,
-                probe: cells[0].get(i).and_then(cell_text),
-                reference: cells[1].get(i).and_then(cell_text),
-                score,
-            };
+            let row =
+                RowCells { line: (offset + i) as u64 + 2, probe: cells[0].get(i), reference: cells[1].get(i), score };
             reader.row(row).map_err(|e| io_stop(reader, e))?;
         }
         offset += len;

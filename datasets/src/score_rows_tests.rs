@@ -186,3 +186,27 @@ fn structural_problems_are_refused() {
         assert_eq!(shown, format!("{}/{expected}", dir.path().display()), "{name}");
     }
 }
+
+#[test]
+fn ids_of_any_length_find_their_code() {
+    let ids = [
+        "",
+        "a",
+        "a\0",
+        "abcdefgh",
+        "abcdefgi",
+        "x".repeat(22).as_str(),
+        &"x".repeat(23),
+        &"x".repeat(24),
+        &"é".repeat(40),
+    ]
+    .map(str::to_string);
+    let given: HashMap<String, u32> = ids.iter().enumerate().map(|(i, id)| (id.clone(), i as u32)).collect();
+    let index = IdIndex::new(&given);
+    for (i, id) in ids.iter().enumerate() {
+        assert_eq!(index.get(id), Some(i as u32), "{id:?}");
+    }
+    for unknown in ["b", "a\0\0", "abcdefg", &"x".repeat(25), "s1"] {
+        assert_eq!(index.get(unknown), None, "{unknown:?}");
+    }
+}

@@ -14,10 +14,14 @@ pub fn input_name(path: &Path, out: &Path) -> String {
     storage::relative::relative_to(path, out)
 }
 
-/// SHA-256 of a file, hex; a file that cannot be read is bad input naming it.
+/// SHA-256 of a file, hex, read in blocks (a score file may be larger than memory); a
+/// file that cannot be read is bad input naming it.
 pub fn sha256_file(path: &Path) -> Result<String, Error> {
-    let bytes = std::fs::read(path).map_err(|e| Error::BadInput(format!("{}: {e}", path.display())))?;
-    Ok(hex::encode(Sha256::digest(&bytes)))
+    let bad = |e: std::io::Error| Error::BadInput(format!("{}: {e}", path.display()));
+    let mut file = std::fs::File::open(path).map_err(bad)?;
+    let mut hash = Sha256::new();
+    std::io::copy(&mut file, &mut hash).map_err(bad)?;
+    Ok(hex::encode(hash.finalize()))
 }
 
 /// Provenance entries of one vendor: its config file (`vendor:PATH`, relative to the

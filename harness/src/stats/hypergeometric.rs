@@ -10,6 +10,9 @@ pub struct Hypergeometric {
     pub white: u64,
     pub black: u64,
     pub draws: u64,
+    /// ln P(Bin(N, draws/N) = draws), the denominator of every [`Self::ln_pmf`] term,
+    /// computed once.
+    ln_norm: f64,
 }
 
 /// Stop summing a tail when the bound on what is left falls below this fraction of the
@@ -21,7 +24,14 @@ const TAIL_CUTOFF: f64 = 1e-17;
 impl Hypergeometric {
     pub fn new(white: u64, black: u64, draws: u64) -> Self {
         debug_assert!(draws <= white + black);
-        Hypergeometric { white, black, draws }
+        let n = white + black;
+        let ln_norm = if draws == 0 || draws == n {
+            0.0
+        } else {
+            let (p, q) = (draws as f64 / n as f64, (n - draws) as f64 / n as f64);
+            ln_binomial_pmf(draws, n, p, q)
+        };
+        Hypergeometric { white, black, draws, ln_norm }
     }
 
     /// Smallest value with positive probability.
@@ -54,8 +64,7 @@ impl Hypergeometric {
         }
         let p = self.draws as f64 / n as f64;
         let q = (n - self.draws) as f64 / n as f64;
-        ln_binomial_pmf(x, self.white, p, q) + ln_binomial_pmf(self.draws - x, self.black, p, q)
-            - ln_binomial_pmf(self.draws, n, p, q)
+        ln_binomial_pmf(x, self.white, p, q) + ln_binomial_pmf(self.draws - x, self.black, p, q) - self.ln_norm
     }
 
     /// P(X = x + 1) / P(X = x).

@@ -2,8 +2,6 @@
 //! a difference from the reference group a "no significant difference" verdict could
 //! have seen (docs/metrics.md).
 
-use std::collections::HashMap;
-
 use super::StatsError;
 use super::special::{beta_inc, ln_binomial_pmf, normal_cdf, normal_quantile};
 use super::tests_of_proportions::{Alternative, exact_two_proportion};
@@ -36,16 +34,32 @@ fn binomial_support(n: u64, p: f64) -> Vec<(u64, f64)> {
     let q = 1.0 - p;
     let mode = (((n + 1) as f64 * p).floor() as u64).min(n);
     let ln_mode = ln_binomial_pmf(mode, n, p, q);
-    let keep = |x: u64| ln_binomial_pmf(x, n, p, q) - ln_mode > -40.0;
-    let mut lo = mode;
-    while lo > 0 && keep(lo - 1) {
-        lo -= 1;
+    // Each outcome's log-probability is computed once: walk down, then up, from the mode.
+    let mut below = Vec::new();
+    let mut x = mode;
+    while x > 0 {
+        let v = ln_binomial_pmf(x - 1, n, p, q);
+        if v - ln_mode <= -40.0 {
+            break;
+        }
+        below.push((x - 1, v));
+        x -= 1;
     }
-    let mut hi = mode;
-    while hi < n && keep(hi + 1) {
-        hi += 1;
+    let mut out: Vec<(u64, f64)> = below.into_iter().rev().collect();
+    out.push((mode, ln_mode));
+    let mut x = mode;
+    while x < n {
+        let v = ln_binomial_pmf(x + 1, n, p, q);
+        if v - ln_mode <= -40.0 {
+            break;
+        }
+        out.push((x + 1, v));
+        x += 1;
     }
-    (lo..=hi).map(|x| (x, ln_binomial_pmf(x, n, p, q).exp())).collect()
+    for o in &mut out {
+        o.1 = o.1.exp();
+    }
+    out
 }
 
 fn width(n: u64, p: f64) -> f64 {
@@ -65,22 +79,44 @@ struct ExactPower {
     alpha: f64,
     alternative: Alternative,
     reference: Vec<(u64, f64)>,
-    reject: HashMap<(u64, u64), bool>,
+    /// Per outcome of the reference (its index in `reference`): the test's decision for
+    /// each compared outcome x1 from a first one on (0 unknown, 1 reject, 2 keep), one
+    /// byte a pair where a map would take 25.
+    reject: Vec<(u64, Vec<u8>)>,
 }
 
 impl ExactPower {
     fn power(&mut self, ratio: f64) -> f64 {
         let p1 = (ratio * self.p0).min(1.0);
         let compared = binomial_support(self.n1, p1);
+        let (Some(&(first, _)), Some(&(last, _))) = (compared.first(), compared.last()) else { return 0.0 };
+        let (n0, n1, alpha, alt) = (self.n0, self.n1, self.alpha, self.alternative);
+        if self.reject.is_empty() {
+            self.reject = vec![(first, Vec::new()); self.reference.len()];
+        }
         let mut power = 0.0;
-        for &(x0, w0) in &self.reference {
+        for (&(x0, w0), (start, decided)) in self.reference.iter().zip(&mut self.reject) {
+            // Widen the row to cover first..=last.
+            if decided.is_empty() {
+                *start = first;
+            }
+            if first < *start {
+                let mut wider = vec![0u8; (*start - first) as usize];
+                wider.append(decided);
+                *decided = wider;
+                *start = first;
+            }
+            let needed = (last - *start + 1) as usize;
+            if decided.len() < needed {
+                decided.resize(needed, 0);
+            }
             for &(x1, w1) in &compared {
-                let (n0, n1, alpha, alt) = (self.n0, self.n1, self.alpha, self.alternative);
-                let rejected = *self
-                    .reject
-                    .entry((x0, x1))
-                    .or_insert_with(|| exact_two_proportion(x1, n1, x0, n0, alt).is_ok_and(|p| p <= alpha));
-                if rejected {
+                let d = &mut decided[(x1 - *start) as usize];
+                if *d == 0 {
+                    let rejected = exact_two_proportion(x1, n1, x0, n0, alt).is_ok_and(|p| p <= alpha);
+                    *d = if rejected { 1 } else { 2 };
+                }
+                if *d == 1 {
                     power += w0 * w1;
                 }
             }
@@ -103,8 +139,7 @@ pub fn exact_power(
     alternative: Alternative,
 ) -> Result<f64, StatsError> {
     validate(p0, n0, n1, alpha)?;
-    let mut e =
-        ExactPower { p0, n0, n1, alpha, alternative, reference: binomial_support(n0, p0), reject: HashMap::new() };
+    let mut e = ExactPower { p0, n0, n1, alpha, alternative, reference: binomial_support(n0, p0), reject: Vec::new() };
     Ok(e.power(ratio))
 }
 
@@ -194,8 +229,7 @@ pub fn minimum_detectable_ratio_within(
         let power = arcsine_power(p0, n0, n1, ratio, alpha, alternative);
         return Ok(MinimumDetectableRatio { ratio: Some(ratio), power, method: PowerMethod::ArcsineApproximation });
     }
-    let mut e =
-        ExactPower { p0, n0, n1, alpha, alternative, reference: binomial_support(n0, p0), reject: HashMap::new() };
+    let mut e = ExactPower { p0, n0, n1, alpha, alternative, reference: binomial_support(n0, p0), reject: Vec::new() };
     let mut prev = 1.0_f64;
     loop {
         let r = (prev * 1.02).min(r_max);
