@@ -99,6 +99,14 @@ fn two_vendors_are_compared_with_paired_tests() {
     // The benchmark recorded in the run was found: the tests are per group.
     assert!(!md.contains("overall only"), "{md}");
     assert!(md.contains("| FPIR | 40 | sex×ethnicity |"), "{md}");
+    // The run is named by its path from the comparison's folder, never an absolute path.
+    for f in ["compare.html", "compare.md", "compare.csv", "compare_paired.csv"] {
+        let body = std::fs::read_to_string(out.join(f)).unwrap();
+        if let Some(i) = body.find(s(d)) {
+            panic!("{f} holds an absolute path: {}", &body[i.saturating_sub(120)..(i + 80).min(body.len())]);
+        }
+    }
+    assert!(md.contains("| ../run |"), "{md}");
 
     // Recount the watchlist searches at the declared thresholds from the raw candidate
     // lists, independently of the paired kernel.

@@ -111,6 +111,13 @@ fn score_ranks_two_vendors_and_traces_values_to_results() {
     }
     let md = std::fs::read_to_string(card.join("scorecard.md")).unwrap();
     assert!(md.contains("## Why this ranking"), "{md}");
+    // Runs are named by their path from the scorecard's folder, never an absolute path.
+    for f in ["scorecard.html", "scorecard.md", "scorecard.csv"] {
+        let body = std::fs::read_to_string(card.join(f)).unwrap();
+        if let Some(i) = body.find(dir.path().to_str().unwrap()) {
+            panic!("{f} holds an absolute path: {}", &body[i.saturating_sub(120)..(i + 80).min(body.len())]);
+        }
+    }
 
     // The FPIR criterion's value is the watchlist FPIR at 0.6 (grid) in results.json.
     let results: serde_json::Value =

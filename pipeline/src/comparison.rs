@@ -10,12 +10,15 @@ use std::path::{Path, PathBuf};
 
 /// The benchmark's population, for per-group tests: from `--benchmark` (which must be
 /// the runs' benchmark), else from the path a run recorded, if it is still there and
-/// unchanged. Returns what the document should say about it.
+/// unchanged. Returns what the document should say about it, paths named from the
+/// comparison's folder `out` (the document holds no absolute path).
 pub fn population(
     given: Option<&Path>,
     runs: &[ComparedRun],
+    out: &Path,
     progress: &dyn Progress,
 ) -> Result<(Option<Population>, Vec<String>), Error> {
+    let shown = |p: &Path| storage::relative::relative_to(p, out);
     let hash = &runs[0].results.benchmark.content_hash;
     if let Some(path) = given {
         let bench = stage(progress, "loading the benchmark", || datasets::load(path))?;
@@ -26,7 +29,7 @@ pub fn population(
                 bench.content_hash
             )));
         }
-        let note = format!("Groups of the paired tests: the subjects of benchmark {}.", path.display());
+        let note = format!("Groups of the paired tests: the subjects of benchmark {}.", shown(path));
         return Ok((Some(bench.population), vec![note]));
     }
     // Recorded paths are relative to each run's folder (docs/results.md, provenance).
@@ -49,7 +52,7 @@ pub fn population(
             Ok(bench) if bench.content_hash == *hash => {
                 let note = format!(
                     "Groups of the paired tests: the subjects of benchmark {} (recorded in the run's provenance; its content hash matches).",
-                    path.display()
+                    shown(path)
                 );
                 return Ok((Some(bench.population), vec![note]));
             }
@@ -61,7 +64,7 @@ pub fn population(
     } else {
         format!(
             "the benchmark recorded in the runs ({}) was not found or has changed",
-            tried.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+            tried.iter().map(|p| shown(p)).collect::<Vec<_>>().join(", ")
         )
     };
     let note =

@@ -96,8 +96,14 @@ pub fn demo(out: &Path, progress: &dyn Progress) -> Result<DemoOutput, Error> {
     };
     stage(progress, "writing the report", || reports::report::write_report(out, &results, &report_options))?;
     // The three vendors side by side, with paired tests on the same searches.
-    let run = reports::compare::load_run(out)?;
-    let note = format!("Groups of the paired tests: the subjects of benchmark {}.", bench_dir.display());
+    // The run, the benchmark and the scorecard's run are named from the output folder
+    // (`.` is the folder itself): the documents hold no absolute path.
+    let mut run = reports::compare::load_run(out)?;
+    run.name = storage::relative::relative_to(out, out);
+    let note = format!(
+        "Groups of the paired tests: the subjects of the benchmark in the folder {}.",
+        storage::relative::relative_to(&bench_dir, out)
+    );
     let comparison = stage(progress, "comparing the vendors", || {
         reports::compare::compare(vec![run], None, Some(&bench.population), vec![note])
     })?;
@@ -105,8 +111,9 @@ pub fn demo(out: &Path, progress: &dyn Progress) -> Result<DemoOutput, Error> {
     let rubric_path = out.join("rubric.toml");
     write_text(&rubric_path, RUBRIC)?;
     let rubric = reports::scorecard::Rubric::parse(RUBRIC, &rubric_path)?;
-    let run_label = out.display().to_string();
-    let scorecard = reports::scorecard::score(&rubric, &[(run_label.as_str(), &results)])?;
+    let run_label = storage::relative::relative_to(out, out);
+    let mut scorecard = reports::scorecard::score(&rubric, &[(run_label.as_str(), &results)])?;
+    scorecard.rubric.path = std::path::PathBuf::from(storage::relative::relative_to(&rubric_path, out));
     let sources = vec![reports::output::json::digest(&results)?];
     stage(progress, "writing the scorecard", || reports::scorecard::write_scorecard(out, &scorecard, sources))?;
     Ok(DemoOutput {

@@ -35,10 +35,15 @@ pub fn execute(args: Args) -> CliResult {
     {
         return Err(CliError::BadInput(format!("--target: value `{t}` is not a rate strictly between 0 and 1")));
     }
-    let runs = args.runs.iter().map(|r| load_run(r)).collect::<Result<Vec<_>, _>>()?;
+    let mut runs = args.runs.iter().map(|r| load_run(r)).collect::<Result<Vec<_>, _>>()?;
     // Refuse different benchmarks or trial lists before anything slow is done.
     check_identical_trials(&runs)?;
-    let (population, notes) = pipeline::comparison::population(args.benchmark.as_deref(), &runs, &Bars)?;
+    // Messages name each run as given; the documents by its path from the comparison's
+    // folder, so that they hold no absolute path.
+    for run in &mut runs {
+        run.name = storage::relative::relative_to(&run.dir, &args.out);
+    }
+    let (population, notes) = pipeline::comparison::population(args.benchmark.as_deref(), &runs, &args.out, &Bars)?;
     if population.is_none() {
         for note in &notes {
             eprintln!("note: {note}");

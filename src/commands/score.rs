@@ -26,13 +26,22 @@ pub fn execute(args: Args) -> CliResult {
     let runs: Vec<(String, Results)> = args
         .runs
         .iter()
-        .map(|p| reports::output::json::read_results(p).map(|r| (p.display().to_string(), r)))
+        .map(|p| reports::output::json::read_results(p).map(|r| (run_label(p, &args.out), r)))
         .collect::<Result<_, _>>()?;
     let labelled: Vec<(&str, &Results)> = runs.iter().map(|(l, r)| (l.as_str(), r)).collect();
-    let card = score(&rubric, &labelled)?;
+    let mut card = score(&rubric, &labelled)?;
+    // Scored: the documents name the rubric from the scorecard's folder (messages above
+    // named it as given).
+    card.rubric.path = std::path::PathBuf::from(run_label(&args.rubric, &args.out));
     let sources = runs.iter().map(|(_, r)| reports::output::json::digest(r)).collect::<Result<_, _>>()?;
     write_scorecard(&args.out, &card, sources)?;
     print!("{}", ranking_text(&card));
     println!("scorecard written to {}: {}, {}, {}", args.out.display(), layout::HTML, layout::MARKDOWN, layout::CSV);
     Ok(())
+}
+
+/// A run (or the rubric) as the scorecard names it: its path from the scorecard's folder, so that the
+/// scorecard holds no absolute path and reads the same wherever the folders are.
+fn run_label(results: &std::path::Path, out: &std::path::Path) -> String {
+    storage::relative::relative_to(results, out)
 }
