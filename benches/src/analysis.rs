@@ -24,24 +24,7 @@ use harness::model::analysis::AnalysisConfig;
 use harness::model::population::{Grouping, Population, Subject};
 use harness::model::rows::fold_chunks;
 use harness::model::trials::VerificationTrials;
-use std::time::Instant;
-use verity_benches::{correlated_trials, seeded};
-
-fn arg(args: &[String], i: usize, default: usize) -> usize {
-    args.get(i).and_then(|a| a.parse().ok()).unwrap_or(default)
-}
-
-fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, T) {
-    let mut best = f64::INFINITY;
-    let mut out = None;
-    for _ in 0..runs {
-        let start = Instant::now();
-        let v = f();
-        best = best.min(start.elapsed().as_secs_f64());
-        out = Some(v);
-    }
-    (best, out.expect("at least one run"))
-}
+use verity_benches::{arg, best_of, correlated_trials, seeded};
 
 /// Per-group FMR and FNMR counts at every threshold and each group's EER, by sorting.
 fn by_sorting(t: &VerificationTrials, groups: u32, thresholds: &[f64]) -> (u64, usize) {

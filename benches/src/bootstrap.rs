@@ -16,11 +16,7 @@ use harness::model::analysis::Metric;
 use harness::model::population::GroupCodes;
 use harness::model::trials::VerificationTrials;
 use std::time::Instant;
-use verity_benches::{bootstrap_thresholds, correlated_trials, group_codes, seeded};
-
-fn arg(args: &[String], i: usize, default: usize) -> usize {
-    args.get(i).and_then(|a| a.parse().ok()).unwrap_or(default)
-}
+use verity_benches::{arg, bootstrap_thresholds, correlated_trials, group_codes, seeded};
 
 /// Per-group (FMR, FNMR) counts at every threshold, as `harness::analysis::protocol` counts them.
 fn rates_once(t: &VerificationTrials, codes: &GroupCodes, thresholds: &[f64]) -> Vec<(u64, u64, u64, u64)> {

@@ -9,28 +9,13 @@ use harness::metrics::counting::GroupedScores;
 use harness::run::search::search;
 use std::io::Write;
 use std::path::Path;
-use std::time::Instant;
-use verity_benches::{counting_thresholds, grouped_scores, one_template_per_subject, seeded, unit_embeddings};
+use verity_benches::{
+    arg, best_of, counting_thresholds, grouped_scores, one_template_per_subject, seeded, unit_embeddings,
+};
 
 fn write_f32(path: &Path, values: &[f32]) {
     let bytes: Vec<u8> = values.iter().flat_map(|x| x.to_le_bytes()).collect();
     std::fs::write(path, bytes).expect("write data");
-}
-
-fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, T) {
-    let mut best = f64::INFINITY;
-    let mut out = None;
-    for _ in 0..runs {
-        let start = Instant::now();
-        let r = f();
-        best = best.min(start.elapsed().as_secs_f64());
-        out = Some(r);
-    }
-    (best, out.expect("at least one run"))
-}
-
-fn arg(args: &[String], i: usize, default: usize) -> usize {
-    args.get(i).and_then(|a| a.parse().ok()).unwrap_or(default)
 }
 
 fn main() {

@@ -129,6 +129,24 @@ pub fn sorted_verification_scores(mated: usize, non_mated: usize, rng: &mut ChaC
     (m, nm)
 }
 
+/// Positional argument `i` of a timing program as a number, or `default`.
+pub fn arg(args: &[String], i: usize, default: usize) -> usize {
+    args.get(i).and_then(|a| a.parse().ok()).unwrap_or(default)
+}
+
+/// The shortest wall time of `runs` calls of `f` (seconds), with the last result.
+pub fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, T) {
+    let mut best = f64::INFINITY;
+    let mut out = None;
+    for _ in 0..runs {
+        let start = std::time::Instant::now();
+        let r = f();
+        best = best.min(start.elapsed().as_secs_f64());
+        out = Some(r);
+    }
+    (best, out.expect("at least one run"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

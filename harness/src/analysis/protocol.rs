@@ -202,20 +202,7 @@ pub fn analyse_search(
             cals.push(calibration_row(Metric::Fpir, target, size, n, calibrate(&tops, target), &mut uses));
         }
     }
-    let mut out = ProtocolAnalysis {
-        protocol: protocol.to_string(),
-        kind,
-        thresholds: uses.clone(),
-        calibrations: cals,
-        rates: Vec::new(),
-        eer: Vec::new(),
-        cross_group_fmr: Vec::new(),
-        comparisons: Vec::new(),
-        summaries: Vec::new(),
-        extrapolations: Vec::new(),
-        curves: Vec::new(),
-        histograms: Vec::new(),
-    };
+    let mut out = ProtocolAnalysis::new(protocol, kind, uses.clone(), cals);
     let levels = distinct_thresholds(&uses);
     let mut plotted: Vec<(Curves, Option<ScoreHistograms>)> = searches
         .iter()
@@ -368,14 +355,7 @@ pub fn analyse_search(
         out.curves.push(curves);
         out.histograms.extend(histograms);
     }
-    out.comparisons = crate::analysis::between_groups::compare_groups(&out.rates, config, &index);
-    out.summaries = summaries_of(
-        &out.rates,
-        Comparison::Identification,
-        config.summary_alpha,
-        config.reference_group.as_deref(),
-        &index,
-    );
+    add_differences(&mut out, config, &index, Comparison::Identification);
     Ok(out)
 }
 
@@ -404,4 +384,17 @@ pub fn template_rates(
         }
     }
     Ok(rows)
+}
+
+/// The tests between groups and the summary measures of differential performance, from
+/// a protocol's rate rows (1:1 and 1:N alike).
+pub(crate) fn add_differences(
+    out: &mut ProtocolAnalysis,
+    config: &AnalysisConfig,
+    index: &BootstrapIndex,
+    comparison: Comparison,
+) {
+    out.comparisons = crate::analysis::between_groups::compare_groups(&out.rates, config, index);
+    out.summaries =
+        summaries_of(&out.rates, comparison, config.summary_alpha, config.reference_group.as_deref(), index);
 }

@@ -15,10 +15,9 @@
 //! `metrics::counting` would from sorted scores (tests hold the two equal).
 
 use super::curves::{curve_grid, curve_group, curve_ranks, histogram_edges_for, histogram_group};
-use super::differential::summaries_of;
 use super::protocol::{
-    AnalysisError, attach_bootstrap, base_thresholds, bootstrap_config, calibration_row, distinct_thresholds,
-    extrapolations, groupings_with_all, row,
+    AnalysisError, add_differences, attach_bootstrap, base_thresholds, bootstrap_config, calibration_row,
+    distinct_thresholds, extrapolations, groupings_with_all, row,
 };
 use crate::bootstrap::{BootstrapIndex, Replicates, Tallies, check_config};
 use crate::metrics::counting::{CalibratedThreshold, calibration_rank};
@@ -300,20 +299,7 @@ pub fn analyse_verification(
             c.achieved = Some(Rate::new(at_least(pooled_cell, t), cn.total));
         }
     }
-    let mut out = ProtocolAnalysis {
-        protocol: protocol.to_string(),
-        kind: ProtocolKind::Verification,
-        thresholds: uses.clone(),
-        calibrations,
-        rates: Vec::new(),
-        eer: Vec::new(),
-        cross_group_fmr: Vec::new(),
-        comparisons: Vec::new(),
-        summaries: Vec::new(),
-        extrapolations: Vec::new(),
-        curves: Vec::new(),
-        histograms: Vec::new(),
-    };
+    let mut out = ProtocolAnalysis::new(protocol, ProtocolKind::Verification, uses.clone(), calibrations);
     let mut curves = Curves {
         gallery_size: None,
         rank: None,
@@ -389,14 +375,7 @@ pub fn analyse_verification(
         out.histograms.push(histograms);
     }
     out.extrapolations = extrapolations(&out.rates, config);
-    out.comparisons = crate::analysis::between_groups::compare_groups(&out.rates, config, &index);
-    out.summaries = summaries_of(
-        &out.rates,
-        Comparison::Verification,
-        config.summary_alpha,
-        config.reference_group.as_deref(),
-        &index,
-    );
+    add_differences(&mut out, config, &index, Comparison::Verification);
     Ok(out)
 }
 

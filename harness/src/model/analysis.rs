@@ -153,6 +153,31 @@ pub struct ProtocolAnalysis {
     pub histograms: Vec<crate::model::curves::ScoreHistograms>,
 }
 
+impl ProtocolAnalysis {
+    /// A protocol's analysis with its thresholds and calibrations, the rest to be filled.
+    pub fn new(
+        protocol: &str,
+        kind: ProtocolKind,
+        thresholds: Vec<ThresholdUse>,
+        calibrations: Vec<Calibration>,
+    ) -> Self {
+        ProtocolAnalysis {
+            protocol: protocol.to_string(),
+            kind,
+            thresholds,
+            calibrations,
+            rates: Vec::new(),
+            eer: Vec::new(),
+            cross_group_fmr: Vec::new(),
+            comparisons: Vec::new(),
+            summaries: Vec::new(),
+            extrapolations: Vec::new(),
+            curves: Vec::new(),
+            histograms: Vec::new(),
+        }
+    }
+}
+
 /// One group's FMR at one threshold carried to a gallery of N by FPIR(N) = 1 - (1 - FMR)^N.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ExtrapolationRow {
