@@ -56,8 +56,9 @@ fn compare_table(
     bootstrap: &BootstrapIndex,
 ) -> Vec<GroupComparison> {
     let (metric, gallery_size, rank, grouping) = key;
+    // Cells in parallel (their power figures dominate), collected in order.
     let mut out: Vec<GroupComparison> = cells
-        .iter()
+        .par_iter()
         .map(|(_, threshold, rows)| {
             let op = &rows[0].operating_point;
             compare_cell(*metric, *gallery_size, *rank, grouping, *threshold, op, rows, config, bootstrap)
