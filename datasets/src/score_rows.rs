@@ -314,6 +314,7 @@ struct RowCells<'a> {
     score: ScoreCell<'a>,
 }
 
+#[derive(Clone, Copy)]
 enum ScoreCell<'a> {
     Empty,
     Text(&'a str),
@@ -332,11 +333,11 @@ struct Reader<'a> {
 impl Reader<'_> {
     fn subject<'c>(&mut self, line: u64, column: &str, cell: Option<&'c str>) -> Option<(u32, &'c str)> {
         let text = cell.unwrap_or("");
-        if text.trim().is_empty() {
+        let id = text.trim();
+        if id.is_empty() {
             self.problems.push(Problem::new(&self.file, "empty subject id").line(line).column(column).value(text));
             return None;
         }
-        let id = text.trim();
         match self.index.get(id) {
             Some(code) => Some((code, id)),
             None => {
@@ -353,18 +354,24 @@ impl Reader<'_> {
 
     /// `Some(None)`: an empty score, a failed trial.
     fn score(&mut self, line: u64, cell: ScoreCell<'_>) -> Option<Option<f64>> {
-        let (value, text) = match cell {
+        let value = match cell {
             ScoreCell::Empty => return Some(None),
-            ScoreCell::Number(v) => (Some(v), v.to_string()),
+            ScoreCell::Number(v) => Some(v),
             ScoreCell::Text(s) if s.trim().is_empty() => {
                 self.problems.push(Problem::new(&self.file, "empty score").line(line).column("score").value(s));
                 return None;
             }
-            ScoreCell::Text(s) => (s.trim().parse::<f64>().ok(), s.to_string()),
+            ScoreCell::Text(s) => s.trim().parse::<f64>().ok(),
         };
         match value {
             Some(v) if v.is_finite() => Some(Some(v)),
             _ => {
+                // The cell as the file holds it, written only for a problem.
+                let text = match cell {
+                    ScoreCell::Number(v) => v.to_string(),
+                    ScoreCell::Text(s) => s.to_string(),
+                    ScoreCell::Empty => String::new(),
+                };
                 self.problems.push(
                     Problem::new(&self.file, "score is not a finite number").line(line).column("score").value(text),
                 );
