@@ -41,20 +41,7 @@ fn row(metric: Metric, gallery: Option<u64>, threshold: f64, group: &str, k: u64
 }
 
 fn protocol(name: &str, kind: ProtocolKind, rates: Vec<RateRow>) -> ProtocolAnalysis {
-    ProtocolAnalysis {
-        protocol: name.into(),
-        kind,
-        thresholds: Vec::new(),
-        calibrations: Vec::new(),
-        rates,
-        eer: Vec::new(),
-        cross_group_fmr: Vec::new(),
-        comparisons: Vec::new(),
-        summaries: Vec::new(),
-        extrapolations: Vec::new(),
-        curves: Vec::new(),
-        histograms: Vec::new(),
-    }
+    ProtocolAnalysis { rates, ..ProtocolAnalysis::new(name, kind, Vec::new(), Vec::new()) }
 }
 
 /// A results.json with a watchlist (FPIR at N = 100, threshold 0.6) and a verification

@@ -11,7 +11,7 @@
 //! the rest, so that the list stays readable and bounded.
 
 use crate::error::{Problem, Problems};
-use crate::table::{Cell, csv_header, parquet_cells};
+use crate::table::{Cell, csv_field, csv_header, next_csv_row, parquet_cells};
 use harness::model::rows::{CHUNK_ROWS, RowsError, TrialChunk, VerificationRows};
 use polars::prelude::{DataType, ParquetReader, SerReader};
 use sha2::{Digest, Sha256};
@@ -476,49 +476,29 @@ fn read_csv(path: &Path, reader: &mut Reader<'_>) -> Result<(), Stop> {
         return Err(Stop);
     }
     let mut record = csv::ByteRecord::new();
-    loop {
-        let line = match records.next_record(&mut record) {
-            Ok(None) => break,
-            Ok(Some(line)) => line,
-            Err(e) => {
-                reader.problems.push(Problem::new(&file, format!("malformed CSV: {e}")).line(e.line));
-                if matches!(e.error.kind(), csv::ErrorKind::Io(_)) {
-                    break;
-                }
-                continue;
-            }
-        };
-        if record.len() != names.len() {
-            let msg = format!("row has {} fields, the header has {}", record.len(), names.len());
-            reader.problems.push(Problem::new(&file, msg).line(line));
-            continue;
-        }
-        let mut text = |col: usize| -> Result<Option<&str>, ()> {
-            let raw = record.get(col).unwrap_or_default();
-            match std::str::from_utf8(raw) {
-                Ok("") => Ok(None),
-                Ok(s) => Ok(Some(s)),
-                Err(e) => {
-                    let msg =
-                        format!("text is not valid UTF-8 (invalid byte at offset {} of the field)", e.valid_up_to());
-                    let shown = String::from_utf8_lossy(raw).into_owned();
-                    reader.problems.push(Problem::new(&file, msg).line(line).column(names[col].as_str()).value(shown));
-                    Err(())
-                }
-            }
-        };
-        // Every field of the row is checked, as the whole-table reader does.
+    let width = names.len();
+    while let Some(line) = next_csv_row(&mut records, &mut record, width, &file, |p| reader.problems.push(p)) {
+        // Every field of the row is checked, as the whole-table reader does; the row is
+        // used only when all of them are text.
+        let mut fields = [None; 3];
         let mut valid = true;
-        for col in 0..names.len() {
-            if ![p, r, s].contains(&col) && text(col).is_err() {
-                valid = false;
+        for (col, raw) in record.iter().enumerate() {
+            match csv_field(raw, &file, line, &names[col]) {
+                Ok(text) => {
+                    if let Some(k) = [p, r, s].iter().position(|&c| c == col) {
+                        fields[k] = text;
+                    }
+                }
+                Err(problem) => {
+                    reader.problems.push(problem);
+                    valid = false;
+                }
             }
         }
-        let (pt, rt, st) = (text(p), text(r), text(s));
-        let (Ok(pt), Ok(rt), Ok(st)) = (pt, rt, st) else { continue };
         if !valid {
             continue;
         }
+        let [pt, rt, st] = fields;
         let score = st.map_or(ScoreCell::Empty, ScoreCell::Text);
         reader.row(RowCells { line, probe: pt, reference: rt, score }).map_err(|e| io_stop(reader, e))?;
     }

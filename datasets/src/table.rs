@@ -96,33 +96,14 @@ fn read_csv(path: &Path, file: &str, problems: &mut Problems) -> Option<Table> {
     let names = csv_header(&mut reader, file, problems)?;
     let mut rows = Vec::new();
     let mut record = csv::ByteRecord::new();
-    loop {
-        let line = match reader.next_record(&mut record) {
-            Ok(None) => break,
-            Ok(Some(line)) => line,
-            Err(e) => {
-                problems.push(Problem::new(file, format!("malformed CSV: {e}")).line(e.line));
-                if matches!(e.error.kind(), csv::ErrorKind::Io(_)) {
-                    break;
-                }
-                continue;
-            }
-        };
-        if record.len() != names.len() {
-            let msg = format!("row has {} fields, the header has {}", record.len(), names.len());
-            problems.push(Problem::new(file, msg).line(line));
-            continue;
-        }
+    while let Some(line) = next_csv_row(&mut reader, &mut record, names.len(), file, |p| problems.push(p)) {
         let mut cells = Vec::with_capacity(names.len());
         for (name, raw) in names.iter().zip(record.iter()) {
-            match std::str::from_utf8(raw) {
-                Ok("") => cells.push(Cell::Null),
-                Ok(s) => cells.push(Cell::Text(s.to_string())),
-                Err(e) => {
-                    let msg =
-                        format!("text is not valid UTF-8 (invalid byte at offset {} of the field)", e.valid_up_to());
-                    let shown = String::from_utf8_lossy(raw).into_owned();
-                    problems.push(Problem::new(file, msg).line(line).column(name.as_str()).value(shown));
+            match csv_field(raw, file, line, name) {
+                Ok(None) => cells.push(Cell::Null),
+                Ok(Some(s)) => cells.push(Cell::Text(s.to_string())),
+                Err(problem) => {
+                    problems.push(problem);
                     cells.push(Cell::Invalid);
                 }
             }
@@ -130,6 +111,46 @@ fn read_csv(path: &Path, file: &str, problems: &mut Problems) -> Option<Table> {
         rows.push(Row { line, cells });
     }
     Some(Table { file: file.to_string(), header: names, rows })
+}
+
+/// The next row of a CSV file with as many fields as the header (`width`): its line, or
+/// `None` at the end. A malformed record, or a row with another number of fields, is a
+/// problem handed to `problem` and skipped; a read error ends the file.
+pub(crate) fn next_csv_row<R: std::io::Read>(
+    records: &mut storage::csv::CsvRecords<R>,
+    record: &mut csv::ByteRecord,
+    width: usize,
+    file: &str,
+    mut problem: impl FnMut(Problem),
+) -> Option<u64> {
+    loop {
+        match records.next_record(record) {
+            Ok(None) => return None,
+            Ok(Some(line)) if record.len() == width => return Some(line),
+            Ok(Some(line)) => {
+                let msg = format!("row has {} fields, the header has {width}", record.len());
+                problem(Problem::new(file, msg).line(line));
+            }
+            Err(e) => {
+                problem(Problem::new(file, format!("malformed CSV: {e}")).line(e.line));
+                if matches!(e.error.kind(), csv::ErrorKind::Io(_)) {
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+/// A CSV field as text (`None`: empty), or the located problem of bytes that are not UTF-8.
+pub(crate) fn csv_field<'a>(raw: &'a [u8], file: &str, line: u64, column: &str) -> Result<Option<&'a str>, Problem> {
+    match std::str::from_utf8(raw) {
+        Ok("") => Ok(None),
+        Ok(s) => Ok(Some(s)),
+        Err(e) => {
+            let msg = format!("text is not valid UTF-8 (invalid byte at offset {} of the field)", e.valid_up_to());
+            Err(Problem::new(file, msg).line(line).column(column).value(String::from_utf8_lossy(raw).into_owned()))
+        }
+    }
 }
 
 /// The header of a CSV file, its names trimmed (a byte-order mark dropped); problems for

@@ -269,29 +269,23 @@ mod tests {
     fn analysis() -> ProtocolAnalysis {
         let declared = OperatingPoint::Declared { label: "op".into() };
         let grid_point = 0.56 + 2.0 * 0.02; // 0.6000000000000001, as a grid may compute it
-        ProtocolAnalysis {
-            protocol: "watchlist".into(),
-            kind: ProtocolKind::Watchlist,
-            thresholds: vec![
+        let mut a = ProtocolAnalysis::new(
+            "watchlist",
+            ProtocolKind::Watchlist,
+            vec![
                 ThresholdUse { threshold: grid_point, operating_point: OperatingPoint::Grid },
                 ThresholdUse { threshold: 0.6, operating_point: declared.clone() },
             ],
-            calibrations: Vec::new(),
-            rates: vec![
-                row(Metric::Fpir, grid_point, OperatingPoint::Grid, "all", "all", 3),
-                row(Metric::Fpir, grid_point, OperatingPoint::Grid, "sex", "F", 1),
-                row(Metric::Fpir, grid_point, OperatingPoint::Grid, "sex", "M", 2),
-                row(Metric::Fnir, grid_point, OperatingPoint::Grid, "sex", "M", 20),
-                row(Metric::Fpir, 0.6, declared, "sex", "M", 2),
-            ],
-            eer: Vec::new(),
-            cross_group_fmr: Vec::new(),
-            comparisons: Vec::new(),
-            summaries: Vec::new(),
-            extrapolations: Vec::new(),
-            curves: Vec::new(),
-            histograms: Vec::new(),
-        }
+            Vec::new(),
+        );
+        a.rates = vec![
+            row(Metric::Fpir, grid_point, OperatingPoint::Grid, "all", "all", 3),
+            row(Metric::Fpir, grid_point, OperatingPoint::Grid, "sex", "F", 1),
+            row(Metric::Fpir, grid_point, OperatingPoint::Grid, "sex", "M", 2),
+            row(Metric::Fnir, grid_point, OperatingPoint::Grid, "sex", "M", 20),
+            row(Metric::Fpir, 0.6, declared, "sex", "M", 2),
+        ];
+        a
     }
 
     #[test]
