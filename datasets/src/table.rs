@@ -1,7 +1,9 @@
 //! Tables as rows of cells, read from CSV or Parquet (chosen by extension), so that the
 //! rules are written once for both formats and every cell keeps the line it came from.
-//! The one table reader of verity: benchmark tables, score-level input, import sources
-//! and a vendor's precomputed scores (`vendors::scores`) all read through it.
+//! The table reader of verity: benchmark tables, score-level input, import sources and
+//! a vendor's precomputed scores (`vendors::scores`) all read through it; a 1:1 score
+//! file, which can be larger than memory, is read by `score_rows` with the same header,
+//! row and field rules (`csv_header`, `next_csv_row`, `csv_field`, `parquet_cells`).
 
 use crate::error::{Problem, Problems};
 use polars::prelude::{DataType, ParquetReader, SerReader};
