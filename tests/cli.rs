@@ -336,3 +336,24 @@ fn analyse_with_trials_spilled_to_a_file_writes_the_same_outputs() {
         assert!(other == bytes, "{} differs", name.display());
     }
 }
+
+/// A temporary file that cannot be made (no such TMPDIR) is the machine's failure, not
+/// bad input: exit 1, the file named, nothing written.
+#[test]
+fn analyse_without_room_for_spilled_trials_fails_with_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let subjects = write(d, "subjects.csv", "subject_id,sex\na,F\nb,M\n");
+    let scores = write(d, "scores.csv", "probe_subject,reference_subject,score\na,a,0.7\nb,b,0.6\na,b,0.2\n");
+    let out = d.join("out");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_verity"))
+        .args(["analyse", "--subjects", s(&subjects), "--verification", s(&scores), "--memory-trials", "1"])
+        .args(["--out", s(&out)])
+        .env("TMPDIR", d.join("no-such-folder"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains("scores.csv: cannot hold the trials in a temporary file"), "{t}");
+    assert!(!out.exists());
+}

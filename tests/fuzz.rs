@@ -295,7 +295,8 @@ fn fuzz_score_files_and_candidate_lists() {
         };
         let outcome = match datasets::scores::load_scores(&files) {
             Ok(_) => Outcome::Accepted,
-            Err(problems) => located(&problems),
+            Err(datasets::scores::ScoreError::Invalid(problems)) => located(&problems),
+            Err(datasets::scores::ScoreError::Spill(e)) => Outcome::Broken(format!("temporary file failed: {e}")),
         };
         std::fs::write(at(name), &seeds.iter().find(|(n, _)| n == name).unwrap().1).unwrap();
         outcome

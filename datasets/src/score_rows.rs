@@ -402,7 +402,7 @@ pub fn read_verification(
     index: &HashMap<String, u32>,
     memory_rows: usize,
     problems: &mut Problems,
-) -> Option<ScoreRows> {
+) -> Result<Option<ScoreRows>, SpillError> {
     let file = path.to_string_lossy().into_owned();
     let mut reader = Reader {
         file: file.clone(),
@@ -418,36 +418,39 @@ pub fn read_verification(
         read_csv(path, &mut reader)
     } else {
         reader.problems.push(Problem::new(&file, "unknown table format; expected a .csv or .parquet file"));
-        Err(Stop)
+        Err(Stop::Problems)
     };
     let Reader { problems, sink, complete_rows, .. } = reader;
     let mut problems = problems;
     let result = match read {
-        Err(Stop) => None,
+        Err(Stop::Spill(e)) => Err(SpillError(format!("{file}: cannot hold the trials in a temporary file: {e}"))),
+        Err(Stop::Problems) => Ok(None),
         Ok(()) if complete_rows == 0 && !problems.any() => {
             problems.push(Problem::new(&file, "no rows: the file holds a header only").line(1));
-            None
+            Ok(None)
         }
-        Ok(()) if problems.any() => None,
+        Ok(()) if problems.any() => Ok(None),
         Ok(()) => match sink.finish() {
-            Ok(rows) => Some(rows),
-            Err(e) => {
-                problems.push(Problem::new(&file, format!("cannot hold the trials in a temporary file: {e}")));
-                None
-            }
+            Ok(rows) => Ok(Some(rows)),
+            Err(e) => Err(SpillError(format!("{file}: cannot hold the trials in a temporary file: {e}"))),
         },
     };
     problems.close();
     result
 }
 
-/// Reading stopped; the reason is among the problems.
-struct Stop;
-
-fn io_stop(reader: &mut Reader<'_>, e: std::io::Error) -> Stop {
-    reader.problems.push(Problem::new(&reader.file, format!("cannot hold the trials in a temporary file: {e}")));
-    Stop
+/// Why reading stopped: the input (the reason is among the problems), or the temporary
+/// file (not the input's fault: a failure, not bad input).
+enum Stop {
+    Problems,
+    Spill(std::io::Error),
 }
+
+/// The temporary file that holds trials past the memory budget could not be written or
+/// read: a failure of the machine (a full `TMPDIR`), not of the input.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct SpillError(pub String);
 
 fn read_csv(path: &Path, reader: &mut Reader<'_>) -> Result<(), Stop> {
     let file = reader.file.clone();
@@ -455,7 +458,7 @@ fn read_csv(path: &Path, reader: &mut Reader<'_>) -> Result<(), Stop> {
         Ok(r) => r,
         Err(e) => {
             reader.problems.push(Problem::new(&file, format!("cannot read: {e}")));
-            return Err(Stop);
+            return Err(Stop::Problems);
         }
     };
     let mut header_problems = Problems::default();
@@ -464,16 +467,16 @@ fn read_csv(path: &Path, reader: &mut Reader<'_>) -> Result<(), Stop> {
     for p in header_problems.0 {
         reader.problems.push(p);
     }
-    let names = names.ok_or(Stop)?;
+    let names = names.ok_or(Stop::Problems)?;
     let cols: Vec<Option<usize>> = COLUMNS.iter().map(|c| names.iter().position(|n| n == c)).collect();
     for (name, col) in COLUMNS.iter().zip(&cols) {
         if col.is_none() {
             reader.problems.push(Problem::new(&file, "missing column").line(1).column(*name));
         }
     }
-    let (Some(p), Some(r), Some(s)) = (cols[0], cols[1], cols[2]) else { return Err(Stop) };
+    let (Some(p), Some(r), Some(s)) = (cols[0], cols[1], cols[2]) else { return Err(Stop::Problems) };
     if bad_header {
-        return Err(Stop);
+        return Err(Stop::Problems);
     }
     let mut record = csv::ByteRecord::new();
     let width = names.len();
@@ -500,7 +503,7 @@ fn read_csv(path: &Path, reader: &mut Reader<'_>) -> Result<(), Stop> {
         }
         let [pt, rt, st] = fields;
         let score = st.map_or(ScoreCell::Empty, ScoreCell::Text);
-        reader.row(RowCells { line, probe: pt, reference: rt, score }).map_err(|e| io_stop(reader, e))?;
+        reader.row(RowCells { line, probe: pt, reference: rt, score }).map_err(Stop::Spill)?;
     }
     Ok(())
 }
@@ -530,12 +533,12 @@ fn read_parquet(path: &Path, reader: &mut Reader<'_>) -> Result<(), Stop> {
         Ok(f) => Ok(ParquetReader::new(f)),
         Err(e) => {
             reader.problems.push(Problem::new(&file, format!("cannot read: {e}")));
-            Err(Stop)
+            Err(Stop::Problems)
         }
     };
     let polars_problem = |reader: &mut Reader<'_>, e: polars::error::PolarsError| {
         reader.problems.push(Problem::new(&file, format!("cannot read Parquet: {e}")));
-        Stop
+        Stop::Problems
     };
     let mut first = open(reader)?;
     let schema = first.schema().map_err(|e| polars_problem(reader, e))?;
@@ -548,7 +551,7 @@ fn read_parquet(path: &Path, reader: &mut Reader<'_>) -> Result<(), Stop> {
         }
     }
     if missing {
-        return Err(Stop);
+        return Err(Stop::Problems);
     }
     let mut offset = 0;
     while offset < height {
@@ -570,7 +573,7 @@ fn read_parquet(path: &Path, reader: &mut Reader<'_>) -> Result<(), Stop> {
                 Ok(c) => cells.push(IdColumn::Cells(c)),
                 Err(message) => {
                     reader.problems.push(Problem::new(&file, message).line(1).column(*name));
-                    return Err(Stop);
+                    return Err(Stop::Problems);
                 }
             }
         }
@@ -587,7 +590,7 @@ fn read_parquet(path: &Path, reader: &mut Reader<'_>) -> Result<(), Stop> {
                 Ok(c) => c,
                 Err(message) => {
                     reader.problems.push(Problem::new(&file, message).line(1).column(COLUMNS[2]));
-                    return Err(Stop);
+                    return Err(Stop::Problems);
                 }
             },
         };
@@ -601,7 +604,7 @@ fn read_parquet(path: &Path, reader: &mut Reader<'_>) -> Result<(), Stop> {
             };
             let row =
                 RowCells { line: (offset + i) as u64 + 2, probe: cells[0].get(i), reference: cells[1].get(i), score };
-            reader.row(row).map_err(|e| io_stop(reader, e))?;
+            reader.row(row).map_err(Stop::Spill)?;
         }
         offset += len;
     }

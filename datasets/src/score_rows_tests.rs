@@ -22,7 +22,7 @@ fn all_chunks(rows: &ScoreRows) -> (Vec<u32>, Vec<u32>, Vec<f64>) {
 
 fn read(path: &Path, subjects: u32, memory_rows: usize) -> Result<ScoreRows, Problems> {
     let mut problems = Problems::default();
-    let rows = read_verification(path, &index(subjects), memory_rows, &mut problems);
+    let rows = read_verification(path, &index(subjects), memory_rows, &mut problems).unwrap();
     match rows {
         Some(r) if problems.is_empty() => Ok(r),
         _ => Err(problems),

@@ -10,7 +10,7 @@
 //!   in the gallery.
 
 use crate::error::{Problem, Problems};
-use crate::score_rows::{ScoreRows, read_verification};
+use crate::score_rows::{ScoreRows, SpillError, read_verification};
 use crate::table::{self, Row, Table};
 use harness::model::population::{Population, Subject};
 use harness::model::trials::SearchTrials;
@@ -85,24 +85,44 @@ fn subject_of(t: &Table, row: &Row, col: usize, index: &HashMap<String, u32>, pr
     found
 }
 
-pub fn load_scores(files: &ScoreFiles) -> Result<ScoreLevel, Problems> {
+/// Why score-level input could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ScoreError {
+    /// Bad input: every problem found, located.
+    #[error("{0}")]
+    Invalid(Problems),
+    /// The machine, not the input: the temporary file of a large 1:1 score file.
+    #[error("{0}")]
+    Spill(SpillError),
+}
+
+impl From<Problems> for ScoreError {
+    fn from(p: Problems) -> Self {
+        ScoreError::Invalid(p)
+    }
+}
+
+pub fn load_scores(files: &ScoreFiles) -> Result<ScoreLevel, ScoreError> {
     let mut problems = Problems::default();
     let Some(subjects_path) = files.subjects else {
         problems.push(Problem::new("--subjects", "a subjects table is required"));
-        return Err(problems);
+        return Err(problems.into());
     };
     if files.verification.is_none() && files.searches.is_none() {
         problems.push(Problem::new("--verification/--searches", "give verification scores, searches, or both"));
     }
     let population = read(subjects_path, &mut problems).and_then(|t| population(&t, &mut problems));
     let Some(population) = population else {
-        return Err(problems);
+        return Err(problems.into());
     };
     let index: HashMap<String, u32> =
         population.subjects.iter().enumerate().map(|(i, s)| (s.id.clone(), i as u32)).collect();
 
     let memory_rows = files.memory_rows.unwrap_or(crate::score_rows::MEMORY_ROWS);
-    let verification = files.verification.and_then(|p| read_verification(p, &index, memory_rows, &mut problems));
+    let verification = match files.verification {
+        Some(p) => read_verification(p, &index, memory_rows, &mut problems).map_err(ScoreError::Spill)?,
+        None => None,
+    };
 
     let mut search_ids = Vec::new();
     let searches = match (files.searches, files.gallery, files.candidates) {
@@ -116,7 +136,11 @@ pub fn load_scores(files: &ScoreFiles) -> Result<ScoreLevel, Problems> {
             None
         }
     };
-    if problems.is_empty() { Ok(ScoreLevel { population, verification, searches, search_ids }) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(ScoreLevel { population, verification, searches, search_ids })
+    } else {
+        Err(problems.into())
+    }
 }
 
 fn population(t: &Table, problems: &mut Problems) -> Option<Population> {

@@ -82,6 +82,16 @@ impl From<harness::run::cache::CacheError> for Error {
     }
 }
 
+/// Score-level input: its problems are bad input; its temporary file failing is not.
+impl From<datasets::scores::ScoreError> for Error {
+    fn from(e: datasets::scores::ScoreError) -> Self {
+        match e {
+            datasets::scores::ScoreError::Invalid(p) => p.into(),
+            datasets::scores::ScoreError::Spill(e) => Error::Failure(e.to_string()),
+        }
+    }
+}
+
 /// The problems of a benchmark or of score files, one a line.
 impl From<datasets::Problems> for Error {
     fn from(p: datasets::Problems) -> Self {
