@@ -93,6 +93,7 @@ pub fn demo(out: &Path, progress: &dyn Progress) -> Result<DemoOutput, Error> {
             "compare.html (the vendors side by side)".into(),
             "scorecard.html (the procurement scorecard)".into(),
         ],
+        no_bands: Vec::new(),
     };
     stage(progress, "writing the report", || reports::report::write_report(out, &results, &report_options))?;
     // The three vendors side by side, with paired tests on the same searches.

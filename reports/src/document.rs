@@ -82,6 +82,11 @@ pub enum Block {
     Figure(Figure),
     /// Preformatted text (a command line, hashes).
     Code(String),
+    /// Where the list of sections goes in HTML (nothing in Markdown); without one it
+    /// follows the title.
+    Contents,
+    /// The end of a printed page (HTML print only; nothing on screen or in Markdown).
+    PageBreak,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -125,14 +130,17 @@ fn anchor(s: &str) -> String {
 const CSS: &str = r#"
 :root { --ink: #111; --muted: #555; --rule: #bbb; --shade: #e6e6e6; }
 * { box-sizing: border-box; }
-body { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; color: var(--ink); margin: 0 auto; max-width: 60rem; padding: 1.5rem; line-height: 1.45; font-size: 11pt; }
+body { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; color: var(--ink); margin: 0 auto; max-width: 80rem; padding: 1.5rem; line-height: 1.45; font-size: 11pt; }
+p, ul, ol, .callout, figure, pre, h1, h2, h3, h4 { max-width: 60rem; }
 h1 { font-size: 1.7em; border-bottom: 2px solid var(--ink); padding-bottom: .2em; }
 h2 { font-size: 1.3em; border-bottom: 1px solid var(--rule); padding-bottom: .15em; margin-top: 2em; break-after: avoid; }
 h3 { font-size: 1.1em; margin-top: 1.4em; break-after: avoid; }
 table { border-collapse: collapse; margin: .6em 0; font-size: .85em; font-variant-numeric: tabular-nums; }
-th, td { border: 1px solid var(--rule); padding: .2em .45em; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
-th { background: #f3f3f3; }
-td.num { text-align: right; white-space: nowrap; }
+th, td { border: 1px solid var(--rule); padding: .2em .45em; text-align: left; vertical-align: top; overflow-wrap: normal; word-break: normal; hyphens: manual; }
+th { background: #f3f3f3; vertical-align: bottom; }
+td.num { text-align: right; }
+span.w { white-space: nowrap; }
+thead { display: table-header-group; }
 tr { break-inside: avoid; }
 td.significant { font-weight: bold; background: var(--shade); }
 td.fail { font-weight: bold; background: var(--shade); text-decoration: underline; }
@@ -144,13 +152,17 @@ td.pass { }
 figure { margin: 1em 0; break-inside: avoid; }
 figure svg { max-width: 100%; height: auto; display: block; }
 figcaption { font-size: .88em; color: var(--muted); margin-top: .3em; }
-pre { background: #f4f4f4; padding: .6em; white-space: pre-wrap; word-break: break-all; font-size: .8em; }
+pre { background: #f4f4f4; padding: .6em; white-space: pre-wrap; overflow-wrap: anywhere; font-size: .8em; }
 nav ol { columns: 2; font-size: .9em; }
 .wide { overflow-x: auto; }
+.page-break { display: none; }
+.page-break + * { break-before: page; }
 @page { size: A4; margin: 14mm 12mm; }
+@page landscape { size: A4 landscape; margin: 12mm 12mm; }
 @media print {
   body { max-width: none; padding: 0; font-size: 9.5pt; }
   .wide { overflow: visible; }
+  section.landscape { page: landscape; }
   table { font-size: .78em; }
   h2 { break-before: auto; }
   a { color: inherit; text-decoration: none; }
@@ -191,17 +203,17 @@ impl Document {
             escape(&self.title),
             escape(&self.title)
         );
-        let sections: Vec<&String> =
-            self.blocks.iter().filter_map(|b| if let Block::Heading(2, t) = b { Some(t) } else { None }).collect();
-        if sections.len() > 2 {
-            h.push_str("<nav><ol>\n");
-            for s in sections {
-                let _ = writeln!(h, "<li><a href=\"#{}\">{}</a></li>", anchor(s), escape(s));
-            }
-            h.push_str("</ol></nav>\n");
+        if !self.blocks.contains(&Block::Contents) {
+            h.push_str(&self.contents_html());
         }
-        for b in &self.blocks {
+        let landscape = self.landscape_sections();
+        for (i, b) in self.blocks.iter().enumerate() {
+            if landscape.iter().any(|r| r.start == i) {
+                h.push_str("<section class=\"landscape\">\n");
+            }
             match b {
+                Block::Contents => h.push_str(&self.contents_html()),
+                Block::PageBreak => h.push_str("<div class=\"page-break\"></div>\n"),
                 Block::Heading(level, t) => {
                     let l = (*level).clamp(2, 4);
                     let _ = writeln!(h, "<h{l} id=\"{}\">{}</h{l}>", anchor(t), escape(t));
@@ -227,7 +239,7 @@ impl Document {
                 Block::Table(t) => {
                     h.push_str("<div class=\"wide\"><table>\n<thead><tr>");
                     for c in &t.header {
-                        let _ = write!(h, "<th>{}</th>", escape(c));
+                        let _ = write!(h, "<th>{}</th>", cell_html(c));
                     }
                     h.push_str("</tr></thead>\n<tbody>\n");
                     for r in &t.rows {
@@ -247,7 +259,7 @@ impl Document {
                             } else {
                                 format!(" class=\"{}\"", classes.join(" "))
                             };
-                            let _ = write!(h, "<td{class}>{}</td>", escape(&c.shown()));
+                            let _ = write!(h, "<td{class}>{}</td>", cell_html(&c.shown()));
                         }
                         h.push_str("</tr>\n");
                     }
@@ -269,8 +281,41 @@ impl Document {
                     let _ = writeln!(h, "<pre>{}</pre>", escape(t));
                 }
             }
+            if landscape.iter().any(|r| r.end == i + 1) {
+                h.push_str("</section>\n");
+            }
         }
         h.push_str("</body>\n</html>\n");
+        h
+    }
+
+    /// The runs of blocks printed on landscape pages: each section or subsection (from a
+    /// heading of level 2 or 3 to the next) that holds a table too wide for a portrait
+    /// page. Consecutive ones share pages, and a heading stays with its tables.
+    fn landscape_sections(&self) -> Vec<std::ops::Range<usize>> {
+        let starts: Vec<usize> = (0..self.blocks.len())
+            .filter(|&i| i == 0 || matches!(self.blocks[i], Block::Heading(l, _) if l <= 3))
+            .chain(std::iter::once(self.blocks.len()))
+            .collect();
+        starts
+            .windows(2)
+            .map(|w| w[0]..w[1])
+            .filter(|r| self.blocks[r.clone()].iter().any(|b| matches!(b, Block::Table(t) if landscape(t))))
+            .collect()
+    }
+
+    /// The list of sections (level-2 headings), linked; empty for two sections or fewer.
+    fn contents_html(&self) -> String {
+        let sections: Vec<&String> =
+            self.blocks.iter().filter_map(|b| if let Block::Heading(2, t) = b { Some(t) } else { None }).collect();
+        if sections.len() <= 2 {
+            return String::new();
+        }
+        let mut h = String::from("<nav><ol>\n");
+        for s in sections {
+            let _ = writeln!(h, "<li><a href=\"#{}\">{}</a></li>", anchor(s), escape(s));
+        }
+        h.push_str("</ol></nav>\n");
         h
     }
 
@@ -279,6 +324,9 @@ impl Document {
     pub fn to_markdown(&self) -> String {
         let mut m = format!("# {}\n", self.title);
         for b in &self.blocks {
+            if matches!(b, Block::Contents | Block::PageBreak) {
+                continue;
+            }
             m.push('\n');
             match b {
                 Block::Heading(level, t) => {
@@ -322,6 +370,7 @@ impl Document {
                 Block::Code(t) => {
                     let _ = writeln!(m, "```\n{t}\n```");
                 }
+                Block::Contents | Block::PageBreak => {}
             }
         }
         m
@@ -332,6 +381,44 @@ impl Document {
 fn is_number(s: &str) -> bool {
     let t = s.trim_start_matches(['<', '≤', '~', '−', '-']);
     t.chars().next().is_some_and(|c| c.is_ascii_digit()) && t.len() < 48
+}
+
+/// The width of A4 portrait between the margins, in characters of the printed table font
+/// (about 7.4 pt DejaVu Sans: 186 mm / 1.55 mm a character).
+const PORTRAIT_CHARACTERS: usize = 120;
+
+/// Whether a table needs a landscape page in print: the narrowest it can be set without
+/// breaking a word (each column as wide as its longest word, plus padding) is wider
+/// than a portrait page.
+fn landscape(t: &Table) -> bool {
+    let longest = |s: &str| s.split_whitespace().map(|w| w.chars().count()).max().unwrap_or(0);
+    let width: usize = (0..t.header.len())
+        .map(|i| {
+            let cells = t.rows.iter().filter_map(|r| r.get(i)).map(|c| longest(&c.shown()));
+            cells.chain(std::iter::once(longest(&t.header[i]))).max().unwrap_or(0) + 2
+        })
+        .sum();
+    width > PORTRAIT_CHARACTERS
+}
+
+/// A table cell's text as HTML: lines break only at spaces. A word that holds a hyphen,
+/// a dash or a slash (`vendor-a`, `88.4%–89.3%`, `17/20`), where a browser would
+/// otherwise break it, is kept whole, and "1 in X" stays on one line; a rate's counts
+/// and interval may move to the next line, one whole word at a time.
+fn cell_html(text: &str) -> String {
+    let glued = text.replace("1 in ", "1\u{a0}in\u{a0}").replace("≤ ", "≤\u{a0}").replace("< ", "<\u{a0}");
+    let mut h = String::with_capacity(glued.len() + 16);
+    for (i, word) in glued.split(' ').enumerate() {
+        if i > 0 {
+            h.push(' ');
+        }
+        if word.contains(['-', '–', '—', '/', '−', '×']) {
+            let _ = write!(h, "<span class=\"w\">{}</span>", escape(word));
+        } else {
+            h.push_str(&escape(word));
+        }
+    }
+    h
 }
 
 fn strip_xml_declaration(svg: &str) -> &str {

@@ -29,7 +29,7 @@ pub fn execute(args: Args) -> CliResult {
         reports::scorecard::ranking_text(&out.scorecard)
     );
     println!(
-        "\nEverything is in {}: report.html (the full report; report.md is the same as Markdown), annex.md (DPIA/PSED statements), compare.html (the vendors side by side, paired tests), scorecard.html (rubric.toml applied), summary.md, results.json, rates.csv/.parquet, comparisons.csv (tests between groups), summary_measures.csv, raw/.",
+        "\nEverything is in {}: report.html (the full report; report.md is the same as Markdown), annex.md (DPIA/PSED statements), explore.html (the threshold explorer), compare.html (the vendors side by side, paired tests), scorecard.html (rubric.toml applied), summary.md, results.json, rates.csv/.parquet, comparisons.csv (tests between groups), summary_measures.csv, raw/.",
         args.out.display()
     );
     Ok(())

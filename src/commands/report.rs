@@ -20,6 +20,10 @@ pub struct Args {
     /// threshold); it must be one the run evaluated.
     #[arg(long, allow_negative_numbers = true, value_parser = crate::options::number)]
     pub threshold: Option<f64>,
+    /// Leave the subject-bootstrap whiskers off a kind of figure: `det` or `rates`
+    /// (repeatable; default: both kinds have them).
+    #[arg(long = "no-bands", value_name = "FIGURE", value_parser = ["det", "rates"])]
+    pub no_bands: Vec<String>,
 }
 
 pub fn execute(args: Args) -> CliResult {
@@ -35,6 +39,11 @@ pub fn execute(args: Args) -> CliResult {
         grouping: args.grouping.clone(),
         threshold: args.threshold,
         see_also: Vec::new(),
+        no_bands: args
+            .no_bands
+            .iter()
+            .map(|f| if f == "det" { reports::report::BandFigure::Det } else { reports::report::BandFigure::Rates })
+            .collect(),
     };
     for (_, results) in &loaded {
         reports::report::build_report(results, &options)?;

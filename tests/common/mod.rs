@@ -3,6 +3,8 @@
 // Helpers of tests: a failed unwrap fails the test that called it.
 #![allow(clippy::unwrap_used)]
 
+pub mod browser;
+
 use std::path::{Path, PathBuf};
 
 /// What a snapshot must not depend on: verity's version (a version bump) and the SHA-256

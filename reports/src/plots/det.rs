@@ -1,6 +1,7 @@
 //! DET curves: false-negative rate against false-positive rate on probit axes.
 
 use super::axes::frame;
+use super::bands::{CurveExtras, operating_ring, whisker};
 use super::probit::{lower_rate, open_rate, probit, probit_axis, upper_rate};
 use super::series::draw_series;
 use super::style::{GroupStyle, LegendEntry, draw_legend, legend_width};
@@ -19,6 +20,13 @@ type Points = (Vec<(f64, f64)>, Option<String>);
 /// point lies at or below 0.5); the y axis from the decade below the smallest false-negative
 /// rate on screen to 0.5, 0.8, 0.95, 0.99 or 0.999, whichever first holds the curves.
 pub fn det_curve(curves: &Curves, grouping: &str) -> String {
+    det_curve_with(curves, grouping, &CurveExtras::default())
+}
+
+/// [`det_curve`] with each group's subject-bootstrap intervals at the evaluated
+/// thresholds as whiskers (across: the false-positive interval, up and down: the
+/// false-negative one) and the operating threshold's point ringed.
+pub fn det_curve_with(curves: &Curves, grouping: &str, extras: &CurveExtras) -> String {
     let (fp_short, fp_long) = metric_names(curves.false_positive);
     let (fn_short, fn_long) = metric_names(curves.false_negative);
     let groups = curve_groups(curves, grouping);
@@ -76,13 +84,48 @@ pub fn det_curve(curves: &Curves, grouping: &str) -> String {
         None
     };
     let title = format!("DET curves ({fn_short} against {fp_short}) by {grouping}");
-    let subtitle = format!("{} · a rate of 0 cannot be drawn on a probit axis", context_line(curves));
+    let mut subtitle = format!("{} · a rate of 0 cannot be drawn on a probit axis", context_line(curves));
+    if !extras.bands.is_empty() {
+        subtitle.push_str(" · whiskers: bootstrap intervals");
+    }
+    if let Some(t) = extras.operating {
+        subtitle.push_str(&format!(" · ring: T = {}", super::significant(t, 4)));
+    }
     render(size, |root| {
         let (plot, legend_x) = header_and_body(root, &title, &subtitle, legend_w)?;
         let chart = frame(&plot, &x, &y, true, 66)?;
         for (i, (points, _)) in series.iter().enumerate() {
             let probit_points: Vec<(f64, f64)> = points.iter().map(|&(a, b)| (probit(a), probit(b))).collect();
             draw_series(root, &chart, &probit_points, &GroupStyle::of(i), i)?;
+        }
+        for (i, g) in groups.iter().enumerate() {
+            let style = GroupStyle::of(i);
+            for b in extras.of(&g.group) {
+                if let (Some((fp, (fp_lo, fp_hi))), Some((fne, (fn_lo, fn_hi)))) = (b.false_positive, b.false_negative)
+                    && fp > 0.0
+                    && fp < 1.0
+                    && fne > 0.0
+                    && fne < 1.0
+                {
+                    let (x, y) = (probit(fp), probit(fne));
+                    whisker(root, &chart, (probit(fp_lo), y), (probit(fp_hi), y), &style)?;
+                    whisker(root, &chart, (x, probit(fn_lo)), (x, probit(fn_hi)), &style)?;
+                }
+            }
+            let at = extras.operating.and_then(|t| {
+                let k = curves.thresholds.iter().position(|&u| harness::model::thresholds::same_threshold(u, t))?;
+                Some((
+                    open_rate(*g.false_positives.get(k)?, g.non_mated)?,
+                    open_rate(*g.false_negatives.get(k)?, g.mated)?,
+                ))
+            });
+            if let Some((fp, fne)) = at {
+                let (x, y) = (probit(fp), probit(fne));
+                let (xr, yr) = (chart.x_range(), chart.y_range());
+                if x >= xr.start && x <= xr.end && y >= yr.start && y <= yr.end {
+                    operating_ring(root, chart.backend_coord(&(x, y)), &style)?;
+                }
+            }
         }
         if let Some(m) = &message {
             plot_message(root, &chart, m)?;

@@ -22,6 +22,7 @@
 //! (the probit transform and axis).
 
 mod axes;
+mod bands;
 mod cmc;
 mod det;
 mod heatmap;
@@ -31,12 +32,13 @@ mod rates;
 mod series;
 mod style;
 
+pub use bands::{BandPoint, CurveExtras};
 pub use cmc::cmc_curve;
-pub use det::det_curve;
+pub use det::{det_curve, det_curve_with};
 pub use heatmap::cross_group_heatmap;
 pub use histogram::score_histograms;
 pub use probit::probit;
-pub use rates::rates_against_threshold;
+pub use rates::{rates_against_threshold, rates_against_threshold_with};
 
 use axes::Axis;
 use harness::model::analysis::Metric;

@@ -2,6 +2,7 @@
 //! thresholds marked.
 
 use super::axes::{Axis, frame, linear_axis, log_axis, padded_span};
+use super::bands::{CurveExtras, whisker};
 use super::series::draw_series;
 use super::style::{GroupStyle, LegendEntry, draw_legend, legend_width};
 use super::{
@@ -18,6 +19,12 @@ use plotters::style::text_anchor::{HPos, VPos};
 /// rates on log10 axes (rates span many decades; a rate of 0 is not drawn). Each threshold
 /// of `marks` (e.g. the operating threshold) is drawn as a labelled vertical rule.
 pub fn rates_against_threshold(curves: &Curves, grouping: &str, marks: &[f64]) -> String {
+    rates_against_threshold_with(curves, grouping, marks, &CurveExtras::default())
+}
+
+/// [`rates_against_threshold`] with each group's subject-bootstrap interval at every
+/// evaluated threshold drawn as a vertical whisker on both panels.
+pub fn rates_against_threshold_with(curves: &Curves, grouping: &str, marks: &[f64], extras: &CurveExtras) -> String {
     let (fp_short, fp_long) = metric_names(curves.false_positive);
     let (fn_short, fn_long) = metric_names(curves.false_negative);
     let groups = curve_groups(curves, grouping);
@@ -82,6 +89,22 @@ pub fn rates_against_threshold(curves: &Curves, grouping: &str, marks: &[f64]) -
             let chart = frame(area, x, y, true, 66)?;
             for (i, points) in series.iter().enumerate() {
                 draw_series(root, &chart, points, &GroupStyle::of(i), i)?;
+            }
+            for (i, g) in groups.iter().enumerate() {
+                for b in extras.of(&g.group) {
+                    let interval = if panel == 0 { b.false_positive } else { b.false_negative };
+                    if let Some((_, (lo, hi))) = interval
+                        && hi > 0.0
+                    {
+                        whisker(
+                            root,
+                            &chart,
+                            (b.threshold, lo.log10()),
+                            (b.threshold, hi.log10()),
+                            &GroupStyle::of(i),
+                        )?;
+                    }
+                }
             }
             let (px, py) = chart.plotting_area().get_pixel_range();
             for &m in &marks {

@@ -486,3 +486,92 @@ fn histogram_marks_the_threshold_inside_the_score_range() {
     assert!(has(&t, &format!("T = {}", super::significant(inside, 4))), "{t:?}");
     assert!(!has(&t, &format!("T = {}", super::significant(hi + 1.0, 4))), "a mark outside the range is not drawn");
 }
+
+/// The 2-point polylines drawn at opacity 0.85 (the whiskers), as pixel end points.
+fn whiskers(svg: &str) -> Vec<((f64, f64), (f64, f64))> {
+    let doc = roxmltree::Document::parse(svg).expect("valid XML");
+    doc.descendants()
+        .filter(|n| n.has_tag_name("polyline") && n.attribute("opacity") == Some("0.85"))
+        .filter_map(|n| {
+            let p: Vec<(f64, f64)> = n
+                .attribute("points")?
+                .split_whitespace()
+                .filter_map(|xy| xy.split_once(',').and_then(|(x, y)| Some((x.parse().ok()?, y.parse().ok()?))))
+                .collect();
+            (p.len() == 2).then(|| (p[0], p[1]))
+        })
+        .collect()
+}
+
+#[test]
+fn rates_whiskers_span_the_bootstrap_interval_at_the_evaluated_threshold() {
+    let curves = demo_curves();
+    let point = BandPoint {
+        threshold: 0.6,
+        false_positive: Some((3e-3, (1e-3, 1e-2))),
+        false_negative: Some((0.03, (0.01, 0.1))),
+    };
+    let extras = CurveExtras { bands: vec![("female".into(), vec![point])], operating: None };
+    let svg = rates_against_threshold_with(&curves, "sex", &[0.6], &extras);
+    assert_clean(&svg);
+    let t = texts(&svg);
+    // Each panel's decade: the y distance between its ticks 0.01 and 0.1 (top panel first).
+    let at =
+        |label: &str| -> Vec<f64> { t.iter().filter(|x| x.text == label && x.anchor == "end").map(|x| x.y).collect() };
+    let (hundredth, tenth) = (at("0.01"), at("0.1"));
+    let decades: Vec<f64> = hundredth.iter().zip(&tenth).map(|(a, b)| a - b).collect();
+    assert_eq!(decades.len(), 2);
+    let x = tick(&t, "0.6", "middle").x;
+    // Two vertical whiskers (top, then bottom panel), each one decade of its panel long, at
+    // x = 0.6, with caps.
+    let vertical: Vec<_> = whiskers(&svg).into_iter().filter(|(a, b)| a.0 == b.0 && a.1 != b.1).collect();
+    assert_eq!(vertical.len(), 2, "{vertical:?}");
+    for ((a, b), decade) in vertical.iter().zip(&decades) {
+        assert!((a.0 - x).abs() <= 1.0, "whisker at x {} not at the tick 0.6 ({x})", a.0);
+        assert!(((a.1 - b.1).abs() - decade).abs() <= 1.5, "length {} vs a decade {decade}", (a.1 - b.1).abs());
+    }
+    let caps = whiskers(&svg).into_iter().filter(|(a, b)| a.1 == b.1 && (b.0 - a.0).abs() == 6.0).count();
+    assert_eq!(caps, 4);
+    // Without bands the figure is the plain one.
+    assert_eq!(
+        rates_against_threshold_with(&curves, "sex", &[0.6], &CurveExtras::default()),
+        rates_against_threshold(&curves, "sex", &[0.6])
+    );
+    assert!(whiskers(&rates_against_threshold(&curves, "sex", &[0.6])).is_empty());
+}
+
+#[test]
+fn det_whiskers_cross_at_the_point_and_the_operating_point_is_ringed() {
+    let curves = demo_curves();
+    let g = curves.groups.iter().find(|g| g.grouping == "sex" && g.group == "female").unwrap();
+    let k = (0..curves.thresholds.len())
+        .find(|&k| {
+            let (fp, fne) =
+                (g.false_positives[k] as f64 / g.non_mated as f64, g.false_negatives[k] as f64 / g.mated as f64);
+            (1e-3..0.01).contains(&fp) && fne > 0.01 && fne < 0.2
+        })
+        .expect("a point inside the axes");
+    let (fp, fne) = (g.false_positives[k] as f64 / g.non_mated as f64, g.false_negatives[k] as f64 / g.mated as f64);
+    let point = BandPoint {
+        threshold: curves.thresholds[k],
+        false_positive: Some((fp, (fp / 2.0, fp * 2.0))),
+        false_negative: Some((fne, (fne / 2.0, (fne * 2.0).min(0.4)))),
+    };
+    let extras = CurveExtras { bands: vec![("female".into(), vec![point])], operating: Some(curves.thresholds[k]) };
+    let svg = det_curve_with(&curves, "sex", &extras);
+    assert_clean(&svg);
+    let t = texts(&svg);
+    let (x3, x2) = (tick(&t, "1e-3", "middle").x, tick(&t, "0.01", "middle").x);
+    let px = |r: f64| x3 + (probit(r) - probit(1e-3)) / (probit(0.01) - probit(1e-3)) * (x2 - x3);
+    let w = whiskers(&svg);
+    let across = w.iter().find(|(a, b)| a.1 == b.1 && (b.0 - a.0).abs() > 6.0).expect("a horizontal whisker");
+    assert!((across.0.0 - px(fp / 2.0)).abs() <= 1.5 && (across.1.0 - px(fp * 2.0)).abs() <= 1.5, "{across:?}");
+    let up = w.iter().find(|(a, b)| a.0 == b.0 && (b.1 - a.1).abs() > 6.0).expect("a vertical whisker");
+    assert!((up.0.0 - px(fp)).abs() <= 1.5, "the vertical whisker stands on the point: {up:?} vs {}", px(fp));
+    // Every group of the grouping with a drawable point at the operating threshold gets a ring.
+    let rings = svg.matches("r=\"8\"").count();
+    assert_eq!(rings, 2 * 2, "two circles (black and colour) for each of female and male");
+    let ring = circles(&svg).into_iter().find(|c| (c.0 - px(fp)).abs() <= 1.5);
+    assert!(ring.is_some(), "a ring at female's operating point");
+    assert_eq!(det_curve_with(&curves, "sex", &CurveExtras::default()), det_curve(&curves, "sex"));
+}

@@ -9,19 +9,21 @@
 //! default the most detailed one: the intersection of the configured attributes).
 
 //!
-//! One module per section ([`summary`], [`description`], [`sweep`], [`figures`],
+//! One module per section ([`verdict`], the first printed page; [`summary`], [`description`], [`sweep`], [`figures`],
 //! [`differential`], [`significance`], [`projection`], the DPIA/PSED [`annex`] and
 //! [`provenance`]); [`view`] is how each reads the results.
 
 pub mod annex;
 mod description;
 mod differential;
+pub mod explore;
 mod figures;
 mod projection;
 mod provenance;
 mod significance;
 mod summary;
 mod sweep;
+mod verdict;
 pub mod view;
 
 pub use view::{OperatingThreshold, figure_grouping, operating_threshold};
@@ -43,6 +45,17 @@ pub struct ReportOptions {
     /// Other outputs beside the report (e.g. `compare.html`, `scorecard.html`) to name
     /// in the summary.
     pub see_also: Vec<String>,
+    /// The kinds of figure drawn without their subject-bootstrap whiskers.
+    pub no_bands: Vec<BandFigure>,
+}
+
+/// A kind of figure that can carry subject-bootstrap whiskers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BandFigure {
+    /// The DET curves.
+    Det,
+    /// The error rates against threshold.
+    Rates,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -83,10 +96,12 @@ pub fn build_report(results: &Results, options: &ReportOptions) -> Result<Docume
         trim(results.config.confidence * 100.0, 4),
         interval_name(results),
     ));
+    verdict::verdict_section(&mut d, results, &ops, &grouping);
+    d.push(crate::document::Block::Contents);
     summary::summary_section(&mut d, results, &ops, &grouping, options);
     description::description_section(&mut d, results);
     sweep::sweep_section(&mut d, results);
-    figures::figure_sections(&mut d, results, &ops, &grouping);
+    figures::figure_sections(&mut d, results, &ops, &grouping, &options.no_bands);
     differential::differential_section(&mut d, results, &ops);
     significance::tests_section(&mut d, results, &ops);
     significance::detectable_section(&mut d, results, &ops);
@@ -102,11 +117,13 @@ pub mod files {
     pub const MARKDOWN: &str = "report.md";
     pub const ANNEX_HTML: &str = "annex.html";
     pub const ANNEX_MARKDOWN: &str = "annex.md";
+    /// The threshold explorer (`report::explore`).
+    pub const EXPLORE: &str = super::explore::FILE;
     /// SVG files of the figures, linked from the Markdown.
     pub const FIGURES: &str = "figures";
 }
 
-/// Write `report.html`, `report.md`, `annex.html`, `annex.md` and `figures/*.svg` into
+/// Write `report.html`, `report.md`, `annex.html`, `annex.md`, `explore.html` and `figures/*.svg` into
 /// `out_dir`, all or nothing (staged, then moved into place; `figures/` is replaced
 /// whole). Returns the report document.
 pub fn write_report(
@@ -134,6 +151,8 @@ pub fn write_report(
     crate::atomic::write_bytes(&staged.path(Path::new(files::MARKDOWN))?, doc.to_markdown().as_bytes())?;
     crate::atomic::write_bytes(&staged.path(Path::new(files::ANNEX_MARKDOWN))?, annex.to_markdown().as_bytes())?;
     crate::atomic::write_bytes(&staged.path(Path::new(files::ANNEX_HTML))?, annex.to_html().as_bytes())?;
+    let explorer = explore::explorer_html(results, options)?;
+    crate::atomic::write_bytes(&staged.path(Path::new(files::EXPLORE))?, explorer.as_bytes())?;
     crate::atomic::write_bytes(&staged.path(Path::new(files::HTML))?, doc.to_html().as_bytes())?;
     let owner = storage::outputs::Owner::new("report", vec![crate::output::json::digest(results)?]);
     staged.commit(&[files::HTML], &owner)?;
@@ -206,6 +225,73 @@ mod tests {
                 assert!(html.contains(&crate::document::escape(t)) && md.contains(t.as_str()), "{t}");
             }
         }
+    }
+
+    #[test]
+    fn curve_figures_carry_bootstrap_whiskers_unless_left_off() {
+        use harness::model::curves::{CurveGroup, Curves};
+        use harness::model::differences::BootstrapInterval;
+        // The fixture's watchlist with bootstrap intervals on its rows and a curve through
+        // its two thresholds for the groups of sex.
+        let mut r = fixture::results();
+        let p = r.vendors[0].protocols.iter_mut().find(|p| p.kind == ProtocolKind::Watchlist).unwrap();
+        // FNIR rows beside the fixture's TPIR rows (the engine writes both).
+        let fnir: Vec<_> = p
+            .rates
+            .iter()
+            .filter(|row| row.metric == Metric::Tpir)
+            .map(|row| {
+                let mut f = row.clone();
+                f.metric = Metric::Fnir;
+                f.rate =
+                    harness::model::rate::Rate::new(row.rate.denominator - row.rate.numerator, row.rate.denominator);
+                f
+            })
+            .collect();
+        p.rates.extend(fnir);
+        for row in p.rates.iter_mut() {
+            if let Some(v) = row.rate.value() {
+                let (low, high) = (Some(v * 0.5), Some((v * 1.5).min(1.0)));
+                row.bootstrap =
+                    Some(BootstrapInterval { estimate: Some(v), low, high, replicates_used: 100, undefined: 0 });
+            }
+        }
+        let v = view_of(p);
+        let groups: Vec<CurveGroup> = groups_of(p, &v, "sex")
+            .into_iter()
+            .map(|g| CurveGroup {
+                grouping: "sex".into(),
+                group: g,
+                non_mated: 1000,
+                mated: 200,
+                false_positives: vec![40, 10],
+                false_negatives: vec![20, 30],
+            })
+            .collect();
+        p.curves = vec![Curves {
+            gallery_size: v.gallery,
+            rank: v.rank,
+            false_positive: Metric::Fpir,
+            false_negative: Metric::Fnir,
+            thresholds: vec![0.58, 0.6],
+            groups,
+        }];
+        let r = r;
+        let svg_of = |doc: &Document, prefix: &str| -> Vec<String> {
+            doc.figures().filter(|f| f.name.starts_with(prefix)).map(|f| f.svg.clone()).collect()
+        };
+        let with = build_report(&r, &ReportOptions::default()).unwrap();
+        let whiskers = |svg: &String| svg.matches("opacity=\"0.85\"").count();
+        for prefix in ["det-", "rates-"] {
+            let figures = svg_of(&with, prefix);
+            assert!(!figures.is_empty() && figures.iter().all(|s| whiskers(s) > 0), "{prefix}");
+        }
+        // The DET rings the operating threshold's points.
+        assert!(svg_of(&with, "det-").iter().all(|s| s.contains("r=\"8\"")));
+        let without =
+            build_report(&r, &ReportOptions { no_bands: vec![BandFigure::Det], ..Default::default() }).unwrap();
+        assert!(svg_of(&without, "det-").iter().all(|s| whiskers(s) == 0));
+        assert!(svg_of(&without, "rates-").iter().all(|s| whiskers(s) > 0));
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The summary at the operating threshold: per vendor TPIR, FPIR, "1 in X" and the verdict on differences between groups; per group at the figure grouping.
+//! The summary at the operating threshold: per vendor, the verdict on differences between groups and each group's TPIR, FPIR, "1 in X" and upper bound at the figure grouping (the vendors side by side are on the verdict page).
 
 use super::ReportOptions;
 use super::view::*;
@@ -14,52 +14,6 @@ pub(super) fn summary_section(
     options: &ReportOptions,
 ) {
     d.heading(2, "Summary at the operating threshold");
-    let mut overview = Table {
-        header: vec![
-            "Vendor".into(),
-            "Protocol".into(),
-            "Threshold".into(),
-            "True positive (TPIR / 1−FNMR)".into(),
-            "False positive (FPIR / FMR)".into(),
-            "1 in X".into(),
-            "Significant differences between groups".into(),
-        ],
-        rows: Vec::new(),
-        note: Some(format!(
-            "Differences are tested at the operating threshold for every grouping ({}), each group against the lowest-rate group (or the declared reference), Fisher's exact test with Holm's correction at alpha = {}, and only where the omnibus test across groups also rejects.",
-            groupings(results)[1..].join(", "),
-            results.config.alpha
-        )),
-    };
-    for (vr, op) in results.vendors.iter().zip(ops) {
-        let Some(p) = headline_protocol(vr) else { continue };
-        let v = view_of(p);
-        let tp = rate_row(p, &v, v.shown_fn, op.threshold, &op.point_in(p), "all", "all");
-        let fp = rate_row(p, &v, v.fp, op.threshold, &op.point_in(p), "all", "all");
-        let mut findings = Vec::new();
-        for g in &groupings(results)[1..] {
-            for m in [v.fp, v.tested_fn] {
-                for s in significant_groups(comparison(p, &v, m, op.threshold, &op.point_in(p), g)) {
-                    findings.push(format!("{} {g}: {s}", metric_name(m)));
-                }
-            }
-        }
-        let verdict = if findings.is_empty() {
-            Cell::plain("none")
-        } else {
-            Cell::marked(findings.join("; "), Mark::Significant)
-        };
-        overview.rows.push(vec![
-            Cell::plain(format!("{} {}", vr.vendor.name, vr.vendor.version)),
-            Cell::plain(protocol_title(p, &v)),
-            Cell::plain(format!("{} ({})", op.threshold, op.why)),
-            Cell::plain(cell_of(tp)),
-            Cell::plain(cell_of(fp)),
-            Cell::plain(fp.map_or_else(|| "not computed".into(), |r| one_in(r.rate))),
-            verdict,
-        ]);
-    }
-    d.table(overview);
     for (vr, op) in results.vendors.iter().zip(ops) {
         let Some(p) = headline_protocol(vr) else { continue };
         let v = view_of(p);
@@ -126,7 +80,10 @@ pub(super) fn summary_section(
         }
         d.table(t);
     }
-    if !options.see_also.is_empty() {
-        d.paragraph(format!("Vendors side by side and the procurement scorecard: {}.", options.see_also.join(", ")));
-    }
+    let mut beside = vec![format!(
+        "{} (the threshold explorer: move the threshold and see each group's rates change)",
+        super::explore::FILE
+    )];
+    beside.extend(options.see_also.iter().cloned());
+    d.paragraph(format!("Beside this report: {}.", beside.join(", ")));
 }
