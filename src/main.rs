@@ -14,7 +14,7 @@ use clap::{Parser, Subcommand};
 #[command(name = "verity", version, about = "Measure face-recognition accuracy and its demographic differentials")]
 pub(crate) struct Cli {
     #[command(subcommand)]
-    command: Command,
+    pub(crate) command: Command,
 }
 
 #[derive(Subcommand)]
@@ -23,6 +23,8 @@ pub(crate) enum Command {
     Demo(commands::demo::Args),
     /// Run vendors on a benchmark and analyse the results.
     Run(commands::run::Args),
+    /// Complete a run made in shards (`verity run --shard I/N`) from its parts: the outputs of the unsharded run.
+    Merge(commands::merge::Args),
     /// Analyse score-level input (scores, candidate lists) a vendor or researcher already has.
     Analyse(commands::analyse::Args),
     /// Check a benchmark folder and list every problem found.
@@ -52,6 +54,7 @@ fn main() {
     let outcome = match cli.command {
         Command::Demo(a) => commands::demo::execute(a),
         Command::Run(a) => commands::run::execute(a),
+        Command::Merge(a) => commands::merge::execute(a),
         Command::Analyse(a) => commands::analyse::execute(a),
         Command::Validate(a) => commands::validate::execute(a),
         Command::Simulate(a) => commands::simulate::execute(a),

@@ -19,22 +19,39 @@ fn shell_word(a: &str) -> String {
 /// run in another folder records the same command, and results carry no absolute path.
 pub fn command_line(out: &Path) -> String {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let words = relative_arguments(&args, out);
+    command_line_of(&args, out)
+}
+
+/// [`command_line`] of the arguments `args` (the subcommand first) instead of this
+/// process's: what `verity merge` records for the run it completes.
+pub fn command_line_of(args: &[String], out: &Path) -> String {
+    let words = relative_arguments(args, out);
     // The program is named `verity` whatever path started it.
     std::iter::once("verity".to_string()).chain(words.iter().map(|w| shell_word(w))).collect::<Vec<_>>().join(" ")
 }
 
 /// `args` (the subcommand first) with path values made relative to `out`.
 pub(crate) fn relative_arguments(args: &[String], out: &Path) -> Vec<String> {
+    map_paths(args, &|id, value| {
+        if id == "out" { ".".to_string() } else { storage::relative::relative_to(Path::new(value), out) }
+    })
+}
+
+/// `args` (the subcommand first) with path values made absolute (from the current
+/// folder), so that they name the same files from anywhere.
+pub(crate) fn absolute_arguments(args: &[String]) -> Vec<String> {
+    map_paths(args, &|_, value| std::path::absolute(value).map_or(value.to_string(), |p| p.display().to_string()))
+}
+
+/// `args` with the value of every path argument replaced by `map(id, value)`.
+fn map_paths(args: &[String], map: &dyn Fn(&str, &str) -> String) -> Vec<String> {
     use clap::CommandFactory;
     let root = crate::Cli::command();
     let Some(sub) = args.first().and_then(|name| root.find_subcommand(name)) else {
         return args.to_vec();
     };
     let is_path = |a: &clap::Arg| a.get_value_parser().type_id() == std::any::TypeId::of::<std::path::PathBuf>();
-    let relative = |id: &str, value: &str| -> String {
-        if id == "out" { ".".to_string() } else { storage::relative::relative_to(Path::new(value), out) }
-    };
+    let relative = map;
     let mut positionals = sub.get_positionals();
     let mut out_words = vec![args[0].clone()];
     let mut i = 1;

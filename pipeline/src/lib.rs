@@ -17,6 +17,7 @@ pub mod provenance;
 pub mod run;
 pub mod score_level;
 pub mod settings;
+pub mod shard;
 pub mod sources;
 pub mod write;
 

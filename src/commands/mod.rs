@@ -3,6 +3,7 @@ pub mod compare;
 pub mod demo;
 pub mod import;
 pub mod inspect;
+pub mod merge;
 pub mod plan;
 pub mod project;
 pub mod protocol;

@@ -127,49 +127,11 @@ pub fn run_vendor_with(
     let needed = templates_of(bench);
     let stage_start = Instant::now();
 
-    let mut counts = CacheCounts::default();
-    let mut cached: Cached = HashMap::new();
-    if let Some(store) = store {
-        let stored = store.load()?;
-        counts.damaged_blocks = stored.damaged_blocks;
-        for t in stored.templates {
-            cached.entry((t.media, t.role)).or_insert((t.outcome, t.seconds));
-        }
-    }
-
+    let (mut counts, cached) = load_cache(store)?;
     let stage = progress.stage(&format!("{}: templates", description.name), needed.len() as u64);
     let mut made: Vec<(Result<Made, TemplateFailure>, f64, usize)> = Vec::with_capacity(needed.len());
     for block in needed.chunks(block_size(needed.len())) {
-        let attempts: Vec<Attempt> = block
-            .par_iter()
-            .map(|&(sample, role)| {
-                let attempt = attempt(bench, vendor, store.is_some(), &cached, sample, role);
-                stage.advance(1);
-                attempt
-            })
-            .collect();
-        // A vendor that has declared itself broken made this block's failures by being
-        // broken, not by the media: they are not kept, so a rerun tries them again.
-        if let Some(store) = store.filter(|_| vendor.fatal().is_none()) {
-            let fresh: Vec<StoredTemplate> = block
-                .iter()
-                .zip(&attempts)
-                .filter(|(_, a)| !a.cached)
-                .filter_map(|(&(_, role), a)| {
-                    a.media.map(|media| StoredTemplate { media, role, seconds: a.seconds, outcome: a.outcome.clone() })
-                })
-                .collect();
-            if !fresh.is_empty() {
-                store.save(&fresh)?;
-            }
-        }
-        // Outcomes an earlier, interrupted attempt made count towards the vendor's own
-        // health judgement as they would have in an uninterrupted run.
-        let earlier: Vec<Option<FailureCode>> =
-            attempts.iter().filter(|a| a.cached).map(|a| a.outcome.as_ref().err().map(|f| f.code)).collect();
-        if !earlier.is_empty() {
-            vendor.resumed(&earlier);
-        }
+        let attempts = make_block(bench, vendor, store, &cached, block, stage.as_ref())?;
         for a in attempts {
             if a.cached {
                 counts.from_cache += 1;
@@ -271,6 +233,104 @@ pub fn run_vendor_with(
         cache: counts,
         template_stage_seconds,
     })
+}
+
+/// What `store` holds, as a lookup by cache key, and the count of damaged blocks.
+fn load_cache(store: Option<&dyn TemplateStore>) -> Result<(CacheCounts, Cached), CacheError> {
+    let mut counts = CacheCounts::default();
+    let mut cached: Cached = HashMap::new();
+    if let Some(store) = store {
+        let stored = store.load()?;
+        counts.damaged_blocks = stored.damaged_blocks;
+        for t in stored.templates {
+            cached.entry((t.media, t.role)).or_insert((t.outcome, t.seconds));
+        }
+    }
+    Ok((counts, cached))
+}
+
+/// Take or make the templates of one block (in parallel), save the ones made to `store`
+/// as one atomic block, and tell the vendor about the outcomes an earlier attempt made.
+fn make_block(
+    bench: &Benchmark,
+    vendor: &dyn Vendor,
+    store: Option<&dyn TemplateStore>,
+    cached: &Cached,
+    block: &[(u32, Role)],
+    stage: &dyn crate::run::progress::Stage,
+) -> Result<Vec<Attempt>, CacheError> {
+    let attempts: Vec<Attempt> = block
+        .par_iter()
+        .map(|&(sample, role)| {
+            let attempt = attempt(bench, vendor, store.is_some(), cached, sample, role);
+            stage.advance(1);
+            attempt
+        })
+        .collect();
+    // A vendor that has declared itself broken made this block's failures by being
+    // broken, not by the media: they are not kept, so a rerun tries them again.
+    if let Some(store) = store.filter(|_| vendor.fatal().is_none()) {
+        let fresh: Vec<StoredTemplate> = block
+            .iter()
+            .zip(&attempts)
+            .filter(|(_, a)| !a.cached)
+            .filter_map(|(&(_, role), a)| {
+                a.media.map(|media| StoredTemplate { media, role, seconds: a.seconds, outcome: a.outcome.clone() })
+            })
+            .collect();
+        if !fresh.is_empty() {
+            store.save(&fresh)?;
+        }
+    }
+    // Outcomes an earlier, interrupted attempt made count towards the vendor's own
+    // health judgement as they would have in an uninterrupted run.
+    let earlier: Vec<Option<FailureCode>> =
+        attempts.iter().filter(|a| a.cached).map(|a| a.outcome.as_ref().err().map(|f| f.code)).collect();
+    if !earlier.is_empty() {
+        vendor.resumed(&earlier);
+    }
+    Ok(attempts)
+}
+
+/// The part `index` (1-based) of `count` of `total` planned templates: contiguous, the
+/// parts tiling `0..total` in order, sizes differing by at most one.
+pub fn shard_range(index: usize, count: usize, total: usize) -> std::ops::Range<usize> {
+    let at = |k: usize| ((k as u128 * total as u128) / count.max(1) as u128) as usize;
+    at(index.saturating_sub(1))..at(index)
+}
+
+/// Make (or take from `store`) the templates of shard `index` of `count` of the planned
+/// templates of `bench` and keep them in `store`: the template stage of a sharded run
+/// (docs/scale.md). The blocks are those an unsharded run makes, so a killed shard run
+/// again takes up where it stopped. Returns the shard's range of the planned templates
+/// and what came from the cache and what was made.
+pub fn make_shard_templates(
+    bench: &Benchmark,
+    vendor: &dyn Vendor,
+    progress: &dyn Progress,
+    store: &dyn TemplateStore,
+    index: usize,
+    count: usize,
+) -> Result<(std::ops::Range<usize>, CacheCounts), CacheError> {
+    let needed = templates_of(bench);
+    let range = shard_range(index, count, needed.len());
+    let (mut counts, cached) = load_cache(Some(store))?;
+    let name = vendor.describe().name;
+    let stage = progress.stage(&format!("{name}: templates {index}/{count}"), range.len() as u64);
+    for block in needed[range.clone()].chunks(block_size(needed.len())) {
+        for a in make_block(bench, vendor, Some(store), &cached, block, stage.as_ref())? {
+            if a.cached {
+                counts.from_cache += 1;
+            } else {
+                counts.made += 1;
+            }
+        }
+        if vendor.fatal().is_some() {
+            break;
+        }
+    }
+    stage.finish();
+    Ok((range, counts))
 }
 
 /// Take one template from the cache, or make it (timed, a panic caught).
