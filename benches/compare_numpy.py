@@ -10,6 +10,7 @@ selection per query; counting: sort per group and searchsorted at each threshold
 that the answers agree, and prints verity's time over numpy's. Needs numpy (pip install numpy).
 """
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -38,10 +39,15 @@ def best_of(runs, f):
 
 
 def search(folder):
-    r = rust("search", folder)
+    # Shapes from VERITY_SEARCH_SHAPE="queries gallery dim L" (default: the kernel's).
+    shape = os.environ.get("VERITY_SEARCH_SHAPE", "").split()
+    r = rust("search", folder, *shape)
     dim, l = r["dim"], r["L"]
     g = np.fromfile(folder / "gallery.f32", dtype="<f4").reshape(-1, dim)
     q = np.fromfile(folder / "queries.f32", dtype="<f4").reshape(-1, dim)
+    # The limit: OpenBLAS sgemm alone (numpy's matmul), no top-L.
+    sgemm_seconds, _ = best_of(5, lambda: q @ g.T)
+    r["openblas_sgemm_seconds"] = sgemm_seconds
 
     def numpy_search():
         s = q @ g.T
@@ -81,6 +87,9 @@ def main():
             sizes = {k: v for k, v in r.items() if k not in ("kernel", "seconds")}
             print(f"{name} {sizes}: verity {r['seconds']:.4f} s, numpy {numpy_seconds:.4f} s, "
                   f"ratio verity/numpy {r['seconds'] / numpy_seconds:.2f}; {check}")
+            if "openblas_sgemm_seconds" in r:
+                print(f"  search with top-L against OpenBLAS sgemm alone ({r['openblas_sgemm_seconds']:.4f} s): "
+                      f"ratio {r['seconds'] / r['openblas_sgemm_seconds']:.2f}")
 
 
 if __name__ == "__main__":

@@ -75,7 +75,8 @@ fn rendering(out: &Path) {
 }
 
 /// The first printed page holds the verdict of every vendor and the neighbouring
-/// thresholds, and nothing after them (the list of sections starts page 2).
+/// thresholds, and nothing after them (the list of sections starts page 2); a table
+/// that crosses a page break repeats its header.
 fn first_page_is_the_verdict(pdf: &Path) {
     let page = |n: u32| -> Option<String> {
         let o = Command::new("pdftotext")
