@@ -5,6 +5,7 @@
 
 pub mod cache;
 pub mod plan;
+pub mod products;
 pub mod progress;
 pub mod runner;
 pub mod search;

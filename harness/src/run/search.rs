@@ -1,5 +1,5 @@
-//! Exhaustive 1:N search of embedding templates: batched matrix products (sgemm) and a
-//! fused top-L selection per nested gallery size.
+//! Exhaustive 1:N search of embedding templates: batched matrix products
+//! (`run::products`) and a fused top-L selection per nested gallery size.
 
 use rayon::prelude::*;
 
@@ -37,32 +37,15 @@ pub fn search(gallery: &EmbeddingGallery, queries: &[f32], sizes: &[usize], l: u
     let n = gallery.subject_position.len();
     // One row per subject, in gallery order: row scores are subject scores.
     let direct = n == gallery.subjects && is_identity(&gallery.subject_position);
-    queries
+    // Each thread keeps its score buffer from block to block (a fresh one of m × n
+    // floats a block costs page faults as large as the product).
+    let per_block: Vec<Vec<Vec<Vec<Candidate>>>> = queries
         .par_chunks(BLOCK * dim)
-        .flat_map_iter(|block| {
+        .map_init(Vec::new, |scores: &mut Vec<f32>, block| {
             let m = block.len() / dim;
-            let mut scores = vec![0f32; m * n];
+            scores.resize(m * n, 0.0);
             if n > 0 && m > 0 {
-                // SAFETY: the slices hold m*dim, n*dim and m*n values, matching the
-                // dimensions and strides given (row-major A, B read as its transpose).
-                unsafe {
-                    matrixmultiply::sgemm(
-                        m,
-                        dim,
-                        n,
-                        1.0,
-                        block.as_ptr(),
-                        dim as isize,
-                        1,
-                        gallery.rows.as_ptr(),
-                        1,
-                        dim as isize,
-                        0.0,
-                        scores.as_mut_ptr(),
-                        n as isize,
-                        1,
-                    );
-                }
+                crate::run::products::dot_products(block, &gallery.rows, dim, scores);
             }
             let mut best = vec![f32::NEG_INFINITY; gallery.subjects];
             (0..m)
@@ -84,7 +67,8 @@ pub fn search(gallery: &EmbeddingGallery, queries: &[f32], sizes: &[usize], l: u
                 })
                 .collect::<Vec<_>>()
         })
-        .collect()
+        .collect();
+    per_block.into_iter().flatten().collect()
 }
 
 fn is_identity(positions: &[u32]) -> bool {
