@@ -8,8 +8,8 @@
 //! 16-lane accumulators, one fused multiply-add per element in increasing `p`. So every
 //! score is the same sum in the same order whatever the shapes, the block or the thread:
 //! the same bytes on every run of the same machine. (A CPU without AVX-512 takes the
-//! other path, whose sums round differently in the last bits, as any two BLAS kernels
-//! do; docs/runner.md.)
+//! other path; on the development machine its scores were the same bytes, and a CPU
+//! without FMA instructions can round differently in the last bit: docs/runner.md.)
 
 /// Gallery rows per panel: two 16-lane registers.
 const NR: usize = 32;
