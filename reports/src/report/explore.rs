@@ -12,7 +12,7 @@
 //! thresholds where the tests were run, never interpolated.
 
 use super::view::*;
-use super::{OperatingThreshold, ReportBuildError, ReportOptions, figure_grouping, operating_threshold};
+use super::{OperatingThreshold, ReportBuildError, ReportOptions};
 use crate::document::escape;
 use crate::format::{count, p_value, threshold as threshold_text};
 use harness::model::analysis::{Metric, ProtocolAnalysis};
@@ -49,12 +49,7 @@ pub fn explorer_html(results: &Results, options: &ReportOptions) -> Result<Strin
 
 /// What the page shows, as JSON: one view per vendor, protocol and curve.
 pub fn explorer_data(results: &Results, options: &ReportOptions) -> Result<Value, ReportBuildError> {
-    if results.vendors.is_empty() {
-        return Err(ReportBuildError::NoVendors);
-    }
-    let grouping = figure_grouping(results, options.grouping.as_deref())?;
-    let ops: Vec<OperatingThreshold> =
-        results.vendors.iter().map(|v| operating_threshold(v, options.threshold)).collect::<Result<_, _>>()?;
+    let (grouping, ops) = super::choices(results, options)?;
     let mut views = Vec::new();
     let mut first = None;
     for (vr, op) in results.vendors.iter().zip(&ops) {

@@ -74,14 +74,24 @@ pub enum ReportBuildError {
     NoVendors,
 }
 
-/// Build the whole report of `results`.
-pub fn build_report(results: &Results, options: &ReportOptions) -> Result<Document, ReportBuildError> {
+/// The caller's choices read against `results`: the grouping of the figures and each
+/// vendor's operating threshold (an error for no vendor, an unknown grouping or a
+/// threshold the run did not evaluate).
+pub(crate) fn choices(
+    results: &Results,
+    options: &ReportOptions,
+) -> Result<(String, Vec<OperatingThreshold>), ReportBuildError> {
     if results.vendors.is_empty() {
         return Err(ReportBuildError::NoVendors);
     }
     let grouping = figure_grouping(results, options.grouping.as_deref())?;
-    let ops: Vec<OperatingThreshold> =
-        results.vendors.iter().map(|v| operating_threshold(v, options.threshold)).collect::<Result<_, _>>()?;
+    let ops = results.vendors.iter().map(|v| operating_threshold(v, options.threshold)).collect::<Result<_, _>>()?;
+    Ok((grouping, ops))
+}
+
+/// Build the whole report of `results`.
+pub fn build_report(results: &Results, options: &ReportOptions) -> Result<Document, ReportBuildError> {
+    let (grouping, ops) = choices(results, options)?;
     let names: Vec<String> = results.vendors.iter().map(|v| v.vendor.name.clone()).collect();
     let mut d = Document::new(format!("Face recognition accuracy and demographic differentials: {}", names.join(", ")));
     d.paragraph(format!(
@@ -134,9 +144,7 @@ pub fn write_report(
     use std::path::Path;
     crate::output::finite::check(results)?;
     let doc = build_report(results, options)?;
-    let grouping = figure_grouping(results, options.grouping.as_deref())?;
-    let ops: Vec<OperatingThreshold> =
-        results.vendors.iter().map(|v| operating_threshold(v, options.threshold)).collect::<Result<_, _>>()?;
+    let (grouping, ops) = choices(results, options)?;
     let annex = annex::annex_document(results, &ops, &grouping);
     let staged = crate::atomic::StagedDir::create(out_dir)?;
     staged.dir(Path::new(files::FIGURES))?;
