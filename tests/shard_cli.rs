@@ -127,7 +127,19 @@ fn parts_that_do_not_belong_together_are_refused_and_nothing_is_written() {
         .replace(&format!("\"verity_version\": \"{}\"", env!("CARGO_PKG_VERSION")), "\"verity_version\": \"0.0.1\"");
     std::fs::create_dir_all(d.join("old3")).unwrap();
     std::fs::write(d.join("old3/shard.json"), stale).unwrap();
-    let cases: [(&[&str], &str); 7] = [
+    // A manifest naming a shard that cannot be; parts made on another benchmark content.
+    let bad_index = std::fs::read_to_string(d.join("p1/shard.json")).unwrap().replace("\"index\": 1", "\"index\": 9");
+    std::fs::create_dir_all(d.join("nine")).unwrap();
+    std::fs::write(d.join("nine/shard.json"), bad_index).unwrap();
+    for k in 1..=3 {
+        let text = std::fs::read_to_string(d.join(format!("p{k}/shard.json"))).unwrap();
+        let hash = text.split("\"benchmark\": \"").nth(1).unwrap().split('"').next().unwrap().to_string();
+        std::fs::create_dir_all(d.join(format!("moved{k}"))).unwrap();
+        std::fs::write(d.join(format!("moved{k}/shard.json")), text.replace(&hash, &"0".repeat(64))).unwrap();
+    }
+    let cases: [(&[&str], &str); 9] = [
+        (&["p1", "p2", "nine"], "nine/shard.json: shard 9/3 is not a shard"),
+        (&["moved1", "moved2", "moved3"], "the benchmark has changed since the shards were made"),
         (&["p1", "p2"], "shards missing: 3/3"),
         (&["p1", "p2", "p3", "p3"], "shard 3/3 is given twice"),
         (&["p1", "p2", "q2"], "its shard count is 2, there 3"),

@@ -81,6 +81,7 @@ pub fn run_shard(
     arguments: Vec<String>,
     progress: &dyn Progress,
 ) -> Result<Manifest, Error> {
+    let planned = harness::run::plan::templates_of(bench).len();
     let mut vendors = Vec::new();
     for source in sources.list {
         let Source::Run { vendor, identity, .. } = source else { continue };
@@ -101,7 +102,7 @@ pub fn run_shard(
             identity,
             start: range.start,
             end: range.end,
-            planned: harness::run::plan::templates_of(bench).len(),
+            planned,
             made: counts.made,
             from_cache: counts.from_cache,
         });
@@ -138,6 +139,14 @@ pub fn check_parts(parts: &[PathBuf]) -> Result<Manifest, Error> {
         })?;
         if m.format != FORMAT {
             return Err(Error::BadInput(format!("{}: format {:?}, expected {FORMAT:?}", path.display(), m.format)));
+        }
+        if m.shard.index == 0 || m.shard.index > m.shard.count {
+            return Err(Error::BadInput(format!(
+                "{}: shard {}/{} is not a shard (1 <= I <= N)",
+                path.display(),
+                m.shard.index,
+                m.shard.count
+            )));
         }
         if m.verity_version != env!("CARGO_PKG_VERSION") {
             return Err(Error::BadInput(format!(

@@ -40,6 +40,5 @@ pub fn execute(args: Args) -> CliResult {
         return Err(CliError::BadInput(format!("the parts' command is not a `verity run`: {}", words.join(" "))));
     };
     let command = crate::provenance::command_line_of(&words[1..], &out_abs);
-    pipeline::shard::gather_caches(&args.parts, &args.out)?;
-    crate::commands::run::execute_as(run, command)
+    crate::commands::run::execute_as(run, command, Some((&manifest, &args.parts)))
 }

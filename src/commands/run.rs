@@ -36,7 +36,7 @@ pub struct Args {
 
 pub fn execute(args: Args) -> CliResult {
     let command = crate::provenance::command_line(&args.out);
-    execute_as(args, command)
+    execute_as(args, command, None)
 }
 
 /// Where the output folder goes in the arguments a shard records.
@@ -68,9 +68,22 @@ fn unsharded_arguments() -> Vec<String> {
 }
 
 /// `verity run` recording `command` as the command that reproduces it (`verity merge`
-/// records the unsharded run's).
-pub fn execute_as(args: Args, command: String) -> CliResult {
+/// records the unsharded run's). For `verity merge`, `parts` are the checked parts: the
+/// benchmark must be the one they were made on, and their caches are gathered into the
+/// output folder only then.
+pub fn execute_as(args: Args, command: String, parts: Option<(&pipeline::shard::Manifest, &[PathBuf])>) -> CliResult {
     let bench = stage(&Bars, "loading the benchmark", || datasets::load(&args.benchmark))?;
+    if let Some((manifest, folders)) = parts {
+        if manifest.benchmark != bench.content_hash {
+            return Err(crate::error::CliError::BadInput(format!(
+                "{}: the benchmark has changed since the shards were made (content hash {}, the parts' {}): run the shards again",
+                args.benchmark.display(),
+                bench.content_hash,
+                manifest.benchmark
+            )));
+        }
+        pipeline::shard::gather_caches(folders, &args.out)?;
+    }
     let config = args.analysis.settings().config(&bench.population)?;
     let sources =
         pipeline::sources::load(&args.vendors, &bench, &args.analysis.thresholds, &config.thresholds, &args.out)?;
