@@ -10,6 +10,7 @@ pub mod binomial;
 pub mod effect;
 pub mod hypergeometric;
 pub mod inequality;
+pub mod logistic;
 pub mod mcnemar;
 pub mod multiple;
 pub mod power;
