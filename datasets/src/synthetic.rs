@@ -26,6 +26,40 @@ pub struct PopulationSpec {
     pub attributes: Vec<AttributeSpec>,
     #[serde(default)]
     pub protocols: ProtocolSpecs,
+    /// Capture attributes the generator draws per sample (each also a capture column).
+    #[serde(default)]
+    pub capture: CaptureSpecs,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaptureSpecs {
+    pub face_size: Option<FaceSizeSpec>,
+}
+
+/// The face's size in the image (inter-eye distance in pixels), log-normal per sample:
+/// `round(median · exp(spread · z))`, `z ~ N(0, 1)`, at least 1. It is in the media
+/// (`size=`) and in the capture column `face_size`. A subject's first sample is its
+/// enrolment photograph (the gallery and watchlist image) and takes `median`; later
+/// samples are captures in the field and take their cell's median (`median_by_value`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaceSizeSpec {
+    /// Median in pixels.
+    pub median: f64,
+    /// Standard deviation of the log of the size.
+    pub spread: f64,
+    /// Medians of field captures (every sample but a subject's first) for the cells
+    /// showing an attribute value (`black = 44`); a cell showing several keyed values
+    /// takes the first in attribute order.
+    #[serde(default)]
+    pub median_by_value: BTreeMap<String, f64>,
+}
+
+impl FaceSizeSpec {
+    fn median_of(&self, cell: &[String]) -> f64 {
+        cell.iter().find_map(|v| self.median_by_value.get(v).copied()).unwrap_or(self.median)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -298,6 +332,30 @@ impl PopulationSpec {
                 return Err(problem(&key("candidates"), "candidates must be >= 1"));
             }
         }
+        if let Some(f) = &self.capture.face_size {
+            let key = |k: &str| format!("capture.face_size.{k}");
+            let pixels = |m: f64| m.is_finite() && (1.0..=10_000.0).contains(&m);
+            if !pixels(f.median) {
+                return Err(problem(&key("median"), format!("{} is not a size in pixels from 1 to 10000", f.median)));
+            }
+            if !(f.spread.is_finite() && (0.0..=2.0).contains(&f.spread)) {
+                return Err(problem(&key("spread"), format!("{} is not a spread from 0 to 2", f.spread)));
+            }
+            for (value, m) in &f.median_by_value {
+                if !self.attributes.iter().any(|a| a.categories.contains(value)) {
+                    return Err(problem(
+                        &key("median_by_value"),
+                        format!("`{value}` is not a category of any attribute"),
+                    ));
+                }
+                if !pixels(*m) {
+                    return Err(problem(
+                        &key(&format!("median_by_value.{value}")),
+                        format!("{m} is not a size in pixels from 1 to 10000"),
+                    ));
+                }
+            }
+        }
         if let Some(w) = &self.protocols.watchlist {
             if w.size < 1 || w.size >= p.subjects {
                 return Err(problem("protocols.watchlist.size", format!("{} is not in 1..{}", w.size, p.subjects)));
@@ -363,11 +421,22 @@ pub fn generate(spec: &PopulationSpec) -> Result<Benchmark, SpecProblem> {
 
     let mut subjects = Vec::with_capacity(p.subjects);
     let mut samples = Samples::default();
+    // Sizes come from their own stream, so a spec without them makes the same faces.
+    let mut size_rng = stream(p.seed, 4);
+    let mut sizes = Vec::new();
     for (s, &c) in cell_of.iter().enumerate() {
         let id = format!("subject-{s:0width$}");
         let identity: u64 = rng.random();
         for j in 0..k {
-            let face = SyntheticFace { identity, appearance: appearance[c as usize].clone(), capture: rng.random() };
+            let mut face = SyntheticFace::new(identity, appearance[c as usize].clone(), rng.random())
+                .map_err(|e| problem("attributes", e.to_string()))?;
+            if let Some(f) = &spec.capture.face_size {
+                let z: f64 = size_rng.sample(rand_distr::StandardNormal);
+                let median = if j == 0 { f.median } else { f.median_of(&cells[c as usize].0) };
+                let size = (median * (f.spread * z).exp()).round().clamp(1.0, 100_000.0);
+                face.size = Some(size as u32);
+                sizes.push((size as u32).to_string());
+            }
             samples.ids.push(format!("{id}-{}", j + 1));
             samples.subject.push(s as u32);
             samples.media.push(MediaSource::Inline(face.to_bytes()));
@@ -377,6 +446,9 @@ pub fn generate(spec: &PopulationSpec) -> Result<Benchmark, SpecProblem> {
     let mut by_cell: Vec<Vec<u32>> = vec![Vec::new(); cells.len()];
     for (s, &c) in cell_of.iter().enumerate() {
         by_cell[c as usize].push(s as u32);
+    }
+    if spec.capture.face_size.is_some() {
+        samples.capture.push(harness::model::benchmark::CaptureColumn { name: "face_size".into(), values: sizes });
     }
     let sample = |s: u32, j: usize| (s as usize * k + j) as u32;
 

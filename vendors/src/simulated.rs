@@ -23,6 +23,11 @@
 //!   capture. They lower mated similarities (FNMR / FNIR) and, through the spread, make
 //!   some captures clean enough to reach the far non-mated tail.
 //! - `fte`: probability that a capture fails with `FeatureExtractionError`.
+//! - `size_effect`, `reference_size` (default 0 and 64): for a face whose media states its
+//!   size (`size=`, inter-eye pixels), the capture noise is multiplied by
+//!   `(reference_size / size)^size_effect`, so smaller faces score lower against their
+//!   mates. With the same values for every cell the vendor is equitable at a fixed face
+//!   size: any group difference then comes from the group's face sizes (a confound).
 //!
 //! `delay_us` (top level, default 0) makes every `create_template` wait that many
 //! microseconds, standing in for a slow model so tests can kill a run part-way
@@ -57,6 +62,8 @@ pub struct CellParameters {
     pub noise: f64,
     pub quality_spread: f64,
     pub fte: f64,
+    pub size_effect: f64,
+    pub reference_size: f64,
 }
 
 /// Optional parameters as written in `[defaults]` and `[cells."…"]`.
@@ -68,6 +75,8 @@ pub struct ParameterOverrides {
     pub noise: Option<f64>,
     pub quality_spread: Option<f64>,
     pub fte: Option<f64>,
+    pub size_effect: Option<f64>,
+    pub reference_size: Option<f64>,
 }
 
 impl ParameterOverrides {
@@ -77,6 +86,8 @@ impl ParameterOverrides {
         p.noise = self.noise.unwrap_or(p.noise);
         p.quality_spread = self.quality_spread.unwrap_or(p.quality_spread);
         p.fte = self.fte.unwrap_or(p.fte);
+        p.size_effect = self.size_effect.unwrap_or(p.size_effect);
+        p.reference_size = self.reference_size.unwrap_or(p.reference_size);
     }
 }
 
@@ -193,6 +204,17 @@ impl SimulatedVendor {
                 let found = o.quality_spread.unwrap_or(0.0);
                 return Err(at("quality_spread", format!("quality_spread must be finite and >= 0, found {found}")));
             }
+            if !o.size_effect.is_none_or(|x| x.is_finite() && (0.0..=4.0).contains(&x)) {
+                let found = o.size_effect.unwrap_or(0.0);
+                return Err(at("size_effect", format!("size_effect must be from 0 to 4, found {found}")));
+            }
+            if !o.reference_size.is_none_or(|x| x.is_finite() && (1.0..=10_000.0).contains(&x)) {
+                let found = o.reference_size.unwrap_or(0.0);
+                return Err(at(
+                    "reference_size",
+                    format!("reference_size must be from 1 to 10000 pixels, found {found}"),
+                ));
+            }
             if let Some(d) = o.identity_dim
                 && (d < 1 || d > config.dim)
             {
@@ -231,8 +253,15 @@ impl SimulatedVendor {
 
     /// The parameters this vendor applies to faces showing `appearance`.
     pub fn parameters(&self, appearance: &str) -> CellParameters {
-        let mut p =
-            CellParameters { cluster: 0.0, identity_dim: self.config.dim, noise: 0.5, quality_spread: 0.0, fte: 0.0 };
+        let mut p = CellParameters {
+            cluster: 0.0,
+            identity_dim: self.config.dim,
+            noise: 0.5,
+            quality_spread: 0.0,
+            fte: 0.0,
+            size_effect: 0.0,
+            reference_size: 64.0,
+        };
         self.config.defaults.apply(&mut p);
         let values: Vec<&str> = appearance.split(APPEARANCE_SEPARATOR).collect();
         for (key, o) in &self.overrides {
@@ -283,7 +312,10 @@ impl SimulatedVendor {
         normalize(&mut z);
 
         let q: f64 = capture.sample(StandardNormal);
-        let s = p.noise * (p.quality_spread * q).exp() / (dim as f64).sqrt();
+        let mut s = p.noise * (p.quality_spread * q).exp() / (dim as f64).sqrt();
+        if let Some(size) = face.size.filter(|_| p.size_effect > 0.0) {
+            s *= (p.reference_size / size as f64).powf(p.size_effect);
+        }
         let mut e: Vec<f64> = z.iter().map(|zi| zi + s * capture.sample::<f64, _>(StandardNormal)).collect();
         normalize(&mut e);
         Ok(e.into_iter().map(|x| x as f32).collect())

@@ -12,6 +12,9 @@
 //!   joined with `×`, in the benchmark's attribute order), the way a photo shows
 //!   apparent sex or ethnicity. Simulated vendors use it to plant per-group behaviour.
 //! - `capture`: a random seed drawn per sample: pose, light, camera and expression.
+//! - `size` (optional): the face's size in the image, as the inter-eye distance in
+//!   pixels, which a photo shows too; the benchmark's samples table then carries it as the
+//!   capture column `face_size`. Faces without it are written exactly as before.
 //!
 //! Why this shape: a synthetic face shows its appearance as a photo does; it never
 //! carries the subject id or where its labels came from (self-declared, annotated,
@@ -36,6 +39,8 @@ pub struct SyntheticFace {
     pub appearance: String,
     /// Per-sample capture seed.
     pub capture: u64,
+    /// Inter-eye distance in pixels, where the generator draws one.
+    pub size: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -50,6 +55,8 @@ pub enum SyntheticFaceError {
     UnexpectedField { field: String },
     #[error("synthetic face field `{field}` must be 16 hexadecimal digits, found `{value}`")]
     BadSeed { field: &'static str, value: String },
+    #[error("synthetic face field `size` must be a whole number of pixels from 1 to 100000, found `{value}`")]
+    BadSize { value: String },
     #[error(
         "appearance `{value}` is not valid: it must be non-empty values separated by `×`, with no whitespace, `=` or empty value"
     )]
@@ -77,7 +84,7 @@ impl SyntheticFace {
         if appearance.is_empty() || !appearance.split(APPEARANCE_SEPARATOR).all(valid_appearance_value) {
             return Err(SyntheticFaceError::BadAppearance { value: appearance });
         }
-        Ok(SyntheticFace { identity, appearance, capture })
+        Ok(SyntheticFace { identity, appearance, capture, size: None })
     }
 
     /// The attribute values of the appearance cell.
@@ -107,7 +114,11 @@ impl fmt::Display for SyntheticFace {
             f,
             "{FORMAT} identity={:016x} appearance={} capture={:016x}",
             self.identity, self.appearance, self.capture
-        )
+        )?;
+        match self.size {
+            Some(size) => write!(f, " size={size}"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -128,13 +139,21 @@ impl FromStr for SyntheticFace {
         if tag != FORMAT {
             return Err(SyntheticFaceError::WrongFormat { start: text.chars().take(16).collect() });
         }
-        let (mut identity, mut appearance, mut capture) = (None, None, None);
+        let (mut identity, mut appearance, mut capture, mut size) = (None, None, None, None);
         for token in tokens {
             let (key, value) = token.split_once('=').unwrap_or((token, ""));
             let slot_taken = match key {
                 "identity" => identity.replace(parse_seed("identity", value)?).is_some(),
                 "capture" => capture.replace(parse_seed("capture", value)?).is_some(),
                 "appearance" => appearance.replace(value.to_string()).is_some(),
+                "size" => {
+                    let bad = || SyntheticFaceError::BadSize { value: value.chars().take(40).collect() };
+                    let pixels: u32 = value.parse().map_err(|_| bad())?;
+                    if !(1..=100_000).contains(&pixels) || value.starts_with('+') || value.starts_with('0') {
+                        return Err(bad());
+                    }
+                    size.replace(pixels).is_some()
+                }
                 _ => true,
             };
             if slot_taken {
@@ -144,7 +163,7 @@ impl FromStr for SyntheticFace {
         let identity = identity.ok_or(SyntheticFaceError::MissingField { field: "identity" })?;
         let appearance = appearance.ok_or(SyntheticFaceError::MissingField { field: "appearance" })?;
         let capture = capture.ok_or(SyntheticFaceError::MissingField { field: "capture" })?;
-        SyntheticFace::new(identity, appearance, capture)
+        Ok(SyntheticFace { size, ..SyntheticFace::new(identity, appearance, capture)? })
     }
 }
 
@@ -159,6 +178,18 @@ mod tests {
         assert_eq!(text, "face/v1 identity=9f2c4a1b0e3d5f67 appearance=F×black capture=000000000000002a");
         assert_eq!(SyntheticFace::decode(text.as_bytes()).unwrap(), face);
         assert_eq!(face.appearance_values().collect::<Vec<_>>(), vec!["F", "black"]);
+        let sized = SyntheticFace { size: Some(44), ..face };
+        assert_eq!(sized.encode(), format!("{text} size=44"));
+        assert_eq!(SyntheticFace::decode(sized.encode().as_bytes()).unwrap(), sized);
+        for bad in ["0", "007", "+4", "x", "100001", ""] {
+            let media = format!("{text} size={bad}");
+            assert!(
+                matches!(SyntheticFace::decode(media.as_bytes()), Err(SyntheticFaceError::BadSize { .. })),
+                "{bad}"
+            );
+        }
+        let twice = format!("{text} size=4 size=5");
+        assert!(matches!(SyntheticFace::decode(twice.as_bytes()), Err(SyntheticFaceError::UnexpectedField { .. })));
     }
 
     #[test]
