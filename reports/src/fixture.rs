@@ -82,6 +82,9 @@ fn watchlist() -> ProtocolAnalysis {
         extrapolations: vec![],
         curves: Vec::new(),
         histograms: Vec::new(),
+        adjusted: Vec::new(),
+        covariate_distributions: Vec::new(),
+        covariate_rates: Vec::new(),
     }
 }
 
@@ -136,6 +139,9 @@ fn verification() -> ProtocolAnalysis {
         extrapolations: vec![],
         curves: Vec::new(),
         histograms: Vec::new(),
+        adjusted: Vec::new(),
+        covariate_distributions: Vec::new(),
+        covariate_rates: Vec::new(),
     }
 }
 

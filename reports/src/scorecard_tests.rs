@@ -132,6 +132,9 @@ fn vendor(name: &str, fpir: [u64; 4], fnir: [u64; 4]) -> VendorResults {
             extrapolations: vec![],
             curves: vec![],
             histograms: vec![],
+            adjusted: vec![],
+            covariate_distributions: vec![],
+            covariate_rates: vec![],
         }],
     }
 }

@@ -35,6 +35,8 @@ pub enum AnalysisError {
     UnknownSubject { subject: u32, subjects: usize },
     #[error("a trial's score is {0}: scores are finite, or -inf for a failed trial")]
     Score(f64),
+    #[error("unknown covariate `{name}`: the benchmark's capture columns are: {known}")]
+    UnknownCovariate { name: String, known: String },
 }
 
 /// The configured groupings, with the whole population (`all`) always first.

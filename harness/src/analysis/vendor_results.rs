@@ -1,6 +1,7 @@
 //! From a vendor's run to its entry in the results: every protocol analysed with the
 //! same configuration, plus FTE/FTA and timing.
 
+use crate::analysis::adjusted::{Covariate, adjusted_differentials, covariate};
 use crate::analysis::protocol::AnalysisError;
 use crate::analysis::protocol::{analyse_search, analyse_verification, template_rates};
 use crate::model::analysis::AnalysisConfig;
@@ -26,6 +27,17 @@ pub fn evaluate(bench: &Benchmark, run: &VendorRun, config: &AnalysisConfig) -> 
             _ => unreachable!("the runner produces trials of the protocol's own kind"),
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let mut protocols = protocols;
+    if !config.covariates.is_empty() {
+        let covariates: Vec<Covariate> =
+            config.covariates.iter().map(|name| covariate(&bench.samples, name)).collect::<Result<_, _>>()?;
+        for ((p, trials), out) in bench.protocols.iter().zip(&run.protocols).zip(&mut protocols) {
+            let capture = adjusted_differentials(bench, p, trials, &covariates, config, declared)?;
+            out.adjusted = capture.adjusted;
+            out.covariate_distributions = capture.distributions;
+            out.covariate_rates = capture.rates;
+        }
+    }
     let mut failures: BTreeMap<_, u64> = BTreeMap::new();
     for f in &run.failures {
         *failures.entry((f.role, f.failure.code)).or_default() += 1;

@@ -151,6 +151,16 @@ pub struct ProtocolAnalysis {
     pub curves: Vec<crate::model::curves::Curves>,
     /// Mated and non-mated score histograms per group (one per gallery size for 1:N).
     pub histograms: Vec<crate::model::curves::ScoreHistograms>,
+    /// Differentials adjusted for the configured capture covariates (schema 1.3); absent
+    /// when no covariate was named.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub adjusted: Vec<crate::model::adjusted::AdjustedDifferential>,
+    /// Each covariate's distribution per group, over mated and non-mated trials.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub covariate_distributions: Vec<crate::model::adjusted::CovariateDistribution>,
+    /// Error rates per group and band of each covariate (accuracy by capture).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub covariate_rates: Vec<crate::model::adjusted::CovariateRate>,
 }
 
 impl ProtocolAnalysis {
@@ -174,6 +184,9 @@ impl ProtocolAnalysis {
             extrapolations: Vec::new(),
             curves: Vec::new(),
             histograms: Vec::new(),
+            adjusted: Vec::new(),
+            covariate_distributions: Vec::new(),
+            covariate_rates: Vec::new(),
         }
     }
 }
@@ -221,6 +234,10 @@ pub struct AnalysisConfig {
     pub bootstrap_replicates: usize,
     /// Gallery sizes to which verification FMR is extrapolated as FPIR(N).
     pub extrapolation_sizes: Vec<u64>,
+    /// Capture covariates the differentials are adjusted for (schema 1.3; none: no
+    /// adjusted models).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub covariates: Vec<String>,
 }
 
 impl AnalysisConfig {
@@ -240,6 +257,7 @@ impl AnalysisConfig {
             summary_alpha: 0.5,
             bootstrap_replicates: 1000,
             extrapolation_sizes: vec![1_000, 10_000],
+            covariates: Vec::new(),
         }
     }
 }

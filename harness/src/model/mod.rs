@@ -1,6 +1,7 @@
 //! What the engine works on and what it produces. Types only: nothing here computes a
 //! metric, so every stage can depend on the model and the model on none of them.
 
+pub mod adjusted;
 pub mod analysis;
 pub mod benchmark;
 pub mod curves;
