@@ -79,6 +79,11 @@ pub struct AnalysisOptions {
     /// Subject-bootstrap replicates per rate (0 turns the bootstrap intervals off).
     #[arg(long, default_value_t = pipeline::settings::DEFAULT_BOOTSTRAP_REPLICATES, allow_negative_numbers = true, value_parser = whole::<usize>(0, MAX_REPLICATES))]
     pub bootstrap_replicates: usize,
+    /// Capture columns of the benchmark (`face_size`, `camera`) to adjust the
+    /// differentials for: each error's odds ratio between groups, without and with them
+    /// (`verity run` only; docs/metrics.md, "Adjusted differentials").
+    #[arg(long = "adjust", value_delimiter = ',')]
+    pub adjust: Vec<String>,
 }
 
 impl AnalysisOptions {
@@ -111,6 +116,7 @@ impl AnalysisOptions {
             reference_group: self.reference_group.clone(),
             seed: self.seed,
             bootstrap_replicates: self.bootstrap_replicates,
+            covariates: self.adjust.clone(),
         }
     }
 }

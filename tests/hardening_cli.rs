@@ -306,3 +306,68 @@ fn the_same_run_in_another_folder_gives_the_same_bytes() {
         text.contains("\"command\": \"verity run ../bench --vendor ../vendor.toml --out . --bootstrap-replicates 20\"")
     );
 }
+
+/// `--adjust`: a covariate the benchmark does not have is refused before anything runs,
+/// naming it and the capture columns there are; score files have no capture columns;
+/// a covariate with one level in the trials writes the results with the adjusted model
+/// marked undefined and why.
+#[test]
+fn covariates_that_cannot_adjust_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let bench = simulate_small(dir.path());
+    let out = dir.path().join("out");
+    let vendor = fixture("small/vendor.toml");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run", s(&bench), "--vendor", s(&vendor), "--out", s(&out), "--bootstrap-replicates", "0"];
+        args.extend_from_slice(extra);
+        verity(&args)
+    };
+    let o = run(&["--adjust", "face_size"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("--adjust: unknown covariate `face_size`: the benchmark's capture columns are: (the benchmark has no capture columns)"),
+        "{}",
+        text(&o)
+    );
+    assert!(!out.exists(), "nothing written");
+    let o = run(&["--adjust", "x,x"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("--adjust: covariate `x` is named twice"), "{}", text(&o));
+
+    // A capture column with one value everywhere.
+    let samples = bench.join("samples.csv");
+    let table = std::fs::read_to_string(&samples).unwrap();
+    let mut lines = table.lines();
+    let mut with = format!("{},camera\n", lines.next().unwrap());
+    for l in lines {
+        with.push_str(&format!("{l},cam1\n"));
+    }
+    std::fs::write(&samples, with).unwrap();
+    let o = run(&["--adjust", "camera", "--group", "ethnicity"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let results = std::fs::read_to_string(out.join("results.json")).unwrap();
+    assert!(
+        results.contains("covariate `camera` has one level (`cam1`) in these trials: it cannot explain a difference"),
+        "no note on the one-level covariate (searches)"
+    );
+    assert!(
+        results.contains("covariate `camera` (probe) has one level (`cam1`) in these trials"),
+        "no note on the one-level covariate (1:1)"
+    );
+    let o = verity(&["report", s(&out), "--grouping", "ethnicity"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("## Capture covariates: the algorithm or the camera?"), "{report}");
+
+    let o = analyse(
+        dir.path(),
+        &[
+            "--verification",
+            s(&write(dir.path(), "v.csv", "probe_subject,reference_subject,score\na,a,0.9\na,b,0.1\n")),
+            "--adjust",
+            "camera",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--adjust `camera`: score files carry no capture columns"), "{}", text(&o));
+}

@@ -71,8 +71,10 @@ pub fn demo(out: &Path, progress: &dyn Progress) -> Result<DemoOutput, Error> {
     let runs: Vec<_> = vendors.iter().map(|v| harness::run::runner::run_vendor(&bench, v.as_ref(), progress)).collect();
     check_vendor_names(&runs)?;
     // The command line's own defaults: the demo's grid is the default grid.
-    let settings = AnalysisSettings::default();
+    // The demo's planted confound is in face size: the differentials are adjusted for it.
+    let settings = AnalysisSettings { covariates: vec!["face_size".into()], ..AnalysisSettings::default() };
     let config = settings.config(&bench.population)?;
+    AnalysisSettings::check_covariates(&config, &bench.samples)?;
     // The command that reproduces these results from the files the demo wrote, run from
     // inside the output folder like every recorded command.
     let mut reproduce = format!("verity run {}", input_name(&bench_dir, out));
@@ -80,6 +82,9 @@ pub fn demo(out: &Path, progress: &dyn Progress) -> Result<DemoOutput, Error> {
         reproduce.push_str(&format!(" --vendor {}", input_name(p, out)));
     }
     reproduce.push_str(&format!(" --out . --thresholds {}", settings.thresholds));
+    for c in &settings.covariates {
+        reproduce.push_str(&format!(" --adjust {c}"));
+    }
     let prov = provenance(reproduce, BTreeMap::from([("population".to_string(), spec.population.seed)]), inputs);
     let results = stage(progress, "analysing and writing", || -> Result<Results, Error> {
         let results = results(&bench, &runs, config, prov)?;

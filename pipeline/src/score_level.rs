@@ -33,6 +33,11 @@ pub struct ScoreRequest<'a> {
 pub fn analyse(request: ScoreRequest) -> Result<Results, Error> {
     let input = load_scores(&request.files)?;
     let config = request.settings.config(&input.population)?;
+    if let Some(name) = config.covariates.first() {
+        return Err(Error::BadInput(format!(
+            "--adjust `{name}`: score files carry no capture columns; adjusted differentials need a benchmark (`verity run`)"
+        )));
+    }
     if let Some(t) = request.declared_threshold.filter(|t| !t.is_finite()) {
         return Err(Error::BadInput(format!("--declared-threshold: value `{t}` is not a finite number")));
     }

@@ -36,6 +36,8 @@ pub struct AnalysisSettings {
     pub reference_group: Option<String>,
     pub seed: u64,
     pub bootstrap_replicates: usize,
+    /// Capture covariates to adjust the differentials for (`--adjust`).
+    pub covariates: Vec<String>,
 }
 
 impl Default for AnalysisSettings {
@@ -52,6 +54,7 @@ impl Default for AnalysisSettings {
             reference_group: None,
             seed: DEFAULT_SEED,
             bootstrap_replicates: DEFAULT_BOOTSTRAP_REPLICATES,
+            covariates: Vec::new(),
         }
     }
 }
@@ -106,7 +109,32 @@ impl AnalysisSettings {
         config.reference_group = self.reference_group.clone();
         config.seed = self.seed;
         config.bootstrap_replicates = self.bootstrap_replicates;
+        let mut covariates: Vec<String> = Vec::new();
+        for name in &self.covariates {
+            let name = name.trim();
+            if name.is_empty() {
+                return Err(bad("--adjust: an empty covariate name".into()));
+            }
+            if covariates.iter().any(|c| c == name) {
+                return Err(bad(format!("--adjust: covariate `{name}` is named twice")));
+            }
+            covariates.push(name.to_string());
+        }
+        config.covariates = covariates;
         Ok(config)
+    }
+
+    /// Check the covariates against the benchmark's capture columns: an unknown one is
+    /// bad input naming the columns there are.
+    pub fn check_covariates(
+        config: &AnalysisConfig,
+        samples: &harness::model::benchmark::Samples,
+    ) -> Result<(), Error> {
+        for name in &config.covariates {
+            harness::analysis::adjusted::covariate(samples, name)
+                .map_err(|e| Error::BadInput(format!("--adjust: {e}")))?;
+        }
+        Ok(())
     }
 }
 
