@@ -309,6 +309,19 @@ pub fn annex_section(d: &mut Document, results: &Results, ops: &[OperatingThresh
             d.paragraph("If the threshold moves:");
             d.push(Block::List(moves));
         }
+        let v = view_of(p);
+        let capture: Vec<String> = [v.fp, v.tested_fn]
+            .into_iter()
+            .filter_map(|m| super::confound::adjusted_at(p, m, op.threshold, grouping))
+            .flat_map(super::confound::sentences)
+            .collect();
+        if !capture.is_empty() {
+            d.paragraph(format!(
+                "The algorithm or the capture (logistic models adjusted for {}; the report's section on capture covariates has the numbers):",
+                results.config.covariates.join(", ")
+            ));
+            d.push(Block::List(capture));
+        }
     }
     d.heading(3, "Caveats");
     d.push(Block::List(caveats(results, grouping)));

@@ -10,10 +10,11 @@
 
 //!
 //! One module per section ([`verdict`], the first printed page; [`summary`], [`description`], [`sweep`], [`figures`],
-//! [`differential`], [`significance`], [`projection`], the DPIA/PSED [`annex`] and
+//! [`differential`], [`significance`], [`confound`], [`projection`], the DPIA/PSED [`annex`] and
 //! [`provenance`]); [`view`] is how each reads the results.
 
 pub mod annex;
+mod confound;
 mod description;
 mod differential;
 pub mod explore;
@@ -115,6 +116,7 @@ pub fn build_report(results: &Results, options: &ReportOptions) -> Result<Docume
     differential::differential_section(&mut d, results, &ops);
     significance::tests_section(&mut d, results, &ops);
     significance::detectable_section(&mut d, results, &ops);
+    confound::confound_section(&mut d, results, &ops, &grouping);
     projection::projection_section(&mut d, results, &ops, &grouping);
     annex::annex_section(&mut d, results, &ops, &grouping);
     provenance::provenance_section(&mut d, results);

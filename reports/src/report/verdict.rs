@@ -66,6 +66,16 @@ pub(super) fn verdict_section(d: &mut Document, results: &Results, ops: &[Operat
     d.push(Block::PageBreak);
 }
 
+/// The first significant difference and how many more the significance tests list: the
+/// verdict page fits one printed page however many groups differ.
+fn first_and_more(findings: &[String]) -> String {
+    match findings {
+        [] => String::new(),
+        [one] => one.clone(),
+        [first, rest @ ..] => format!("{first}; and {} more (Significance tests)", rest.len()),
+    }
+}
+
 fn operating_row(
     results: &Results,
     vr: &VendorResults,
@@ -101,7 +111,7 @@ fn operating_row(
     let verdict = if findings.is_empty() {
         Cell::plain(format!("None statistically significant ({}); {detectable}.", groupings(results)[1..].join(", ")))
     } else {
-        Cell::marked(format!("{}; {detectable}.", findings.join("; ")), Mark::Significant)
+        Cell::marked(format!("{}; {detectable}.", first_and_more(&findings)), Mark::Significant)
     };
     let one_in_x = fp.map_or_else(
         || "not computed".into(),
@@ -168,7 +178,8 @@ fn threshold_row(
         .collect();
     let operating = t == op.threshold;
     let label = if operating { format!("{} (operating)", threshold_text(t)) } else { threshold_text(t) };
-    let sig_cell = if sig.is_empty() { Cell::plain("none") } else { Cell::marked(sig.join("; "), Mark::Significant) };
+    let sig_cell =
+        if sig.is_empty() { Cell::plain("none") } else { Cell::marked(first_and_more(&sig), Mark::Significant) };
     vec![
         Cell::plain(format!("{} {}", vr.vendor.name, vr.vendor.version)),
         Cell::plain(label),
