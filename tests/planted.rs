@@ -219,3 +219,54 @@ fn verdicts_hold_their_level_and_find_planted_differences() {
     // 20 vs 40 expected errors: power is high.
     assert!(found as f64 / repetitions as f64 > 0.7, "planted group found in {found} of {repetitions}");
 }
+
+/// The planted confound (issue: is the differential the algorithm's or the camera's?):
+/// group `b`'s field captures are smaller faces. A vendor that loses accuracy on small
+/// faces equally for every group shows a raw FNMR differential for `b` that adjusting
+/// for `face_size` explains; a vendor with a real differential for `b` (noisier
+/// captures whatever their size) keeps it after adjustment.
+#[test]
+fn a_planted_confound_is_explained_and_a_planted_differential_is_not() {
+    let spec_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small/population.toml");
+    let mut spec = datasets::synthetic::read_spec(&spec_path).unwrap();
+    spec.population.subjects = 2000;
+    if let Some(v) = spec.protocols.verification.as_mut() {
+        v.subjects = None;
+    }
+    spec.capture.face_size = Some(datasets::synthetic::FaceSizeSpec {
+        median: 64.0,
+        spread: 0.25,
+        median_by_value: [("b".to_string(), 44.0)].into(),
+    });
+    let bench = datasets::synthetic::generate(&spec).unwrap();
+    let vendor_text = |cells: &str| {
+        format!(
+            "kind = \"simulated\"\nname = \"v\"\nversion = \"1\"\ndim = 64\nseed = 9\n\n[defaults]\ncluster = 0.1\nidentity_dim = 48\nnoise = 0.6\nquality_spread = 0.2\nfte = 0.0\n{cells}"
+        )
+    };
+    let mut config = AnalysisConfig::with_thresholds(vec![0.7], vec![Grouping::parse("ethnicity").unwrap()]);
+    config.bootstrap_replicates = 0;
+    config.covariates = vec!["face_size".into()];
+    let fnmr_b = |cells: &str| {
+        let vendor = vendors::vendor_from_toml(&vendor_text(cells), std::path::Path::new("v.toml")).unwrap();
+        let run = harness::run::runner::run_vendor(&bench, vendor.as_ref(), &harness::run::progress::Silent);
+        let results = harness::analysis::vendor_results::evaluate(&bench, &run, &config).unwrap();
+        let v = results.protocols.iter().find(|p| p.protocol == "verification").unwrap();
+        let model = v.adjusted.iter().find(|a| a.metric == Metric::Fnmr && a.grouping == "ethnicity").unwrap().clone();
+        assert_eq!(model.reference_group, "a", "{model:?}");
+        assert_eq!(model.excluded, 0);
+        model.groups.into_iter().find(|g| g.group == "b").unwrap()
+    };
+    // Equitable at a fixed face size: the raw differential is the capture's.
+    let confounded = fnmr_b("size_effect = 1.0\n");
+    let (u, a) = (confounded.unadjusted.unwrap(), confounded.adjusted.unwrap());
+    assert!(u.significant && u.odds_ratio > 1.5, "raw differential not seen: {u:?}");
+    assert!(!a.significant, "the adjustment should explain it: {a:?}");
+    assert!(confounded.explained.unwrap() > 0.7, "{:?}", confounded.explained);
+    // A real differential: b's captures are noisier whatever their size.
+    let real = fnmr_b("\n[cells.b]\nnoise = 0.8\n");
+    let (u, a) = (real.unadjusted.unwrap(), real.adjusted.unwrap());
+    assert!(u.significant && u.odds_ratio > 1.5, "{u:?}");
+    assert!(a.significant && a.odds_ratio > 1.5, "a real differential must survive: {a:?}");
+    assert!(real.explained.unwrap().abs() < 0.2, "{:?}", real.explained);
+}
