@@ -30,6 +30,12 @@ fn and_list(items: &[String]) -> String {
     }
 }
 
+/// The explained share as written: it can be negative (the adjustment widens the
+/// difference) or above 100% (it reverses it), which `percent` would clamp.
+fn explained(s: f64) -> String {
+    if (0.0..=1.0).contains(&s) { percent(s) } else { format!("{}%", trim(s * 100.0, 1)) }
+}
+
 fn odds(o: &OddsRatio) -> String {
     format!("{} [{}–{}]", ratio(o.odds_ratio), ratio(o.low), ratio(o.high))
 }
@@ -122,7 +128,13 @@ pub(crate) fn sentences(a: &AdjustedDifferential) -> Vec<String> {
                 );
                 let share = g
                     .explained
-                    .map(|s| format!("; the covariates account for about {} of it (on the log-odds scale)", percent(s)))
+                    .map(|s| {
+                        if s <= 0.0 {
+                            "; the covariates account for none of it: adjusted, it is as large or larger".to_string()
+                        } else {
+                            format!("; the covariates account for about {} of it (on the log-odds scale)", explained(s))
+                        }
+                    })
                     .unwrap_or_default();
                 out.push(match &g.adjusted {
                     Some(adj) if adj.significant => format!(
@@ -319,7 +331,7 @@ pub(super) fn confound_section(d: &mut Document, results: &Results, ops: &[Opera
                     };
                     row.push(or_cell(&g.unadjusted, &a.unadjusted_note));
                     row.push(or_cell(&g.adjusted, &a.adjusted_note));
-                    row.push(Cell::plain(g.explained.map_or_else(|| "—".into(), percent)));
+                    row.push(Cell::plain(g.explained.map_or_else(|| "—".into(), explained)));
                     t.rows.push(row);
                 }
                 let effects: Vec<String> = a
