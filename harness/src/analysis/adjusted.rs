@@ -9,6 +9,7 @@
 //! mated trial or a search belongs to its subject's group; a group's FMR uses the
 //! non-mated pairs whose two subjects are both in it.
 
+use crate::analysis::capture_bands::{Bands, rates_by_band};
 use crate::analysis::protocol::AnalysisError;
 use crate::metrics::identification::{mate_score_within_rank, search_columns};
 use crate::model::adjusted::{
@@ -17,7 +18,6 @@ use crate::model::adjusted::{
 use crate::model::analysis::{AnalysisConfig, Metric};
 use crate::model::benchmark::{Benchmark, Protocol, Samples};
 use crate::model::population::{GroupCodes, Grouping};
-use crate::model::rate::Rate;
 use crate::model::thresholds::OperatingPoint;
 use crate::run::runner::ProtocolTrials;
 use crate::stats::logistic::{Design, LogisticFit, fit};
@@ -88,28 +88,28 @@ fn text(v: &str) -> Option<&str> {
 /// One trial of an error indicator: the sample whose capture it takes, its subject
 /// (the cluster), its group, and whether it is an error at the threshold.
 #[derive(Debug, Clone, Copy)]
-struct Trial {
-    sample: u32,
+pub(super) struct Trial {
+    pub(super) sample: u32,
     /// 1:1: the reference sample, whose covariates enter the model too.
-    reference: Option<u32>,
-    subject: u32,
-    group: u32,
-    score: f64,
+    pub(super) reference: Option<u32>,
+    pub(super) subject: u32,
+    pub(super) group: u32,
+    pub(super) score: f64,
 }
 
 /// The trials of one indicator: errors are `score >= T` (false match, false alert) or
 /// `score < T` (false non-match, miss).
-struct Indicator {
-    metric: Metric,
-    gallery_size: Option<u64>,
-    rank: Option<u32>,
-    kind: &'static str,
+pub(super) struct Indicator {
+    pub(super) metric: Metric,
+    pub(super) gallery_size: Option<u64>,
+    pub(super) rank: Option<u32>,
+    pub(super) kind: &'static str,
     error_at_or_above: bool,
-    trials: Vec<Trial>,
+    pub(super) trials: Vec<Trial>,
 }
 
 impl Indicator {
-    fn error(&self, t: &Trial, threshold: f64) -> bool {
+    pub(super) fn error(&self, t: &Trial, threshold: f64) -> bool {
         (t.score >= threshold) == self.error_at_or_above
     }
 }
@@ -323,103 +323,6 @@ pub fn adjusted_differentials(
         }
     }
     Ok(out)
-}
-
-/// The bands a covariate's trials are counted in: a numeric covariate's by its quartiles
-/// over the trials (each edge once, none at the minimum), a categorical one's by level.
-#[derive(Debug, Clone, PartialEq)]
-enum Bands {
-    Edges(Vec<f64>),
-    Levels,
-}
-
-impl Bands {
-    fn of(cov: &Covariate, trials: &[Trial]) -> Bands {
-        match cov {
-            Covariate::Categorical { .. } => Bands::Levels,
-            Covariate::Numeric { values, .. } => {
-                let mut v: Vec<f64> = trials.iter().filter_map(|t| values[t.sample as usize]).collect();
-                v.sort_by(f64::total_cmp);
-                let Some(&min) = v.first() else { return Bands::Edges(Vec::new()) };
-                let q = |p: f64| v[((v.len() - 1) as f64 * p).floor() as usize];
-                let mut edges: Vec<f64> = [q(0.25), q(0.5), q(0.75)].into_iter().filter(|&e| e > min).collect();
-                edges.dedup();
-                Bands::Edges(edges)
-            }
-        }
-    }
-
-    /// The band of a sample, `None` where its covariate is unknown.
-    fn band(&self, cov: &Covariate, sample: u32) -> Option<u32> {
-        match (self, cov) {
-            (Bands::Edges(edges), Covariate::Numeric { values, .. }) => {
-                values[sample as usize].map(|x| edges.iter().filter(|&&e| x >= e).count() as u32)
-            }
-            (_, Covariate::Categorical { codes, .. }) => codes[sample as usize],
-            (Bands::Levels, Covariate::Numeric { .. }) => None,
-        }
-    }
-
-    fn names(&self, cov: &Covariate) -> Vec<String> {
-        match (self, cov) {
-            (Bands::Edges(edges), Covariate::Numeric { name, .. }) => {
-                if edges.is_empty() {
-                    return vec![format!("every {name}")];
-                }
-                let mut out = vec![format!("{name} < {}", edges[0])];
-                out.extend(edges.windows(2).map(|w| format!("{} <= {name} < {}", w[0], w[1])));
-                out.push(format!("{name} >= {}", edges[edges.len() - 1]));
-                out
-            }
-            (_, Covariate::Categorical { levels, .. }) => levels.clone(),
-            (Bands::Levels, Covariate::Numeric { .. }) => Vec::new(),
-        }
-    }
-}
-
-/// Errors and trials per group and band at one threshold. A 1:1 comparison's band is its
-/// probe's (the first-named sample's) capture, mated or not.
-fn rates_by_band(
-    ind: &Indicator,
-    threshold: f64,
-    op: &OperatingPoint,
-    codes: &GroupCodes,
-    covariates: &[Covariate],
-    bands: &[Bands],
-    config: &AnalysisConfig,
-) -> Vec<CovariateRate> {
-    let mut out = Vec::new();
-    for (cov, b) in covariates.iter().zip(bands) {
-        let names = b.names(cov);
-        let mut errors = vec![vec![0u64; names.len()]; codes.n_groups()];
-        let mut totals = errors.clone();
-        for t in &ind.trials {
-            if let Some(band) = b.band(cov, t.sample) {
-                totals[t.group as usize][band as usize] += 1;
-                errors[t.group as usize][band as usize] += ind.error(t, threshold) as u64;
-            }
-        }
-        for (g, label) in codes.labels.iter().enumerate() {
-            for (i, name) in names.iter().enumerate().filter(|&(i, _)| totals[g][i] > 0) {
-                let rate = Rate::new(errors[g][i], totals[g][i]);
-                out.push(CovariateRate {
-                    metric: ind.metric,
-                    gallery_size: ind.gallery_size,
-                    rank: ind.rank,
-                    threshold,
-                    operating_point: op.clone(),
-                    grouping: codes.grouping.name(),
-                    group: label.clone(),
-                    covariate: cov.name().to_string(),
-                    band_index: i as u32,
-                    band: name.clone(),
-                    rate,
-                    interval: rate.interval(config.interval_method, config.confidence),
-                });
-            }
-        }
-    }
-    out
 }
 
 fn model(

@@ -7,6 +7,7 @@
 
 pub mod adjusted;
 pub mod between_groups;
+pub mod capture_bands;
 pub mod curves;
 pub mod differential;
 pub mod paired;

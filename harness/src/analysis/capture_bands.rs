@@ -1,0 +1,106 @@
+//! Accuracy by capture band (docs/metrics.md, "Accuracy by capture band"): each error's
+//! rate per group and band of a covariate, beside the adjusted models of `adjusted`.
+
+use crate::analysis::adjusted::{Covariate, Indicator, Trial};
+use crate::model::adjusted::CovariateRate;
+use crate::model::analysis::AnalysisConfig;
+use crate::model::population::GroupCodes;
+use crate::model::rate::Rate;
+use crate::model::thresholds::OperatingPoint;
+
+/// The bands a covariate's trials are counted in: a numeric covariate's by its quartiles
+/// over the trials (each edge once, none at the minimum), a categorical one's by level.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Bands {
+    Edges(Vec<f64>),
+    Levels,
+}
+
+impl Bands {
+    pub(super) fn of(cov: &Covariate, trials: &[Trial]) -> Bands {
+        match cov {
+            Covariate::Categorical { .. } => Bands::Levels,
+            Covariate::Numeric { values, .. } => {
+                let mut v: Vec<f64> = trials.iter().filter_map(|t| values[t.sample as usize]).collect();
+                v.sort_by(f64::total_cmp);
+                let Some(&min) = v.first() else { return Bands::Edges(Vec::new()) };
+                let q = |p: f64| v[((v.len() - 1) as f64 * p).floor() as usize];
+                let mut edges: Vec<f64> = [q(0.25), q(0.5), q(0.75)].into_iter().filter(|&e| e > min).collect();
+                edges.dedup();
+                Bands::Edges(edges)
+            }
+        }
+    }
+
+    /// The band of a sample, `None` where its covariate is unknown.
+    fn band(&self, cov: &Covariate, sample: u32) -> Option<u32> {
+        match (self, cov) {
+            (Bands::Edges(edges), Covariate::Numeric { values, .. }) => {
+                values[sample as usize].map(|x| edges.iter().filter(|&&e| x >= e).count() as u32)
+            }
+            (_, Covariate::Categorical { codes, .. }) => codes[sample as usize],
+            (Bands::Levels, Covariate::Numeric { .. }) => None,
+        }
+    }
+
+    fn names(&self, cov: &Covariate) -> Vec<String> {
+        match (self, cov) {
+            (Bands::Edges(edges), Covariate::Numeric { name, .. }) => {
+                if edges.is_empty() {
+                    return vec![format!("every {name}")];
+                }
+                let mut out = vec![format!("{name} < {}", edges[0])];
+                out.extend(edges.windows(2).map(|w| format!("{} <= {name} < {}", w[0], w[1])));
+                out.push(format!("{name} >= {}", edges[edges.len() - 1]));
+                out
+            }
+            (_, Covariate::Categorical { levels, .. }) => levels.clone(),
+            (Bands::Levels, Covariate::Numeric { .. }) => Vec::new(),
+        }
+    }
+}
+
+/// Errors and trials per group and band at one threshold. A 1:1 comparison's band is its
+/// probe's (the first-named sample's) capture, mated or not.
+pub(super) fn rates_by_band(
+    ind: &Indicator,
+    threshold: f64,
+    op: &OperatingPoint,
+    codes: &GroupCodes,
+    covariates: &[Covariate],
+    bands: &[Bands],
+    config: &AnalysisConfig,
+) -> Vec<CovariateRate> {
+    let mut out = Vec::new();
+    for (cov, b) in covariates.iter().zip(bands) {
+        let names = b.names(cov);
+        let mut errors = vec![vec![0u64; names.len()]; codes.n_groups()];
+        let mut totals = errors.clone();
+        for t in &ind.trials {
+            if let Some(band) = b.band(cov, t.sample) {
+                totals[t.group as usize][band as usize] += 1;
+                errors[t.group as usize][band as usize] += ind.error(t, threshold) as u64;
+            }
+        }
+        for (g, label) in codes.labels.iter().enumerate() {
+            for (i, name) in names.iter().enumerate().filter(|&(i, _)| totals[g][i] > 0) {
+                let rate = Rate::new(errors[g][i], totals[g][i]);
+                out.push(CovariateRate {
+                    metric: ind.metric,
+                    gallery_size: ind.gallery_size,
+                    rank: ind.rank,
+                    threshold,
+                    operating_point: op.clone(),
+                    grouping: codes.grouping.name(),
+                    group: label.clone(),
+                    covariate: cov.name().to_string(),
+                    band_index: i as u32,
+                    band: name.clone(),
+                    rate,
+                    interval: rate.interval(config.interval_method, config.confidence),
+                });
+            }
+        }
+    }
+    out
+}
