@@ -9,7 +9,7 @@
 //! mated trial or a search belongs to its subject's group; a group's FMR uses the
 //! non-mated pairs whose two subjects are both in it.
 
-use crate::analysis::capture_bands::{Bands, rates_by_band};
+use crate::analysis::capture_bands::{Bands, order_statistic, rates_by_band};
 use crate::analysis::protocol::AnalysisError;
 use crate::metrics::identification::{mate_score_within_rank, search_columns};
 use crate::model::adjusted::{
@@ -513,7 +513,7 @@ fn distributions_of(ind: &Indicator, codes: &GroupCodes, covariates: &[Covariate
                     v.sort_by(f64::total_cmp);
                     d.known = v.len() as u64;
                     if !v.is_empty() {
-                        let q = |p: f64| v[((v.len() - 1) as f64 * p).floor() as usize];
+                        let q = |p: f64| order_statistic(&v, p);
                         d.mean = Some(v.iter().sum::<f64>() / v.len() as f64);
                         d.quartiles = Some([q(0.0), q(0.25), q(0.5), q(0.75), q(1.0)]);
                     }

@@ -24,7 +24,7 @@ impl Bands {
                 let mut v: Vec<f64> = trials.iter().filter_map(|t| values[t.sample as usize]).collect();
                 v.sort_by(f64::total_cmp);
                 let Some(&min) = v.first() else { return Bands::Edges(Vec::new()) };
-                let q = |p: f64| v[((v.len() - 1) as f64 * p).floor() as usize];
+                let q = |p: f64| order_statistic(&v, p);
                 let mut edges: Vec<f64> = [q(0.25), q(0.5), q(0.75)].into_iter().filter(|&e| e > min).collect();
                 edges.dedup();
                 Bands::Edges(edges)
@@ -103,4 +103,11 @@ pub(super) fn rates_by_band(
         }
     }
     out
+}
+
+/// The order statistic at index ⌊p(n−1)⌋ of sorted, non-empty `v` (docs/metrics.md,
+/// "Adjusted differentials", distributions): the quartiles of the distributions and the
+/// band edges both use it.
+pub(super) fn order_statistic(v: &[f64], p: f64) -> f64 {
+    v[((v.len() - 1) as f64 * p).floor() as usize]
 }
