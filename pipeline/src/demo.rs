@@ -73,8 +73,7 @@ pub fn demo(out: &Path, progress: &dyn Progress) -> Result<DemoOutput, Error> {
     // The command line's own defaults: the demo's grid is the default grid.
     // The demo's planted confound is in face size: the differentials are adjusted for it.
     let settings = AnalysisSettings { covariates: vec!["face_size".into()], ..AnalysisSettings::default() };
-    let config = settings.config(&bench.population)?;
-    AnalysisSettings::check_covariates(&config, &bench.samples)?;
+    let config = settings.config_for(&bench)?;
     // The command that reproduces these results from the files the demo wrote, run from
     // inside the output folder like every recorded command.
     let mut reproduce = format!("verity run {}", input_name(&bench_dir, out));

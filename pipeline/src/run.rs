@@ -75,7 +75,7 @@ pub fn run(request: RunRequest, progress: &dyn Progress) -> Result<RunOutput, Er
     check_vendor_names(&runs)?;
     let timings = runs
         .iter()
-        .map(|r| harness::run::timing::vendor_timing(bench, r, &config.groupings))
+        .map(|r| harness::run::timing::vendor_timing(bench, r, &config.subject_groupings_only().groupings))
         .collect::<Result<Vec<_>, _>>()?;
     let timing = timing_json(&timings)?;
     let provenance = crate::provenance::provenance(command, BTreeMap::new(), inputs);

@@ -4,7 +4,8 @@
 //! default used is written into `results.json` (`config`), so none is silent.
 
 use crate::Error;
-use harness::model::analysis::AnalysisConfig;
+use harness::analysis::capture_groupings::capture_attributes;
+use harness::model::analysis::{AnalysisConfig, CaptureAttribute};
 use harness::model::population::{Grouping, Population};
 use harness::model::rate::IntervalMethod;
 use harness::model::thresholds::parse_thresholds;
@@ -60,9 +61,27 @@ impl Default for AnalysisSettings {
 }
 
 impl AnalysisSettings {
-    /// The engine's configuration for `population`; a value the analysis cannot take is
-    /// bad input naming the option and the value.
+    /// The engine's configuration for a score-level analysis of `population` (no
+    /// samples: groupings are of subjects' attributes only); a value the analysis cannot
+    /// take is bad input naming the option and the value.
     pub fn config(&self, population: &Population) -> Result<AnalysisConfig, Error> {
+        self.build(population, None)
+    }
+
+    /// The engine's configuration for a run on `bench`: groupings may also name its
+    /// capture columns (docs/metrics.md, "Groupings by capture attribute"), and the
+    /// covariates must be among them.
+    pub fn config_for(&self, bench: &harness::model::benchmark::Benchmark) -> Result<AnalysisConfig, Error> {
+        let config = self.build(&bench.population, Some(&bench.samples))?;
+        Self::check_covariates(&config, &bench.samples)?;
+        Ok(config)
+    }
+
+    fn build(
+        &self,
+        population: &Population,
+        samples: Option<&harness::model::benchmark::Samples>,
+    ) -> Result<AnalysisConfig, Error> {
         let bad = |m: String| Error::BadInput(m);
         let thresholds = parse_thresholds(&self.thresholds).map_err(|e| bad(format!("--thresholds: {e}")))?;
         let groupings = if self.groups.is_empty() {
@@ -71,10 +90,19 @@ impl AnalysisSettings {
             let mut out = Vec::new();
             for text in &self.groups {
                 let g = Grouping::parse(text).map_err(|e| bad(format!("--group `{text}`: {e}")))?;
-                population.group_codes(&g).map_err(|e| bad(format!("--group `{text}`: {e}")))?;
+                if let Some(samples) = samples {
+                    capture_attributes(population, samples, std::slice::from_ref(&g))
+                        .map_err(|e| bad(format!("--group `{text}`: {e}")))?;
+                } else {
+                    population.group_codes(&g).map_err(|e| bad(format!("--group `{text}`: {e}")))?;
+                }
                 out.push(g);
             }
             out
+        };
+        let capture = match samples {
+            Some(samples) => capture_attributes(population, samples, &groupings).map_err(bad)?,
+            None => Vec::new(),
         };
         for (name, targets) in [("--fmr-targets", &self.fmr_targets), ("--fpir-targets", &self.fpir_targets)] {
             if let Some(t) = targets.iter().find(|t| !(**t > 0.0 && **t < 1.0)) {
@@ -91,10 +119,7 @@ impl AnalysisSettings {
             return Err(bad(format!("--alpha: value `{}` is not strictly between 0 and 1", self.alpha)));
         }
         if let Some(g) = &self.reference_group {
-            let known = groupings
-                .iter()
-                .filter_map(|grouping| population.group_codes(grouping).ok())
-                .any(|codes| codes.labels.iter().any(|l| l == g));
+            let known = groupings.iter().any(|grouping| is_group_of(g, grouping, population, &capture));
             if !known {
                 return Err(bad(format!("--reference-group: value `{g}` is not a group of any grouping analysed")));
             }
@@ -121,6 +146,7 @@ impl AnalysisSettings {
             covariates.push(name.to_string());
         }
         config.covariates = covariates;
+        config.capture_attributes = capture;
         Ok(config)
     }
 
@@ -136,6 +162,18 @@ impl AnalysisSettings {
         }
         Ok(())
     }
+}
+
+/// Whether `label` can be a group of `grouping`: each of its `×`-separated parts is a
+/// value of the attribute in its place (a subject's attribute, or a capture attribute's
+/// groups).
+fn is_group_of(label: &str, grouping: &Grouping, population: &Population, capture: &[CaptureAttribute]) -> bool {
+    let parts: Vec<&str> = label.split('×').collect();
+    parts.len() == grouping.attributes.len()
+        && grouping.attributes.iter().zip(&parts).all(|(a, part)| match population.attribute_index(a) {
+            Some(i) => population.subjects.iter().any(|s| s.attributes[i] == *part),
+            None => capture.iter().any(|c| &c.name == a && c.groups.iter().any(|g| g == part)),
+        })
 }
 
 #[cfg(test)]

@@ -25,8 +25,11 @@ pub fn results(
     let mut vendors = Vec::new();
     for run in runs {
         let mut v = harness::analysis::vendor_results::evaluate(bench, run, &config)?;
-        v.timing.template_bytes_per_group =
-            harness::run::timing::template_bytes_per_group(run, &bench.population, &config.groupings)?;
+        v.timing.template_bytes_per_group = harness::run::timing::template_bytes_per_group(
+            run,
+            &bench.population,
+            &config.subject_groupings_only().groupings,
+        )?;
         vendors.push(v);
     }
     Ok(Results {

@@ -449,7 +449,16 @@ pub fn compare(
     let groupings: Vec<GroupCodes> = match population {
         Some(pop) => {
             let mut g = vec![pop.group_codes(&harness::model::population::Grouping::all())?];
-            for grouping in &runs[0].results.config.groupings {
+            let config = &runs[0].results.config;
+            for grouping in &config.groupings {
+                if config.is_capture_grouping(grouping) {
+                    // The score files name subjects, not samples.
+                    notes.push(format!(
+                        "grouping {} is by capture attribute: the paired tests are not made for it, as the trials name subjects, not samples",
+                        grouping.name()
+                    ));
+                    continue;
+                }
                 g.push(pop.group_codes(grouping)?);
             }
             g

@@ -84,8 +84,7 @@ pub fn execute_as(args: Args, command: String, parts: Option<(&pipeline::shard::
         }
         pipeline::shard::gather_caches(folders, &args.out)?;
     }
-    let config = args.analysis.settings().config(&bench.population)?;
-    pipeline::settings::AnalysisSettings::check_covariates(&config, &bench.samples)?;
+    let config = args.analysis.settings().config_for(&bench)?;
     let sources =
         pipeline::sources::load(&args.vendors, &bench, &args.analysis.thresholds, &config.thresholds, &args.out)?;
     for note in &sources.notes {

@@ -3,11 +3,13 @@
 //! ([`curves`]); tests of the differences between groups ([`between_groups`]); summary
 //! measures of differential performance ([`differential`]); two vendors on the same
 //! trials ([`paired`]); scaling to a deployment ([`projection`]) and planning a test
-//! ([`planning`]); differentials adjusted for capture covariates ([`adjusted`]). Definitions: `docs/metrics.md`.
+//! ([`planning`]); differentials adjusted for capture covariates ([`adjusted`]); groupings by capture attribute
+//! ([`capture_groupings`]). Definitions: `docs/metrics.md`.
 
 pub mod adjusted;
 pub mod between_groups;
 pub mod capture_bands;
+pub mod capture_groupings;
 pub mod curves;
 pub mod differential;
 pub mod paired;

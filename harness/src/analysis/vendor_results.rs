@@ -2,6 +2,7 @@
 //! same configuration, plus FTE/FTA and timing.
 
 use crate::analysis::adjusted::{Covariate, adjusted_differentials, covariate};
+use crate::analysis::capture_groupings::add_capture_groupings;
 use crate::analysis::protocol::AnalysisError;
 use crate::analysis::protocol::{analyse_search, analyse_verification, template_rates};
 use crate::model::analysis::AnalysisConfig;
@@ -10,8 +11,10 @@ use crate::model::results::{BenchmarkInfo, FailureCount, VendorResults};
 use crate::run::runner::{ProtocolTrials, VendorRun};
 use std::collections::BTreeMap;
 
-pub fn evaluate(bench: &Benchmark, run: &VendorRun, config: &AnalysisConfig) -> Result<VendorResults, AnalysisError> {
+pub fn evaluate(bench: &Benchmark, run: &VendorRun, full: &AnalysisConfig) -> Result<VendorResults, AnalysisError> {
     let population = &bench.population;
+    // Subjects' groupings here; capture groupings below, on units of their own.
+    let config = &full.subject_groupings_only();
     let declared = &run.description.thresholds;
     let protocols = bench
         .protocols
@@ -28,6 +31,9 @@ pub fn evaluate(bench: &Benchmark, run: &VendorRun, config: &AnalysisConfig) -> 
         })
         .collect::<Result<Vec<_>, _>>()?;
     let mut protocols = protocols;
+    for ((p, trials), out) in bench.protocols.iter().zip(&run.protocols).zip(&mut protocols) {
+        add_capture_groupings(bench, p, trials, full, declared, out)?;
+    }
     if !config.covariates.is_empty() {
         let covariates: Vec<Covariate> =
             config.covariates.iter().map(|name| covariate(&bench.samples, name)).collect::<Result<_, _>>()?;

@@ -238,6 +238,39 @@ pub struct AnalysisConfig {
     /// adjusted models).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub covariates: Vec<String>,
+    /// The capture attributes that groupings use (schema 1.4): each sample's group is its
+    /// value or band (docs/metrics.md, "Groupings by capture attribute"). A grouping that
+    /// names one of them is a capture grouping.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub capture_attributes: Vec<CaptureAttribute>,
+}
+
+/// How a capture column splits the samples into groups.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct CaptureAttribute {
+    pub name: String,
+    /// Band edges of a numeric column banded by its quartiles over the benchmark's samples
+    /// (a value `x` is in band `1 + #{edges <= x}`); empty when each value is a group.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub edges: Vec<f64>,
+    /// The group names, sorted; `unknown` holds the samples without a value.
+    pub groups: Vec<String>,
+}
+
+impl AnalysisConfig {
+    /// Whether `grouping` names a capture attribute (its groups are then samples' groups,
+    /// not subjects').
+    pub fn is_capture_grouping(&self, grouping: &Grouping) -> bool {
+        grouping.attributes.iter().any(|a| self.capture_attributes.iter().any(|c| &c.name == a))
+    }
+
+    /// This configuration with only the groupings of subjects' attributes.
+    pub fn subject_groupings_only(&self) -> AnalysisConfig {
+        let mut out = self.clone();
+        out.groupings.retain(|g| !self.is_capture_grouping(g));
+        out.capture_attributes.clear();
+        out
+    }
 }
 
 impl AnalysisConfig {
@@ -258,6 +291,7 @@ impl AnalysisConfig {
             bootstrap_replicates: 1000,
             extrapolation_sizes: vec![1_000, 10_000],
             covariates: Vec::new(),
+            capture_attributes: Vec::new(),
         }
     }
 }

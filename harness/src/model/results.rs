@@ -7,7 +7,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Version of the `results.json` schema (docs/results.md).
-pub const RESULTS_SCHEMA_VERSION: &str = "1.3";
+pub const RESULTS_SCHEMA_VERSION: &str = "1.4";
 
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct BenchmarkInfo {

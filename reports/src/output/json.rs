@@ -101,7 +101,7 @@ mod tests {
     fn schema_version_first_and_undefined_rates_null() {
         let results = fixture::results();
         let text = to_json_string(&results).unwrap();
-        assert!(text.starts_with("{\n  \"schema_version\": \"1.3\",\n  \"benchmark\": {"), "{}", &text[..80]);
+        assert!(text.starts_with("{\n  \"schema_version\": \"1.4\",\n  \"benchmark\": {"), "{}", &text[..80]);
         let value: Value = serde_json::from_str(&text).unwrap();
         let keys: Vec<&String> = value.as_object().unwrap().keys().collect();
         assert_eq!(keys, ["schema_version", "benchmark", "config", "trial_lists", "vendors", "provenance"]);
