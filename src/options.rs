@@ -47,7 +47,9 @@ pub struct AnalysisOptions {
     #[arg(long, default_value = pipeline::settings::DEFAULT_THRESHOLDS)]
     pub thresholds: String,
     /// A grouping: an attribute (`sex`) or an intersection (`sex,ethnicity`); repeat the
-    /// option for several. Default: each attribute alone and the intersection of all.
+    /// option for several. `verity run` also takes a capture column (`camera`,
+    /// `face_size`: quartile bands), alone or crossed (`ethnicity,camera`).
+    /// Default: each attribute alone and the intersection of all.
     #[arg(long = "group")]
     pub groups: Vec<String>,
     /// FMR targets for thresholds calibrated on the whole population (1:1); FNMR is
