@@ -371,3 +371,107 @@ fn covariates_that_cannot_adjust_are_named() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("--adjust `camera`: score files carry no capture columns"), "{}", text(&o));
 }
+
+/// `--group camera` and `--group ethnicity,camera`: a capture column as a grouping. Every
+/// trial is in exactly one camera group (so the groups' trials add up to `all`'s), the
+/// groups are recorded, a grouping naming neither an attribute nor a capture column is
+/// refused naming both lists, and score files take subjects' attributes only.
+#[test]
+fn capture_columns_group_the_trials() {
+    let dir = tempfile::tempdir().unwrap();
+    let bench = simulate_small(dir.path());
+    let out = dir.path().join("out");
+    let vendor = fixture("small/vendor.toml");
+    let samples = bench.join("samples.csv");
+    let table = std::fs::read_to_string(&samples).unwrap();
+    let mut lines = table.lines();
+    let mut with = format!("{},camera\n", lines.next().unwrap());
+    for (i, l) in lines.enumerate() {
+        let camera = ["cam1", "cam2", ""][i % 3];
+        with.push_str(&format!("{l},{camera}\n"));
+    }
+    std::fs::write(&samples, with).unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run", s(&bench), "--vendor", s(&vendor), "--out", s(&out), "--bootstrap-replicates", "20"];
+        args.extend_from_slice(extra);
+        verity(&args)
+    };
+    let o = run(&["--group", "ethnicity,lens"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains(
+            "--group `ethnicity,lens`: unknown attribute `lens` in grouping `ethnicity×lens`; the subjects' attributes are: sex, ethnicity; the capture columns are: camera"
+        ),
+        "{}",
+        text(&o)
+    );
+    assert!(!out.exists(), "nothing written");
+
+    let o = run(&["--group", "ethnicity,camera", "--reference-group", "white×cam3"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--reference-group: value `white×cam3` is not a group"), "{}", text(&o));
+    let o =
+        run(&["--group", "ethnicity", "--group", "camera", "--group", "ethnicity,camera", "--reference-group", "cam2"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
+    let mut checked = 0;
+    assert_eq!(results["schema_version"], "1.4");
+    assert_eq!(results["config"]["capture_attributes"][0]["groups"], serde_json::json!(["cam1", "cam2", "unknown"]));
+    for protocol in results["vendors"][0]["protocols"].as_array().unwrap() {
+        let rates = protocol["rates"].as_array().unwrap();
+        for metric in ["fnmr", "fnir", "fpir"] {
+            let at = |grouping: &str| -> Vec<(String, u64)> {
+                rates
+                    .iter()
+                    .filter(|r| {
+                        r["metric"] == metric
+                            && r["grouping"] == grouping
+                            && r["threshold"].as_f64() == Some(0.6)
+                            && r["operating_point"] == "grid"
+                    })
+                    .map(|r| (r["group"].as_str().unwrap().to_string(), r["rate"]["denominator"].as_u64().unwrap()))
+                    .collect()
+            };
+            // Every (gallery size, rank) has a row in each grouping: the sums compare.
+            let all = at("all");
+            if all.is_empty() {
+                continue;
+            }
+            checked += 1;
+            let sum = |rows: Vec<(String, u64)>| rows.iter().map(|r| r.1).sum::<u64>();
+            let camera = at("camera");
+            assert!(camera.iter().all(|(g, _)| ["cam1", "cam2", "unknown"].contains(&g.as_str())), "{camera:?}");
+            assert_eq!(sum(camera), sum(all.clone()), "{metric} {}: camera groups add up to all", protocol["protocol"]);
+            assert_eq!(sum(at("ethnicity×camera")), sum(all), "{metric}: crossings add up to all");
+        }
+        assert!(rates.iter().any(|r| r["grouping"] == "camera" && !r["bootstrap"].is_null()));
+        let comparisons = protocol["comparisons"].as_array().unwrap();
+        assert!(comparisons.iter().any(|c| c["grouping"] == "ethnicity×camera"));
+        assert!(
+            comparisons.iter().filter(|c| c["grouping"] == "camera").all(|c| c["reference_group"] == "cam2"),
+            "the declared reference is a camera group"
+        );
+    }
+    assert_eq!(checked, 5, "FNMR (1:1), FNIR and FPIR (identification), FNIR and FPIR (watchlist)");
+    let o = verity(&["report", s(&out)]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("#### FNMR by camera"), "no camera table");
+    assert!(
+        report.contains("Groupings by capture attribute (camera, ethnicity×camera) are tested the same way"),
+        "the verdict does not say where the capture groupings are"
+    );
+
+    let o = analyse(
+        dir.path(),
+        &[
+            "--verification",
+            s(&write(dir.path(), "v2.csv", "probe_subject,reference_subject,score\na,a,0.9\na,b,0.1\n")),
+            "--group",
+            "camera",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--group `camera`: unknown attribute `camera`"), "{}", text(&o));
+}

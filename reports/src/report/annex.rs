@@ -229,7 +229,7 @@ pub(super) fn threshold_statements(
                 Some(_) => "none observed".into(),
                 None => "undefined".into(),
             };
-            let sig: Vec<String> = groupings(results)[1..]
+            let sig: Vec<String> = subject_groupings(results)[1..]
                 .iter()
                 .flat_map(|gg| {
                     significant_groups(comparison(p, &v, v.fp, t, &OperatingPoint::Grid, gg))

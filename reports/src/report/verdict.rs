@@ -16,7 +16,7 @@ use harness::model::thresholds::OperatingPoint;
 /// The verdict section, ending with a page break in print.
 pub(super) fn verdict_section(d: &mut Document, results: &Results, ops: &[OperatingThreshold], grouping: &str) {
     d.heading(2, "Verdict");
-    let tested: Vec<String> = groupings(results)[1..].to_vec();
+    let tested: Vec<String> = subject_groupings(results)[1..].to_vec();
     let titles: Vec<String> =
         results.vendors.iter().filter_map(|vr| headline_protocol(vr).map(|p| protocol_title(p, &view_of(p)))).collect();
     let common = titles.first().filter(|t| titles.iter().all(|x| x == *t)).cloned();
@@ -33,11 +33,13 @@ pub(super) fn verdict_section(d: &mut Document, results: &Results, ops: &[Operat
             "Differences between groups".into(),
         ],
         rows: Vec::new(),
-        note: Some(format!(
-            "Tests: in every grouping ({}), each group against the lowest-rate group (or the declared reference), Fisher's exact test, Holm-adjusted, alpha = {}, where the omnibus test also rejects. Detectable ratio: the largest, over the {grouping} groups, of the smallest false-positive rate ratio each test would find with 80% power.",
-            tested.join(", "),
-            results.config.alpha
-        )),
+        note: Some(
+            format!(
+                "Tests: in every grouping ({}), each group against the lowest-rate group (or the declared reference), Fisher's exact test, Holm-adjusted, alpha = {}, where the omnibus test also rejects. Detectable ratio: the largest, over the {grouping} groups, of the smallest false-positive rate ratio each test would find with 80% power.",
+                tested.join(", "),
+                results.config.alpha
+            ) + &capture_note(results),
+        ),
     };
     let mut moves = Table {
         header: vec![
@@ -66,6 +68,19 @@ pub(super) fn verdict_section(d: &mut Document, results: &Results, ops: &[Operat
     d.push(Block::PageBreak);
 }
 
+/// Where the capture groupings' tests are, when there are any: they are differences
+/// between captures, not between people, and are not in the verdict.
+fn capture_note(results: &Results) -> String {
+    let capture = capture_groupings(results);
+    if capture.is_empty() {
+        return String::new();
+    }
+    format!(
+        " Groupings by capture attribute ({}) are tested the same way in the tables and Significance tests; they compare captures, not people, and are not in this verdict.",
+        capture.join(", ")
+    )
+}
+
 /// The first significant difference and how many more the significance tests list: the
 /// verdict page fits one printed page however many groups differ.
 fn first_and_more(findings: &[String]) -> String {
@@ -89,7 +104,7 @@ fn operating_row(
     let tp = rate_row(p, &v, v.shown_fn, op.threshold, &at, "all", "all");
     let fp = rate_row(p, &v, v.fp, op.threshold, &at, "all", "all");
     let mut findings = Vec::new();
-    for g in &groupings(results)[1..] {
+    for g in &subject_groupings(results)[1..] {
         for m in [v.fp, v.tested_fn] {
             for s in significant_groups(comparison(p, &v, m, op.threshold, &at, g)) {
                 findings.push(format!("{} {g}: {s}", metric_name(m)));
@@ -109,7 +124,10 @@ fn operating_row(
             },
         );
     let verdict = if findings.is_empty() {
-        Cell::plain(format!("None statistically significant ({}); {detectable}.", groupings(results)[1..].join(", ")))
+        Cell::plain(format!(
+            "None statistically significant ({}); {detectable}.",
+            subject_groupings(results)[1..].join(", ")
+        ))
     } else {
         Cell::marked(format!("{}; {detectable}.", first_and_more(&findings)), Mark::Significant)
     };
@@ -170,7 +188,7 @@ fn threshold_row(
     let v = view_of(p);
     let tp = rate_row(p, &v, v.shown_fn, t, point, "all", "all");
     let fp = rate_row(p, &v, v.fp, t, point, "all", "all");
-    let sig: Vec<String> = groupings(results)[1..]
+    let sig: Vec<String> = subject_groupings(results)[1..]
         .iter()
         .flat_map(|g| {
             significant_groups(comparison(p, &v, v.fp, t, point, g)).into_iter().map(move |s| format!("{g}: {s}"))

@@ -106,7 +106,10 @@ pub fn figure_grouping(results: &Results, chosen: Option<&str>) -> Result<String
         }
         None => {
             let groups = |name: &str| results.benchmark.subjects_per_group.get(name).map_or(0, |g| g.len());
-            let single: Vec<&String> = names.iter().filter(|(k, _)| *k == 1).map(|(_, n)| n).collect();
+            // People's groupings first: a capture grouping is the default only alone.
+            let capture = capture_groupings(results);
+            let single: Vec<&String> =
+                names.iter().filter(|(k, n)| *k == 1 && !capture.contains(n)).map(|(_, n)| n).collect();
             let most = single.iter().map(|n| groups(n)).max().unwrap_or(0);
             Ok(single
                 .into_iter()
@@ -123,6 +126,27 @@ pub(crate) fn groupings(results: &Results) -> Vec<String> {
     let mut g = vec!["all".to_string()];
     g.extend(results.config.groupings.iter().filter(|g| !g.attributes.is_empty()).map(|g| g.attributes.join("×")));
     g
+}
+
+/// The groupings of people (subjects' attributes only), `all` first: the verdict and the
+/// annex's equality-duty sentences speak of these. A capture grouping (`camera`,
+/// `ethnicity×camera`) is in the tables and the tests, not in the verdict.
+pub(crate) fn subject_groupings(results: &Results) -> Vec<String> {
+    let mut g = vec!["all".to_string()];
+    g.extend(
+        results
+            .config
+            .groupings
+            .iter()
+            .filter(|g| !g.attributes.is_empty() && !results.config.is_capture_grouping(g))
+            .map(|g| g.attributes.join("×")),
+    );
+    g
+}
+
+/// The capture groupings, in configured order.
+pub(crate) fn capture_groupings(results: &Results) -> Vec<String> {
+    results.config.groupings.iter().filter(|g| results.config.is_capture_grouping(g)).map(|g| g.name()).collect()
 }
 
 /// The rates of a protocol the report shows: the false-positive and false-negative
