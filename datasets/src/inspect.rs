@@ -15,6 +15,7 @@ use std::path::Path;
 
 mod images;
 pub use images::{ImageGroup, ImageGrouping, ImageReport, Spread, Unreadable};
+pub use images::{MEASURED_COLUMNS, measured_columns};
 
 /// Exact enumeration budget of each minimum detectable ratio (cost units of
 /// `stats::power`, about 1e5 per millisecond); above it the arcsine approximation is used

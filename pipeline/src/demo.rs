@@ -54,7 +54,7 @@ pub fn demo(out: &Path, progress: &dyn Progress) -> Result<DemoOutput, Error> {
         datasets::write_benchmark(&generated, &spec.population.description, &bench_dir)
     })
     .map_err(|e| failure(e.to_string()))?;
-    let bench = stage(progress, "loading the benchmark", || datasets::load(&bench_dir))?;
+    let mut bench = stage(progress, "loading the benchmark", || datasets::load(&bench_dir))?;
 
     let mut inputs = BTreeMap::new();
     inputs.insert(format!("benchmark:{}", input_name(&bench_dir, out)), bench.content_hash.clone());
@@ -73,7 +73,7 @@ pub fn demo(out: &Path, progress: &dyn Progress) -> Result<DemoOutput, Error> {
     // The command line's own defaults: the demo's grid is the default grid.
     // The demo's planted confound is in face size: the differentials are adjusted for it.
     let settings = AnalysisSettings { covariates: vec!["face_size".into()], ..AnalysisSettings::default() };
-    let config = settings.config_for(&bench)?;
+    let config = settings.config_for(&mut bench)?;
     // The command that reproduces these results from the files the demo wrote, run from
     // inside the output folder like every recorded command.
     let mut reproduce = format!("verity run {}", input_name(&bench_dir, out));

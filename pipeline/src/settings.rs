@@ -69,12 +69,42 @@ impl AnalysisSettings {
     }
 
     /// The engine's configuration for a run on `bench`: groupings may also name its
-    /// capture columns (docs/metrics.md, "Groupings by capture attribute"), and the
-    /// covariates must be among them.
-    pub fn config_for(&self, bench: &harness::model::benchmark::Benchmark) -> Result<AnalysisConfig, Error> {
+    /// capture columns (docs/metrics.md, "Groupings by capture attribute") and the image
+    /// properties verity measures (`measured_brightness`, ...: added to `bench`'s capture
+    /// columns here, measured from the images), and the covariates must be among them.
+    pub fn config_for(&self, bench: &mut harness::model::benchmark::Benchmark) -> Result<AnalysisConfig, Error> {
+        self.add_measured_columns(bench)?;
         let config = self.build(&bench.population, Some(&bench.samples))?;
         Self::check_covariates(&config, &bench.samples)?;
         Ok(config)
+    }
+
+    /// Measure the image properties that a grouping or a covariate names and the
+    /// benchmark has neither as a subject's attribute nor as a capture column; none of
+    /// its samples being an image is bad input naming the option.
+    fn add_measured_columns(&self, bench: &mut harness::model::benchmark::Benchmark) -> Result<(), Error> {
+        let mut wanted: Vec<(&str, &str)> = Vec::new();
+        let named = self
+            .groups
+            .iter()
+            .flat_map(|g| g.split([',', '×']).map(|a| ("--group", a.trim())))
+            .chain(self.covariates.iter().map(|c| ("--adjust", c.trim())));
+        for (option, name) in named {
+            let known = bench.population.attribute_index(name).is_some() || bench.samples.capture(name).is_some();
+            if !known && datasets::inspect::MEASURED_COLUMNS.contains(&name) && !wanted.iter().any(|w| w.1 == name) {
+                wanted.push((option, name));
+            }
+        }
+        let Some(&(option, first)) = wanted.first() else { return Ok(()) };
+        let names: Vec<&str> = wanted.iter().map(|w| w.1).collect();
+        let (columns, images) = datasets::inspect::measured_columns(bench, &names);
+        if images == 0 {
+            return Err(Error::BadInput(format!(
+                "{option} `{first}`: no sample of the benchmark is an image that can be measured (synthetic faces and embeddings have no pixels)"
+            )));
+        }
+        bench.samples.capture.extend(columns);
+        Ok(())
     }
 
     fn build(
@@ -190,6 +220,68 @@ mod tests {
             ],
             provenance: Default::default(),
         }
+    }
+
+    /// Twelve subjects, one sample each: inline PNGs of brightness 10, 20, ..., 120, or
+    /// synthetic faces.
+    fn image_bench(images: bool) -> harness::model::benchmark::Benchmark {
+        use harness::model::benchmark::{Benchmark, MediaSource, Samples};
+        let media = (1..=12u8)
+            .map(|i| {
+                if !images {
+                    return MediaSource::Inline(
+                        format!("face/v1 identity={i:016x} appearance=F capture=0").into_bytes(),
+                    );
+                }
+                let img = image::GrayImage::from_pixel(4, 4, image::Luma([i * 10]));
+                let mut bytes = Vec::new();
+                img.write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png).unwrap();
+                MediaSource::Inline(bytes)
+            })
+            .collect();
+        Benchmark {
+            name: "b".into(),
+            version: "1".into(),
+            licence: "x".into(),
+            content_hash: String::new(),
+            population: Population {
+                attributes: vec!["sex".into()],
+                subjects: (0..12).map(|i| Subject { id: format!("s{i}"), attributes: vec!["F".into()] }).collect(),
+                provenance: Default::default(),
+            },
+            samples: Samples {
+                ids: (0..12).map(|i| format!("x{i}")).collect(),
+                subject: (0..12).collect(),
+                media,
+                capture: Vec::new(),
+            },
+            protocols: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn measured_image_properties_become_banded_capture_groupings() {
+        let s = AnalysisSettings {
+            groups: vec!["sex,measured_brightness".into()],
+            covariates: vec!["measured_sharpness".into()],
+            ..AnalysisSettings::default()
+        };
+        let mut bench = image_bench(true);
+        let c = s.config_for(&mut bench).unwrap();
+        // Brightness 10..120: order statistics 2, 5, 8 of the twelve are 30, 60, 90.
+        assert_eq!(c.capture_attributes.len(), 1);
+        assert_eq!(c.capture_attributes[0].name, "measured_brightness");
+        assert_eq!(c.capture_attributes[0].edges, [30.0, 60.0, 90.0]);
+        assert_eq!(c.covariates, ["measured_sharpness"]);
+        assert!(bench.samples.capture("measured_sharpness").is_some());
+        assert!(bench.samples.capture("measured_width").is_none(), "only what is named is measured");
+
+        let e = s.config_for(&mut image_bench(false)).unwrap_err();
+        assert!(e.is_bad_input());
+        assert_eq!(
+            e.message(),
+            "--group `measured_brightness`: no sample of the benchmark is an image that can be measured (synthetic faces and embeddings have no pixels)"
+        );
     }
 
     #[test]

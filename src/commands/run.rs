@@ -72,7 +72,7 @@ fn unsharded_arguments() -> Vec<String> {
 /// benchmark must be the one they were made on, and their caches are gathered into the
 /// output folder only then.
 pub fn execute_as(args: Args, command: String, parts: Option<(&pipeline::shard::Manifest, &[PathBuf])>) -> CliResult {
-    let bench = stage(&Bars, "loading the benchmark", || datasets::load(&args.benchmark))?;
+    let mut bench = stage(&Bars, "loading the benchmark", || datasets::load(&args.benchmark))?;
     if let Some((manifest, folders)) = parts {
         if manifest.benchmark != bench.content_hash {
             return Err(crate::error::CliError::BadInput(format!(
@@ -84,7 +84,7 @@ pub fn execute_as(args: Args, command: String, parts: Option<(&pipeline::shard::
         }
         pipeline::shard::gather_caches(folders, &args.out)?;
     }
-    let config = args.analysis.settings().config_for(&bench)?;
+    let config = args.analysis.settings().config_for(&mut bench)?;
     let sources =
         pipeline::sources::load(&args.vendors, &bench, &args.analysis.thresholds, &config.thresholds, &args.out)?;
     for note in &sources.notes {

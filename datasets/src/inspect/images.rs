@@ -162,6 +162,41 @@ pub(super) fn media_kind(bench: &Benchmark) -> &'static str {
     if kinds.all(|k| k == first) { first } else { "mixed" }
 }
 
+/// Image properties that a grouping (`--group measured_brightness`) or a covariate
+/// (`--adjust measured_sharpness`) can name: each becomes a capture column of the samples,
+/// measured from the images as above (docs/metrics.md, "Measured image properties").
+pub const MEASURED_COLUMNS: [&str; 4] =
+    ["measured_brightness", "measured_sharpness", "measured_width", "measured_height"];
+
+/// The columns `names` (each one of [`MEASURED_COLUMNS`]) for every sample, in sample
+/// order: brightness and sharpness to four decimals, width and height in pixels; empty
+/// where the sample is not an image, cannot be read, or (sharpness) is under 3x3 pixels.
+/// With the number of samples that were images.
+pub fn measured_columns(bench: &Benchmark, names: &[&str]) -> (Vec<harness::model::benchmark::CaptureColumn>, usize) {
+    let measures: Vec<Measure> = bench.samples.media.par_iter().map(measure).collect();
+    let images = measures.iter().filter(|m| matches!(m, Measure::Image { .. })).count();
+    let columns = names
+        .iter()
+        .map(|&name| harness::model::benchmark::CaptureColumn {
+            name: name.to_string(),
+            values: measures
+                .iter()
+                .map(|m| match m {
+                    Measure::Image { width, height, brightness, sharpness } => match name {
+                        "measured_brightness" => format!("{brightness:.4}"),
+                        "measured_sharpness" => sharpness.map_or_else(String::new, |v| format!("{v:.4}")),
+                        "measured_width" => width.to_string(),
+                        "measured_height" => height.to_string(),
+                        _ => String::new(),
+                    },
+                    _ => String::new(),
+                })
+                .collect(),
+        })
+        .collect();
+    (columns, images)
+}
+
 fn measure(media: &MediaSource) -> Measure {
     let decoded = match media {
         MediaSource::Embedding(_) => return Measure::Embedding,
@@ -425,6 +460,51 @@ mod tests {
         assert_eq!(flags(&three_groups([40.0, 100.0, 160.0])), [true, true, true]);
         assert_eq!(flags(&three_groups([140.0, 150.0, 159.0])), [false, false, false]);
         assert!(g.groups.iter().all(|x| !x.sharpness_flag && x.compared_groups == 2));
+    }
+
+    fn png(img: image::GrayImage) -> MediaSource {
+        let mut bytes = Vec::new();
+        img.write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png).unwrap();
+        MediaSource::Inline(bytes)
+    }
+
+    #[test]
+    fn measured_columns_hold_each_images_properties_and_nothing_for_other_media() {
+        use harness::model::benchmark::Samples;
+        // A flat 6x4 image of 50; a 5x5 checkerboard of 0 and 10 (its Laplacian variance
+        // is worked out in the test above); a 2x2 image (too small for sharpness); an
+        // embedding (no pixels).
+        let board = image::GrayImage::from_fn(5, 5, |x, y| image::Luma([if (x + y) % 2 == 0 { 10 } else { 0 }]));
+        let media = vec![
+            png(image::GrayImage::from_pixel(6, 4, image::Luma([50u8]))),
+            png(board),
+            png(image::GrayImage::from_pixel(2, 2, image::Luma([200u8]))),
+            MediaSource::Embedding(vec![1.0, 2.0]),
+        ];
+        let bench = Benchmark {
+            name: String::new(),
+            version: String::new(),
+            licence: String::new(),
+            content_hash: String::new(),
+            population: Default::default(),
+            samples: Samples {
+                ids: (0..4).map(|i| format!("x{i}")).collect(),
+                subject: vec![0; 4],
+                media,
+                ..Samples::default()
+            },
+            protocols: Vec::new(),
+        };
+        let (columns, images) = measured_columns(&bench, &MEASURED_COLUMNS);
+        assert_eq!(images, 3);
+        let values = |i: usize| columns[i].values.clone();
+        assert_eq!(columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), MEASURED_COLUMNS);
+        // 13 of the 25 checkerboard cells are 10: mean 130/25 = 5.2.
+        assert_eq!(values(0), ["50.0000", "5.2000", "200.0000", ""]);
+        let board_variance = 1600.0 - (40.0f64 / 9.0).powi(2);
+        assert_eq!(values(1), ["0.0000".to_string(), format!("{board_variance:.4}"), String::new(), String::new()]);
+        assert_eq!(values(2), ["6", "5", "2", ""]);
+        assert_eq!(values(3), ["4", "5", "2", ""]);
     }
 
     #[test]
