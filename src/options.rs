@@ -81,9 +81,10 @@ pub struct AnalysisOptions {
     /// Subject-bootstrap replicates per rate (0 turns the bootstrap intervals off).
     #[arg(long, default_value_t = pipeline::settings::DEFAULT_BOOTSTRAP_REPLICATES, allow_negative_numbers = true, value_parser = whole::<usize>(0, MAX_REPLICATES))]
     pub bootstrap_replicates: usize,
-    /// Capture columns of the benchmark (`face_size`, `camera`) to adjust the
-    /// differentials for: each error's odds ratio between groups, without and with them
-    /// (`verity run` only; docs/metrics.md, "Adjusted differentials").
+    /// Capture columns of the benchmark (`face_size`, `camera`, `log(face_size)`, or a
+    /// measured image property such as `measured_brightness`) to adjust the differentials
+    /// for: each error's odds ratio between groups, without and with them (`verity run`
+    /// only; docs/metrics.md, "Adjusted differentials").
     #[arg(long = "adjust", value_delimiter = ',')]
     pub adjust: Vec<String>,
 }

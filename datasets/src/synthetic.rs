@@ -35,17 +35,21 @@ pub struct PopulationSpec {
 #[serde(deny_unknown_fields)]
 pub struct CaptureSpecs {
     pub face_size: Option<FaceSizeSpec>,
+    pub brightness: Option<BrightnessSpec>,
 }
 
-/// The face's size in the image (inter-eye distance in pixels), log-normal per sample:
-/// `round(median · exp(spread · z))`, `z ~ N(0, 1)`, at least 1. It is in the media
-/// (`size=`) and in the capture column `face_size`. A subject's first sample is its
-/// enrolment photograph (the gallery and watchlist image) and takes `median`; later
-/// samples are captures in the field and take their cell's median (`median_by_value`).
+/// A capture quantity drawn log-normal per sample: `round(median · exp(spread · z))`,
+/// `z ~ N(0, 1)`, clamped to its range. A subject's first sample is its enrolment
+/// photograph (the gallery and watchlist image) and takes `median`; later samples are
+/// captures in the field and take their cell's median (`median_by_value`).
+/// - `[capture.face_size]`: the face's size in the image (inter-eye distance in pixels,
+///   at least 1), in the media (`size=`) and in the capture column `face_size`.
+/// - `[capture.brightness]`: the face's mean luma (1 to 255), in the media (`light=`)
+///   and in the capture column `brightness`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct FaceSizeSpec {
-    /// Median in pixels.
+pub struct QuantitySpec {
+    /// Median (pixels, or luma).
     pub median: f64,
     /// Standard deviation of the log of the size.
     pub spread: f64,
@@ -56,7 +60,10 @@ pub struct FaceSizeSpec {
     pub median_by_value: BTreeMap<String, f64>,
 }
 
-impl FaceSizeSpec {
+pub type FaceSizeSpec = QuantitySpec;
+pub type BrightnessSpec = QuantitySpec;
+
+impl QuantitySpec {
     fn median_of(&self, cell: &[String]) -> f64 {
         cell.iter().find_map(|v| self.median_by_value.get(v).copied()).unwrap_or(self.median)
     }
@@ -332,11 +339,16 @@ impl PopulationSpec {
                 return Err(problem(&key("candidates"), "candidates must be >= 1"));
             }
         }
-        if let Some(f) = &self.capture.face_size {
-            let key = |k: &str| format!("capture.face_size.{k}");
-            let pixels = |m: f64| m.is_finite() && (1.0..=10_000.0).contains(&m);
-            if !pixels(f.median) {
-                return Err(problem(&key("median"), format!("{} is not a size in pixels from 1 to 10000", f.median)));
+        let quantities = [
+            ("face_size", self.capture.face_size.as_ref(), 10_000.0, "a size in pixels from 1 to 10000"),
+            ("brightness", self.capture.brightness.as_ref(), 255.0, "a mean luma from 1 to 255"),
+        ];
+        for (name, spec, max, what) in quantities {
+            let Some(f) = spec else { continue };
+            let key = |k: &str| format!("capture.{name}.{k}");
+            let in_range = |m: f64| m.is_finite() && (1.0..=max).contains(&m);
+            if !in_range(f.median) {
+                return Err(problem(&key("median"), format!("{} is not {what}", f.median)));
             }
             if !(f.spread.is_finite() && (0.0..=2.0).contains(&f.spread)) {
                 return Err(problem(&key("spread"), format!("{} is not a spread from 0 to 2", f.spread)));
@@ -348,11 +360,8 @@ impl PopulationSpec {
                         format!("`{value}` is not a category of any attribute"),
                     ));
                 }
-                if !pixels(*m) {
-                    return Err(problem(
-                        &key(&format!("median_by_value.{value}")),
-                        format!("{m} is not a size in pixels from 1 to 10000"),
-                    ));
+                if !in_range(*m) {
+                    return Err(problem(&key(&format!("median_by_value.{value}")), format!("{m} is not {what}")));
                 }
             }
         }
@@ -424,6 +433,9 @@ pub fn generate(spec: &PopulationSpec) -> Result<Benchmark, SpecProblem> {
     // Sizes come from their own stream, so a spec without them makes the same faces.
     let mut size_rng = stream(p.seed, 4);
     let mut sizes = Vec::new();
+    // So does brightness, on a stream of its own.
+    let mut light_rng = stream(p.seed, 5);
+    let mut lights = Vec::new();
     for (s, &c) in cell_of.iter().enumerate() {
         let id = format!("subject-{s:0width$}");
         let identity: u64 = rng.random();
@@ -437,6 +449,13 @@ pub fn generate(spec: &PopulationSpec) -> Result<Benchmark, SpecProblem> {
                 face.size = Some(size as u32);
                 sizes.push((size as u32).to_string());
             }
+            if let Some(f) = &spec.capture.brightness {
+                let z: f64 = light_rng.sample(rand_distr::StandardNormal);
+                let median = if j == 0 { f.median } else { f.median_of(&cells[c as usize].0) };
+                let light = (median * (f.spread * z).exp()).round().clamp(1.0, 255.0);
+                face.light = Some(light as u32);
+                lights.push((light as u32).to_string());
+            }
             samples.ids.push(format!("{id}-{}", j + 1));
             samples.subject.push(s as u32);
             samples.media.push(MediaSource::Inline(face.to_bytes()));
@@ -449,6 +468,9 @@ pub fn generate(spec: &PopulationSpec) -> Result<Benchmark, SpecProblem> {
     }
     if spec.capture.face_size.is_some() {
         samples.capture.push(harness::model::benchmark::CaptureColumn { name: "face_size".into(), values: sizes });
+    }
+    if spec.capture.brightness.is_some() {
+        samples.capture.push(harness::model::benchmark::CaptureColumn { name: "brightness".into(), values: lights });
     }
     let sample = |s: u32, j: usize| (s as usize * k + j) as u32;
 

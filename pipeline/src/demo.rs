@@ -71,8 +71,12 @@ pub fn demo(out: &Path, progress: &dyn Progress) -> Result<DemoOutput, Error> {
     let runs: Vec<_> = vendors.iter().map(|v| harness::run::runner::run_vendor(&bench, v.as_ref(), progress)).collect();
     check_vendor_names(&runs)?;
     // The command line's own defaults: the demo's grid is the default grid.
-    // The demo's planted confound is in face size: the differentials are adjusted for it.
-    let settings = AnalysisSettings { covariates: vec!["face_size".into()], ..AnalysisSettings::default() };
+    // The demo's planted confound is in face size and lighting: the differentials are
+    // adjusted for both, on the log scale (vendor-c's noise is a power of each).
+    let settings = AnalysisSettings {
+        covariates: vec!["log(face_size)".into(), "log(brightness)".into()],
+        ..AnalysisSettings::default()
+    };
     let config = settings.config_for(&mut bench)?;
     // The command that reproduces these results from the files the demo wrote, run from
     // inside the output folder like every recorded command.

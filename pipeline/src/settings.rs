@@ -84,11 +84,12 @@ impl AnalysisSettings {
     /// its samples being an image is bad input naming the option.
     fn add_measured_columns(&self, bench: &mut harness::model::benchmark::Benchmark) -> Result<(), Error> {
         let mut wanted: Vec<(&str, &str)> = Vec::new();
-        let named = self
-            .groups
-            .iter()
-            .flat_map(|g| g.split([',', '×']).map(|a| ("--group", a.trim())))
-            .chain(self.covariates.iter().map(|c| ("--adjust", c.trim())));
+        let named = self.groups.iter().flat_map(|g| g.split([',', '×']).map(|a| ("--group", a.trim()))).chain(
+            self.covariates.iter().map(|c| {
+                let c = c.trim();
+                ("--adjust", c.strip_prefix("log(").and_then(|r| r.strip_suffix(')')).unwrap_or(c))
+            }),
+        );
         for (option, name) in named {
             let known = bench.population.attribute_index(name).is_some() || bench.samples.capture(name).is_some();
             if !known && datasets::inspect::MEASURED_COLUMNS.contains(&name) && !wanted.iter().any(|w| w.1 == name) {

@@ -28,6 +28,10 @@
 //!   `(reference_size / size)^size_effect`, so smaller faces score lower against their
 //!   mates. With the same values for every cell the vendor is equitable at a fixed face
 //!   size: any group difference then comes from the group's face sizes (a confound).
+//! - `light_effect`, `reference_light` (default 0 and 128): the same for lighting: for a
+//!   face whose media states its mean luma (`light=`), the capture noise is multiplied by
+//!   `(reference_light / light)^light_effect`, so darker faces score lower against their
+//!   mates.
 //!
 //! `delay_us` (top level, default 0) makes every `create_template` wait that many
 //! microseconds, standing in for a slow model so tests can kill a run part-way
@@ -64,6 +68,8 @@ pub struct CellParameters {
     pub fte: f64,
     pub size_effect: f64,
     pub reference_size: f64,
+    pub light_effect: f64,
+    pub reference_light: f64,
 }
 
 /// Optional parameters as written in `[defaults]` and `[cells."…"]`.
@@ -77,6 +83,8 @@ pub struct ParameterOverrides {
     pub fte: Option<f64>,
     pub size_effect: Option<f64>,
     pub reference_size: Option<f64>,
+    pub light_effect: Option<f64>,
+    pub reference_light: Option<f64>,
 }
 
 impl ParameterOverrides {
@@ -88,6 +96,8 @@ impl ParameterOverrides {
         p.fte = self.fte.unwrap_or(p.fte);
         p.size_effect = self.size_effect.unwrap_or(p.size_effect);
         p.reference_size = self.reference_size.unwrap_or(p.reference_size);
+        p.light_effect = self.light_effect.unwrap_or(p.light_effect);
+        p.reference_light = self.reference_light.unwrap_or(p.reference_light);
     }
 }
 
@@ -204,6 +214,17 @@ impl SimulatedVendor {
                 let found = o.quality_spread.unwrap_or(0.0);
                 return Err(at("quality_spread", format!("quality_spread must be finite and >= 0, found {found}")));
             }
+            if !o.light_effect.is_none_or(|x| x.is_finite() && (0.0..=4.0).contains(&x)) {
+                let found = o.light_effect.unwrap_or(0.0);
+                return Err(at("light_effect", format!("light_effect must be from 0 to 4, found {found}")));
+            }
+            if !o.reference_light.is_none_or(|x| x.is_finite() && (1.0..=255.0).contains(&x)) {
+                let found = o.reference_light.unwrap_or(0.0);
+                return Err(at(
+                    "reference_light",
+                    format!("reference_light must be a mean luma from 1 to 255, found {found}"),
+                ));
+            }
             if !o.size_effect.is_none_or(|x| x.is_finite() && (0.0..=4.0).contains(&x)) {
                 let found = o.size_effect.unwrap_or(0.0);
                 return Err(at("size_effect", format!("size_effect must be from 0 to 4, found {found}")));
@@ -261,6 +282,8 @@ impl SimulatedVendor {
             fte: 0.0,
             size_effect: 0.0,
             reference_size: 64.0,
+            light_effect: 0.0,
+            reference_light: 128.0,
         };
         self.config.defaults.apply(&mut p);
         let values: Vec<&str> = appearance.split(APPEARANCE_SEPARATOR).collect();
@@ -315,6 +338,9 @@ impl SimulatedVendor {
         let mut s = p.noise * (p.quality_spread * q).exp() / (dim as f64).sqrt();
         if let Some(size) = face.size.filter(|_| p.size_effect > 0.0) {
             s *= (p.reference_size / size as f64).powf(p.size_effect);
+        }
+        if let Some(light) = face.light.filter(|_| p.light_effect > 0.0) {
+            s *= (p.reference_light / light as f64).powf(p.light_effect);
         }
         let mut e: Vec<f64> = z.iter().map(|zi| zi + s * capture.sample::<f64, _>(StandardNormal)).collect();
         normalize(&mut e);

@@ -48,7 +48,33 @@ impl Covariate {
 }
 
 /// The capture column `name` of the samples, typed; an error names the columns there are.
+/// `log(COLUMN)` is the natural log of a numeric column whose known values are all
+/// positive (an effect that is a power of the value is linear in its log).
 pub fn covariate(samples: &Samples, name: &str) -> Result<Covariate, AnalysisError> {
+    if let Some(inner) = name.strip_prefix("log(").and_then(|r| r.strip_suffix(')')) {
+        return match covariate(samples, inner)? {
+            Covariate::Numeric { values, .. } => {
+                if let Some(i) = values.iter().position(|v| v.is_some_and(|x| x <= 0.0)) {
+                    return Err(AnalysisError::BadCovariate {
+                        name: name.to_string(),
+                        reason: format!(
+                            "sample `{}` has {inner} = {}: the log needs positive values",
+                            samples.ids[i],
+                            values[i].unwrap_or_default()
+                        ),
+                    });
+                }
+                Ok(Covariate::Numeric {
+                    name: name.to_string(),
+                    values: values.iter().map(|v| v.map(f64::ln)).collect(),
+                })
+            }
+            Covariate::Categorical { .. } => Err(AnalysisError::BadCovariate {
+                name: name.to_string(),
+                reason: format!("{inner} is not numeric (some values are not numbers)"),
+            }),
+        };
+    }
     let column = samples.capture(name).ok_or_else(|| AnalysisError::UnknownCovariate {
         name: name.to_string(),
         known: if samples.capture.is_empty() {
@@ -344,6 +370,19 @@ fn model(
     let sides: Vec<(&Covariate, bool)> =
         covariates.iter().flat_map(|c| std::iter::once((c, false)).chain(paired.then_some((c, true)))).collect();
     let side_sample = |t: &Trial, reference: bool| if reference { t.reference.unwrap_or(t.sample) } else { t.sample };
+    // A numeric covariate is centred at its mean over the model's trials: the odds ratios
+    // are unchanged, and the intercept stays near the log odds of the reference group
+    // (a log-scale covariate far from 0 would otherwise push it past the fit's bound).
+    let centre: Vec<f64> = sides
+        .iter()
+        .map(|&(cov, side)| match cov {
+            Covariate::Numeric { values, .. } if !used.is_empty() => {
+                used.iter().map(|t| values[side_sample(t, side) as usize].unwrap_or(0.0)).sum::<f64>()
+                    / used.len() as f64
+            }
+            _ => 0.0,
+        })
+        .collect();
     let mut errors = vec![0u64; g];
     let mut totals = vec![0u64; g];
     for t in &used {
@@ -375,10 +414,10 @@ fn model(
             row.clear();
             row.push(1.0);
             row.extend(others.iter().map(|&i| (t.group as usize == i) as u8 as f64));
-            for (&(cov, side), (_, kept)) in sides.iter().zip(extra) {
+            for ((&(cov, side), (_, kept)), centre) in sides.iter().zip(extra).zip(&centre) {
                 let sample = side_sample(t, side) as usize;
                 match cov {
-                    Covariate::Numeric { values, .. } => row.push(values[sample].unwrap_or(0.0)),
+                    Covariate::Numeric { values, .. } => row.push(values[sample].unwrap_or(0.0) - centre),
                     Covariate::Categorical { codes, .. } => {
                         let c = codes[sample];
                         row.extend(kept.iter().map(|&l| (c == Some(l)) as u8 as f64));
@@ -702,6 +741,27 @@ mod tests {
         assert_eq!(a_size.quartiles, Some([30.0, v[9], v[19], v[28], 49.0]));
         let b_camera = dists.iter().find(|d| d.group == "B" && d.covariate == "camera").unwrap();
         assert_eq!(b_camera.levels, vec![("body".to_string(), 30), ("cctv".to_string(), 10)]);
+    }
+
+    #[test]
+    fn a_log_covariate_is_the_log_of_a_positive_numeric_column() {
+        let (bench, _, _) = case(8, 20, |i| if i == 3 { String::new() } else { (i + 1).to_string() }, |_| "c".into());
+        let Covariate::Numeric { name, values } = covariate(&bench.samples, "log(size)").unwrap() else {
+            panic!("log(size) is numeric")
+        };
+        assert_eq!(name, "log(size)");
+        assert_eq!(values[0], Some(0.0));
+        assert_eq!(values[3], None);
+        assert!((values[9].unwrap() - 10f64.ln()).abs() < 1e-15);
+        let (zero, _, _) = case(8, 20, |i| i.to_string(), |_| "c".into());
+        assert_eq!(
+            covariate(&zero.samples, "log(size)").unwrap_err().to_string(),
+            "covariate `log(size)`: sample `x0` has size = 0: the log needs positive values"
+        );
+        assert_eq!(
+            covariate(&bench.samples, "log(camera)").unwrap_err().to_string(),
+            "covariate `log(camera)`: camera is not numeric (some values are not numbers)"
+        );
     }
 
     #[test]

@@ -37,6 +37,8 @@ pub enum AnalysisError {
     Score(f64),
     #[error("unknown covariate `{name}`: the benchmark's capture columns are: {known}")]
     UnknownCovariate { name: String, known: String },
+    #[error("covariate `{name}`: {reason}")]
+    BadCovariate { name: String, reason: String },
 }
 
 /// The configured groupings, with the whole population (`all`) always first.

@@ -15,6 +15,9 @@
 //! - `size` (optional): the face's size in the image, as the inter-eye distance in
 //!   pixels, which a photo shows too; the benchmark's samples table then carries it as the
 //!   capture column `face_size`. Faces without it are written exactly as before.
+//! - `light` (optional): the face's mean luma, 1 to 255, which a photo shows too (darker
+//!   or brighter lighting); the samples table carries it as the capture column
+//!   `brightness`. Faces without it are written exactly as before.
 //!
 //! Why this shape: a synthetic face shows its appearance as a photo does; it never
 //! carries the subject id or where its labels came from (self-declared, annotated,
@@ -41,6 +44,8 @@ pub struct SyntheticFace {
     pub capture: u64,
     /// Inter-eye distance in pixels, where the generator draws one.
     pub size: Option<u32>,
+    /// Mean luma of the face, 1 to 255, where the generator draws one.
+    pub light: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -57,6 +62,8 @@ pub enum SyntheticFaceError {
     BadSeed { field: &'static str, value: String },
     #[error("synthetic face field `size` must be a whole number of pixels from 1 to 100000, found `{value}`")]
     BadSize { value: String },
+    #[error("synthetic face field `light` must be a whole number from 1 to 255, found `{value}`")]
+    BadLight { value: String },
     #[error(
         "appearance `{value}` is not valid: it must be non-empty values separated by `×`, with no whitespace, `=` or empty value"
     )]
@@ -84,7 +91,7 @@ impl SyntheticFace {
         if appearance.is_empty() || !appearance.split(APPEARANCE_SEPARATOR).all(valid_appearance_value) {
             return Err(SyntheticFaceError::BadAppearance { value: appearance });
         }
-        Ok(SyntheticFace { identity, appearance, capture, size: None })
+        Ok(SyntheticFace { identity, appearance, capture, size: None, light: None })
     }
 
     /// The attribute values of the appearance cell.
@@ -115,8 +122,11 @@ impl fmt::Display for SyntheticFace {
             "{FORMAT} identity={:016x} appearance={} capture={:016x}",
             self.identity, self.appearance, self.capture
         )?;
-        match self.size {
-            Some(size) => write!(f, " size={size}"),
+        if let Some(size) = self.size {
+            write!(f, " size={size}")?;
+        }
+        match self.light {
+            Some(light) => write!(f, " light={light}"),
             None => Ok(()),
         }
     }
@@ -139,7 +149,7 @@ impl FromStr for SyntheticFace {
         if tag != FORMAT {
             return Err(SyntheticFaceError::WrongFormat { start: text.chars().take(16).collect() });
         }
-        let (mut identity, mut appearance, mut capture, mut size) = (None, None, None, None);
+        let (mut identity, mut appearance, mut capture, mut size, mut light) = (None, None, None, None, None);
         for token in tokens {
             let (key, value) = token.split_once('=').unwrap_or((token, ""));
             let slot_taken = match key {
@@ -154,6 +164,14 @@ impl FromStr for SyntheticFace {
                     }
                     size.replace(pixels).is_some()
                 }
+                "light" => {
+                    let bad = || SyntheticFaceError::BadLight { value: value.chars().take(40).collect() };
+                    let luma: u32 = value.parse().map_err(|_| bad())?;
+                    if !(1..=255).contains(&luma) || value.starts_with('+') || value.starts_with('0') {
+                        return Err(bad());
+                    }
+                    light.replace(luma).is_some()
+                }
                 _ => true,
             };
             if slot_taken {
@@ -163,7 +181,7 @@ impl FromStr for SyntheticFace {
         let identity = identity.ok_or(SyntheticFaceError::MissingField { field: "identity" })?;
         let appearance = appearance.ok_or(SyntheticFaceError::MissingField { field: "appearance" })?;
         let capture = capture.ok_or(SyntheticFaceError::MissingField { field: "capture" })?;
-        Ok(SyntheticFace { size, ..SyntheticFace::new(identity, appearance, capture)? })
+        Ok(SyntheticFace { size, light, ..SyntheticFace::new(identity, appearance, capture)? })
     }
 }
 
@@ -178,13 +196,23 @@ mod tests {
         assert_eq!(text, "face/v1 identity=9f2c4a1b0e3d5f67 appearance=F×black capture=000000000000002a");
         assert_eq!(SyntheticFace::decode(text.as_bytes()).unwrap(), face);
         assert_eq!(face.appearance_values().collect::<Vec<_>>(), vec!["F", "black"]);
-        let sized = SyntheticFace { size: Some(44), ..face };
+        let sized = SyntheticFace { size: Some(44), ..face.clone() };
         assert_eq!(sized.encode(), format!("{text} size=44"));
         assert_eq!(SyntheticFace::decode(sized.encode().as_bytes()).unwrap(), sized);
         for bad in ["0", "007", "+4", "x", "100001", ""] {
             let media = format!("{text} size={bad}");
             assert!(
                 matches!(SyntheticFace::decode(media.as_bytes()), Err(SyntheticFaceError::BadSize { .. })),
+                "{bad}"
+            );
+        }
+        let lit = SyntheticFace { light: Some(96), ..sized.clone() };
+        assert_eq!(lit.encode(), format!("{text} size=44 light=96"));
+        assert_eq!(SyntheticFace::decode(lit.encode().as_bytes()).unwrap(), lit);
+        for bad in ["0", "256", "09", "+9", "dark"] {
+            let media = format!("{text} light={bad}");
+            assert!(
+                matches!(SyntheticFace::decode(media.as_bytes()), Err(SyntheticFaceError::BadLight { .. })),
                 "{bad}"
             );
         }

@@ -136,9 +136,16 @@ pub(crate) fn sentences(a: &AdjustedDifferential) -> Vec<String> {
                         }
                     })
                     .unwrap_or_default();
+                // Still significant: what remains is not explained by these covariates,
+                // however much of the raw difference they took away.
+                let remains = if g.explained.is_some_and(|s| s > 0.0) {
+                    "what remains is not explained by these covariates"
+                } else {
+                    "it is not explained by these covariates"
+                };
                 out.push(match &g.adjusted {
                     Some(adj) if adj.significant => format!(
-                        "{before}. After adjusting for {covs} the difference is still statistically significant (odds ratio {}, p = {}){share}: it is not explained by these covariates.",
+                        "{before}. After adjusting for {covs} the difference is still statistically significant (odds ratio {}, p = {}){share}: {remains}.",
                         odds(adj),
                         p_value(adj.p_holm)
                     ),
