@@ -173,3 +173,54 @@ fn bad_spec_names_the_key_and_line() {
     let e = err(&SPEC.replace("subjects = 600", "subjects = 8"));
     assert!(e.contains("every group needs at least 2"), "{e}");
 }
+
+#[test]
+fn brightness_is_drawn_into_the_media_and_the_column_and_checked() {
+    let lit = format!("{SPEC}\n[capture.brightness]\nmedian = 128\nspread = 0.2\nmedian_by_value = {{ black = 96 }}\n");
+    let b = generate(&spec(&lit)).unwrap();
+    let column = b.samples.capture("brightness").unwrap();
+    let (mut black, mut other, mut black_enrolment) = (Vec::new(), Vec::new(), Vec::new());
+    for (i, media) in b.samples.media.iter().enumerate() {
+        let MediaSource::Inline(bytes) = media else { panic!("inline media") };
+        let face = SyntheticFace::decode(bytes).unwrap();
+        let light = face.light.unwrap();
+        assert_eq!(column.values[i], light.to_string(), "the column is the media's");
+        assert!((1..=255).contains(&light));
+        let is_black = cell_of(&b, i as u32).contains("black");
+        if i % 3 == 0 {
+            // A subject's first sample (enrolment) is drawn around `median` whatever its cell.
+            if is_black {
+                black_enrolment.push(f64::from(light));
+            }
+        } else if is_black {
+            black.push(f64::from(light));
+        } else {
+            other.push(f64::from(light));
+        }
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    // Log-normal around 96 and 128 with spread 0.2: the sample medians are within a few
+    // units of them (hundreds of captures each).
+    assert!((median(&mut black) - 96.0).abs() <= 6.0, "{}", median(&mut black));
+    assert!((median(&mut other) - 128.0).abs() <= 6.0, "{}", median(&mut other));
+    assert!((median(&mut black_enrolment) - 128.0).abs() <= 8.0, "{}", median(&mut black_enrolment));
+    // Without the section the faces and the samples table are exactly as before.
+    let plain = generate(&spec(SPEC)).unwrap();
+    assert!(plain.samples.capture("brightness").is_none());
+    let face = |m: &MediaSource| match m {
+        MediaSource::Inline(bytes) => SyntheticFace::decode(bytes).unwrap(),
+        _ => panic!("inline media"),
+    };
+    for (a, p) in b.samples.media.iter().zip(&plain.samples.media) {
+        assert_eq!(SyntheticFace { light: None, ..face(a) }, face(p), "only the light is added");
+    }
+    assert_eq!(b.protocols, plain.protocols);
+    let err = |text: &str| parse_spec(text, Path::new("spec.toml")).unwrap_err().to_string();
+    let e = err(&lit.replace("median = 128", "median = 300"));
+    assert!(e.contains("`capture.brightness.median`") && e.contains("300 is not a mean luma from 1 to 255"), "{e}");
+    let e = err(&lit.replace("black = 96", "purple = 96"));
+    assert!(e.contains("`purple` is not a category of any attribute"), "{e}");
+}
