@@ -462,6 +462,12 @@ fn capture_columns_group_the_trials() {
         report.contains("Groupings by capture attribute (camera, ethnicity×camera) are tested the same way"),
         "the verdict does not say where the capture groupings are"
     );
+    // Figures by camera: the verdict and the annex still speak of people.
+    let o = verity(&["report", s(&out), "--grouping", "camera"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("by camera at 0.6"), "the summary is by camera");
+    assert!(report.contains("Detectable ratio: the largest, over the ethnicity groups"), "the verdict is by ethnicity");
 
     let o = analyse(
         dir.path(),

@@ -107,7 +107,10 @@ pub fn build_report(results: &Results, options: &ReportOptions) -> Result<Docume
         trim(results.config.confidence * 100.0, 4),
         interval_name(results),
     ));
-    verdict::verdict_section(&mut d, results, &ops, &grouping);
+    // The verdict, the capture section, the projection and the annex speak of people:
+    // a capture grouping chosen for the figures is not theirs.
+    let people = view::people_grouping(results, &grouping);
+    verdict::verdict_section(&mut d, results, &ops, &people);
     d.push(crate::document::Block::Contents);
     summary::summary_section(&mut d, results, &ops, &grouping, options);
     description::description_section(&mut d, results);
@@ -116,9 +119,9 @@ pub fn build_report(results: &Results, options: &ReportOptions) -> Result<Docume
     differential::differential_section(&mut d, results, &ops);
     significance::tests_section(&mut d, results, &ops);
     significance::detectable_section(&mut d, results, &ops);
-    confound::confound_section(&mut d, results, &ops, &grouping);
-    projection::projection_section(&mut d, results, &ops, &grouping);
-    annex::annex_section(&mut d, results, &ops, &grouping);
+    confound::confound_section(&mut d, results, &ops, &people);
+    projection::projection_section(&mut d, results, &ops, &people);
+    annex::annex_section(&mut d, results, &ops, &people);
     provenance::provenance_section(&mut d, results);
     Ok(d)
 }
@@ -147,7 +150,7 @@ pub fn write_report(
     crate::output::finite::check(results)?;
     let doc = build_report(results, options)?;
     let (grouping, ops) = choices(results, options)?;
-    let annex = annex::annex_document(results, &ops, &grouping);
+    let annex = annex::annex_document(results, &ops, &view::people_grouping(results, &grouping));
     let staged = crate::atomic::StagedDir::create(out_dir)?;
     staged.dir(Path::new(files::FIGURES))?;
     let mut seen = std::collections::BTreeSet::new();

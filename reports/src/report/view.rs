@@ -144,6 +144,15 @@ pub(crate) fn subject_groupings(results: &Results) -> Vec<String> {
     g
 }
 
+/// `chosen` where it is a grouping of people, else the first grouping of people (the
+/// whole population, `all`, where there is none).
+pub(crate) fn people_grouping(results: &Results, chosen: &str) -> String {
+    if !capture_groupings(results).iter().any(|c| c == chosen) {
+        return chosen.to_string();
+    }
+    subject_groupings(results).get(1).cloned().unwrap_or_else(|| "all".to_string())
+}
+
 /// The capture groupings, in configured order.
 pub(crate) fn capture_groupings(results: &Results) -> Vec<String> {
     results.config.groupings.iter().filter(|g| results.config.is_capture_grouping(g)).map(|g| g.name()).collect()
