@@ -67,6 +67,14 @@ impl QuantitySpec {
     fn median_of(&self, cell: &[String]) -> f64 {
         cell.iter().find_map(|v| self.median_by_value.get(v).copied()).unwrap_or(self.median)
     }
+
+    /// One sample's value: around `median` for an enrolment photograph, around the
+    /// cell's median for a field capture; rounded and clamped to `1..=max`.
+    fn draw(&self, rng: &mut ChaCha8Rng, enrolment: bool, cell: &[String], max: f64) -> u32 {
+        let z: f64 = rng.sample(rand_distr::StandardNormal);
+        let median = if enrolment { self.median } else { self.median_of(cell) };
+        (median * (self.spread * z).exp()).round().clamp(1.0, max) as u32
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -442,19 +450,16 @@ pub fn generate(spec: &PopulationSpec) -> Result<Benchmark, SpecProblem> {
         for j in 0..k {
             let mut face = SyntheticFace::new(identity, appearance[c as usize].clone(), rng.random())
                 .map_err(|e| problem("attributes", e.to_string()))?;
+            let cell = &cells[c as usize].0;
             if let Some(f) = &spec.capture.face_size {
-                let z: f64 = size_rng.sample(rand_distr::StandardNormal);
-                let median = if j == 0 { f.median } else { f.median_of(&cells[c as usize].0) };
-                let size = (median * (f.spread * z).exp()).round().clamp(1.0, 100_000.0);
-                face.size = Some(size as u32);
-                sizes.push((size as u32).to_string());
+                let size = f.draw(&mut size_rng, j == 0, cell, 100_000.0);
+                face.size = Some(size);
+                sizes.push(size.to_string());
             }
             if let Some(f) = &spec.capture.brightness {
-                let z: f64 = light_rng.sample(rand_distr::StandardNormal);
-                let median = if j == 0 { f.median } else { f.median_of(&cells[c as usize].0) };
-                let light = (median * (f.spread * z).exp()).round().clamp(1.0, 255.0);
-                face.light = Some(light as u32);
-                lights.push((light as u32).to_string());
+                let light = f.draw(&mut light_rng, j == 0, cell, 255.0);
+                face.light = Some(light);
+                lights.push(light.to_string());
             }
             samples.ids.push(format!("{id}-{}", j + 1));
             samples.subject.push(s as u32);

@@ -214,27 +214,17 @@ impl SimulatedVendor {
                 let found = o.quality_spread.unwrap_or(0.0);
                 return Err(at("quality_spread", format!("quality_spread must be finite and >= 0, found {found}")));
             }
-            if !o.light_effect.is_none_or(|x| x.is_finite() && (0.0..=4.0).contains(&x)) {
-                let found = o.light_effect.unwrap_or(0.0);
-                return Err(at("light_effect", format!("light_effect must be from 0 to 4, found {found}")));
-            }
-            if !o.reference_light.is_none_or(|x| x.is_finite() && (1.0..=255.0).contains(&x)) {
-                let found = o.reference_light.unwrap_or(0.0);
-                return Err(at(
-                    "reference_light",
-                    format!("reference_light must be a mean luma from 1 to 255, found {found}"),
-                ));
-            }
-            if !o.size_effect.is_none_or(|x| x.is_finite() && (0.0..=4.0).contains(&x)) {
-                let found = o.size_effect.unwrap_or(0.0);
-                return Err(at("size_effect", format!("size_effect must be from 0 to 4, found {found}")));
-            }
-            if !o.reference_size.is_none_or(|x| x.is_finite() && (1.0..=10_000.0).contains(&x)) {
-                let found = o.reference_size.unwrap_or(0.0);
-                return Err(at(
-                    "reference_size",
-                    format!("reference_size must be from 1 to 10000 pixels, found {found}"),
-                ));
+            // (key, value, lowest, highest, what the range is)
+            let ranges = [
+                ("size_effect", o.size_effect, 0.0, 4.0, "from 0 to 4"),
+                ("reference_size", o.reference_size, 1.0, 10_000.0, "from 1 to 10000 pixels"),
+                ("light_effect", o.light_effect, 0.0, 4.0, "from 0 to 4"),
+                ("reference_light", o.reference_light, 1.0, 255.0, "a mean luma from 1 to 255"),
+            ];
+            for (key, value, low, high, what) in ranges {
+                if let Some(x) = value.filter(|x| !(x.is_finite() && (low..=high).contains(x))) {
+                    return Err(at(key, format!("{key} must be {what}, found {x}")));
+                }
             }
             if let Some(d) = o.identity_dim
                 && (d < 1 || d > config.dim)

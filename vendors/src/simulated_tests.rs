@@ -158,6 +158,42 @@ fn bad_config_names_the_key() {
 
     let e = err(&CONFIG.replace("fte = 0.2", "fte = -0.2"));
     assert!(e.contains("`cells.F×white.fte`"), "{e}");
+
+    for (line, message) in [
+        ("size_effect = 5", "size_effect must be from 0 to 4, found 5"),
+        ("reference_size = 0.5", "reference_size must be from 1 to 10000 pixels, found 0.5"),
+        ("light_effect = -1", "light_effect must be from 0 to 4, found -1"),
+        ("reference_light = 300", "reference_light must be a mean luma from 1 to 255, found 300"),
+    ] {
+        let e = err(&CONFIG.replace("cluster = 0.4", &format!("cluster = 0.4\n{line}")));
+        let key = line.split(' ').next().unwrap();
+        assert!(e.contains(&format!("`cells.black.{key}`")) && e.contains(message), "{e}");
+    }
+}
+
+#[test]
+fn darker_faces_score_lower_against_their_mates_with_a_light_effect() {
+    let v = vendor(&CONFIG.replace("quality_spread = 0.2", "quality_spread = 0.2\nlight_effect = 1.0"));
+    let mated = |light: u32| -> f64 {
+        let mut total = 0.0;
+        for s in 0..200u64 {
+            let mut a = SyntheticFace::new(s, "M×white", 2 * s).unwrap();
+            let mut b = SyntheticFace::new(s, "M×white", 2 * s + 1).unwrap();
+            a.light = Some(128);
+            b.light = Some(light);
+            let (ta, tb) = (v.embed(&a).unwrap(), v.embed(&b).unwrap());
+            total += ta.iter().zip(&tb).map(|(x, y)| f64::from(*x) * f64::from(*y)).sum::<f64>();
+        }
+        total / 200.0
+    };
+    let (dark, reference) = (mated(64), mated(128));
+    assert!(reference > dark + 0.1, "mated means: at the reference light {reference}, dark {dark}");
+    // Without the effect, light changes nothing.
+    let plain = vendor(CONFIG);
+    let mut a = SyntheticFace::new(1, "M×white", 5).unwrap();
+    let without = plain.embed(&a).unwrap();
+    a.light = Some(40);
+    assert_eq!(plain.embed(&a).unwrap(), without);
 }
 
 #[test]

@@ -140,6 +140,12 @@ fn parse_seed(field: &'static str, value: &str) -> Result<u64, SyntheticFaceErro
     u64::from_str_radix(value, 16).map_err(|_| bad())
 }
 
+/// A whole number from 1 to `max` written plainly (no sign, no leading zero).
+fn whole(value: &str, max: u32) -> Option<u32> {
+    let n: u32 = value.parse().ok()?;
+    ((1..=max).contains(&n) && !value.starts_with('+') && !value.starts_with('0')).then_some(n)
+}
+
 impl FromStr for SyntheticFace {
     type Err = SyntheticFaceError;
 
@@ -158,19 +164,11 @@ impl FromStr for SyntheticFace {
                 "appearance" => appearance.replace(value.to_string()).is_some(),
                 "size" => {
                     let bad = || SyntheticFaceError::BadSize { value: value.chars().take(40).collect() };
-                    let pixels: u32 = value.parse().map_err(|_| bad())?;
-                    if !(1..=100_000).contains(&pixels) || value.starts_with('+') || value.starts_with('0') {
-                        return Err(bad());
-                    }
-                    size.replace(pixels).is_some()
+                    size.replace(whole(value, 100_000).ok_or_else(bad)?).is_some()
                 }
                 "light" => {
                     let bad = || SyntheticFaceError::BadLight { value: value.chars().take(40).collect() };
-                    let luma: u32 = value.parse().map_err(|_| bad())?;
-                    if !(1..=255).contains(&luma) || value.starts_with('+') || value.starts_with('0') {
-                        return Err(bad());
-                    }
-                    light.replace(luma).is_some()
+                    light.replace(whole(value, 255).ok_or_else(bad)?).is_some()
                 }
                 _ => true,
             };
