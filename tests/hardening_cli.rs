@@ -307,6 +307,19 @@ fn the_same_run_in_another_folder_gives_the_same_bytes() {
     );
 }
 
+/// Add the capture column `name` to the benchmark's samples table, `value(i)` for the
+/// i-th sample.
+fn add_capture_column(bench: &Path, name: &str, value: impl Fn(usize) -> &'static str) {
+    let samples = bench.join("samples.csv");
+    let table = std::fs::read_to_string(&samples).unwrap();
+    let mut lines = table.lines();
+    let mut with = format!("{},{name}\n", lines.next().unwrap());
+    for (i, l) in lines.enumerate() {
+        with.push_str(&format!("{l},{}\n", value(i)));
+    }
+    std::fs::write(&samples, with).unwrap();
+}
+
 /// `--adjust`: a covariate the benchmark does not have is refused before anything runs,
 /// naming it and the capture columns there are; score files have no capture columns;
 /// a covariate with one level in the trials writes the results with the adjusted model
@@ -335,14 +348,7 @@ fn covariates_that_cannot_adjust_are_named() {
     assert!(text(&o).contains("--adjust: covariate `x` is named twice"), "{}", text(&o));
 
     // A capture column with one value everywhere.
-    let samples = bench.join("samples.csv");
-    let table = std::fs::read_to_string(&samples).unwrap();
-    let mut lines = table.lines();
-    let mut with = format!("{},camera\n", lines.next().unwrap());
-    for l in lines {
-        with.push_str(&format!("{l},cam1\n"));
-    }
-    std::fs::write(&samples, with).unwrap();
+    add_capture_column(&bench, "camera", |_| "cam1");
     let o = run(&["--adjust", "camera", "--group", "ethnicity"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let results = std::fs::read_to_string(out.join("results.json")).unwrap();
@@ -382,15 +388,7 @@ fn capture_columns_group_the_trials() {
     let bench = simulate_small(dir.path());
     let out = dir.path().join("out");
     let vendor = fixture("small/vendor.toml");
-    let samples = bench.join("samples.csv");
-    let table = std::fs::read_to_string(&samples).unwrap();
-    let mut lines = table.lines();
-    let mut with = format!("{},camera\n", lines.next().unwrap());
-    for (i, l) in lines.enumerate() {
-        let camera = ["cam1", "cam2", ""][i % 3];
-        with.push_str(&format!("{l},{camera}\n"));
-    }
-    std::fs::write(&samples, with).unwrap();
+    add_capture_column(&bench, "camera", |i| ["cam1", "cam2", ""][i % 3]);
     let run = |extra: &[&str]| {
         let mut args = vec!["run", s(&bench), "--vendor", s(&vendor), "--out", s(&out), "--bootstrap-replicates", "20"];
         args.extend_from_slice(extra);
