@@ -96,13 +96,17 @@ impl AnalysisSettings {
                 wanted.push((option, name));
             }
         }
-        let Some(&(option, first)) = wanted.first() else { return Ok(()) };
         let names: Vec<&str> = wanted.iter().map(|w| w.1).collect();
-        let (columns, images) = datasets::inspect::measured_columns(bench, &names);
-        if images == 0 {
-            return Err(Error::BadInput(format!(
-                "{option} `{first}`: no sample of the benchmark is an image that can be measured (synthetic faces and embeddings have no pixels)"
-            )));
+        let columns = datasets::inspect::measured_columns(bench, &names);
+        for ((option, name), column) in wanted.iter().zip(&columns) {
+            if column.values.iter().all(|v| v.is_empty()) {
+                let why = if *name == "measured_face_size" {
+                    "no sample of the benchmark has its five landmarks (lmk_x1, lmk_y1, ..., lmk_x5, lmk_y5)"
+                } else {
+                    "no sample of the benchmark is an image that can be measured (synthetic faces and embeddings have no pixels)"
+                };
+                return Err(Error::BadInput(format!("{option} `{name}`: {why}")));
+            }
         }
         bench.samples.capture.extend(columns);
         Ok(())

@@ -164,37 +164,50 @@ pub(super) fn media_kind(bench: &Benchmark) -> &'static str {
 
 /// Image properties that a grouping (`--group measured_brightness`) or a covariate
 /// (`--adjust measured_sharpness`) can name: each becomes a capture column of the samples,
-/// measured from the images as above (docs/metrics.md, "Measured image properties").
-pub const MEASURED_COLUMNS: [&str; 4] =
-    ["measured_brightness", "measured_sharpness", "measured_width", "measured_height"];
+/// measured from the images as above, or for the face size from the benchmark's five
+/// landmarks (docs/metrics.md, "Measured image properties").
+pub const MEASURED_COLUMNS: [&str; 5] =
+    ["measured_brightness", "measured_sharpness", "measured_width", "measured_height", "measured_face_size"];
 
 /// The columns `names` (each one of [`MEASURED_COLUMNS`]) for every sample, in sample
-/// order: brightness and sharpness to four decimals, width and height in pixels; empty
-/// where the sample is not an image, cannot be read, or (sharpness) is under 3x3 pixels.
-/// With the number of samples that were images.
-pub fn measured_columns(bench: &Benchmark, names: &[&str]) -> (Vec<harness::model::benchmark::CaptureColumn>, usize) {
-    let measures: Vec<Measure> = bench.samples.media.par_iter().map(measure).collect();
-    let images = measures.iter().filter(|m| matches!(m, Measure::Image { .. })).count();
-    let columns = names
-        .iter()
-        .map(|&name| harness::model::benchmark::CaptureColumn {
-            name: name.to_string(),
-            values: measures
-                .iter()
-                .map(|m| match m {
-                    Measure::Image { width, height, brightness, sharpness } => match name {
-                        "measured_brightness" => format!("{brightness:.4}"),
-                        "measured_sharpness" => sharpness.map_or_else(String::new, |v| format!("{v:.4}")),
-                        "measured_width" => width.to_string(),
-                        "measured_height" => height.to_string(),
-                        _ => String::new(),
-                    },
-                    _ => String::new(),
+/// order: brightness and sharpness to four decimals, width and height in pixels, face
+/// size as the distance between the two eye landmarks (`lmk_x1, lmk_y1` and `lmk_x2,
+/// lmk_y2`) in pixels to two decimals; empty where the sample is not an image, cannot be
+/// read, is under 3x3 pixels (sharpness) or has no landmarks (face size). Images are
+/// decoded only when an image property is named.
+pub fn measured_columns(bench: &Benchmark, names: &[&str]) -> Vec<harness::model::benchmark::CaptureColumn> {
+    let decode = names.iter().any(|n| *n != "measured_face_size");
+    let measures: Vec<Measure> =
+        if decode { bench.samples.media.par_iter().map(measure).collect() } else { Vec::new() };
+    let column = |name: &str| -> Vec<String> {
+        if name == "measured_face_size" {
+            return (0..bench.samples.len() as u32)
+                .map(|i| {
+                    bench.samples.landmarks(i).map_or_else(String::new, |l| {
+                        let [a, b] = [l.0[0], l.0[1]];
+                        format!("{:.2}", (a[0] - b[0]).hypot(a[1] - b[1]))
+                    })
                 })
-                .collect(),
-        })
-        .collect();
-    (columns, images)
+                .collect();
+        }
+        measures
+            .iter()
+            .map(|m| match m {
+                Measure::Image { width, height, brightness, sharpness } => match name {
+                    "measured_brightness" => format!("{brightness:.4}"),
+                    "measured_sharpness" => sharpness.map_or_else(String::new, |v| format!("{v:.4}")),
+                    "measured_width" => width.to_string(),
+                    "measured_height" => height.to_string(),
+                    _ => String::new(),
+                },
+                _ => String::new(),
+            })
+            .collect()
+    };
+    names
+        .iter()
+        .map(|&name| harness::model::benchmark::CaptureColumn { name: name.to_string(), values: column(name) })
+        .collect()
 }
 
 fn measure(media: &MediaSource) -> Measure {
@@ -495,16 +508,48 @@ mod tests {
             },
             protocols: Vec::new(),
         };
-        let (columns, images) = measured_columns(&bench, &MEASURED_COLUMNS);
-        assert_eq!(images, 3);
+        let columns = measured_columns(&bench, &MEASURED_COLUMNS);
         let values = |i: usize| columns[i].values.clone();
         assert_eq!(columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), MEASURED_COLUMNS);
+        // No landmarks: no face size.
+        assert_eq!(values(4), ["", "", "", ""]);
         // 13 of the 25 checkerboard cells are 10: mean 130/25 = 5.2.
         assert_eq!(values(0), ["50.0000", "5.2000", "200.0000", ""]);
         let board_variance = 1600.0 - (40.0f64 / 9.0).powi(2);
         assert_eq!(values(1), ["0.0000".to_string(), format!("{board_variance:.4}"), String::new(), String::new()]);
         assert_eq!(values(2), ["6", "5", "2", ""]);
         assert_eq!(values(3), ["4", "5", "2", ""]);
+    }
+
+    #[test]
+    fn the_measured_face_size_is_the_distance_between_the_eye_landmarks() {
+        use harness::model::benchmark::{CaptureColumn, Samples};
+        // Eyes at (10, 20) and (13, 24): 5 pixels apart; the second sample lacks lmk_y2.
+        let column =
+            |name: &str, a: &str, b: &str| CaptureColumn { name: name.into(), values: vec![a.into(), b.into()] };
+        let mut capture = vec![column("lmk_x1", "10", "10"), column("lmk_y1", "20", "20")];
+        capture.push(column("lmk_x2", "13", "13"));
+        capture.push(column("lmk_y2", "24", ""));
+        for k in 3..=5 {
+            capture.push(column(&format!("lmk_x{k}"), "1", "1"));
+            capture.push(column(&format!("lmk_y{k}"), "1", "1"));
+        }
+        let bench = Benchmark {
+            name: String::new(),
+            version: String::new(),
+            licence: String::new(),
+            content_hash: String::new(),
+            population: Default::default(),
+            samples: Samples {
+                ids: vec!["a".into(), "b".into()],
+                subject: vec![0, 0],
+                media: vec![MediaSource::Embedding(vec![1.0]); 2],
+                capture,
+            },
+            protocols: Vec::new(),
+        };
+        let columns = measured_columns(&bench, &["measured_face_size"]);
+        assert_eq!(columns[0].values, ["5.00", ""]);
     }
 
     #[test]
