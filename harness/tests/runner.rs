@@ -157,6 +157,14 @@ fn trial_list_hash_is_stable_and_sensitive() {
     let h = trial_list(&b, &b.protocols[0]);
     assert_eq!(h.hash, trial_list(&b, &b.protocols[0]).hash);
     assert_eq!((h.mated, h.non_mated), (3, 1));
+    // The canonical text, written out here and hashed: the hash is over exactly it.
+    let Protocol::Verification(v) = &b.protocols[0] else { panic!("a verification protocol") };
+    let mut text = format!("verity-trials/1\nverification\n{}\n", v.name);
+    for (&p, &r) in v.probe.iter().zip(&v.reference) {
+        text.push_str(&format!("{}\t{}\n", b.samples.ids[p as usize], b.samples.ids[r as usize]));
+    }
+    use sha2::Digest;
+    assert_eq!(h.hash, hex::encode(sha2::Sha256::digest(text.as_bytes())));
     let mut c = bench();
     if let Protocol::Verification(v) = &mut c.protocols[0] {
         v.reference.swap(0, 1);
