@@ -49,9 +49,16 @@ impl Bands {
                 if edges.is_empty() {
                     return vec![format!("every {name}")];
                 }
-                let mut out = vec![format!("{name} < {}", edges[0])];
-                out.extend(edges.windows(2).map(|w| format!("{} <= {name} < {}", w[0], w[1])));
-                out.push(format!("{name} >= {}", edges[edges.len() - 1]));
+                // A log covariate's bands are the column's bands at the exponentials of the
+                // edges (the log is increasing), and are named on the column's scale.
+                let (name, e): (&str, fn(f64) -> String) =
+                    match name.strip_prefix("log(").and_then(|r| r.strip_suffix(')')) {
+                        Some(column) => (column, |x: f64| edge(x.exp())),
+                        None => (name, edge),
+                    };
+                let mut out = vec![format!("{name} < {}", e(edges[0]))];
+                out.extend(edges.windows(2).map(|w| format!("{} <= {name} < {}", e(w[0]), e(w[1]))));
+                out.push(format!("{name} >= {}", e(edges[edges.len() - 1])));
                 out
             }
             (_, Covariate::Categorical { levels, .. }) => levels.clone(),
@@ -105,9 +112,46 @@ pub(super) fn rates_by_band(
     out
 }
 
+/// A band edge in a band's name: a whole number as it is, any other value to four
+/// significant digits (the exact edges are the quartiles, docs/metrics.md).
+pub(super) fn edge(x: f64) -> String {
+    if x == x.round() && x.abs() < 1e15 {
+        return format!("{x}");
+    }
+    let digits = (3 - x.abs().log10().floor() as i32).max(0) as usize;
+    let text = format!("{x:.digits$}");
+    let text = if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.') } else { &text };
+    text.to_string()
+}
+
 /// The order statistic at index ⌊p(n−1)⌋ of sorted, non-empty `v` (docs/metrics.md,
 /// "Adjusted differentials", distributions): the quartiles of the distributions and the
 /// band edges both use it.
 pub(super) fn order_statistic(v: &[f64], p: f64) -> f64 {
     v[((v.len() - 1) as f64 * p).floor() as usize]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn band_edges_are_named_whole_or_to_four_significant_digits() {
+        assert_eq!(edge(50.0), "50");
+        assert_eq!(edge(-3.0), "-3");
+        assert_eq!(edge(3.8501476017100584), "3.85");
+        assert_eq!(edge(4.262679877041315), "4.263");
+        assert_eq!(edge(0.012345), "0.01235");
+        assert_eq!(edge(12345.6), "12346");
+        assert_eq!(edge(47.0f64.ln().exp()), "47");
+    }
+
+    #[test]
+    fn a_log_covariates_bands_are_named_on_the_columns_scale() {
+        let cov = Covariate::Numeric { name: "log(size)".into(), values: Vec::new() };
+        let names = Bands::Edges(vec![47.0f64.ln(), 60.0f64.ln()]).names(&cov);
+        assert_eq!(names, ["size < 47", "47 <= size < 60", "size >= 60"]);
+        let raw = Covariate::Numeric { name: "size".into(), values: Vec::new() };
+        assert_eq!(Bands::Edges(vec![2.5]).names(&raw), ["size < 2.5", "size >= 2.5"]);
+    }
 }
