@@ -436,6 +436,46 @@ no_significant_differential = true
 }
 
 #[test]
+fn any_grouping_means_any_grouping_of_people() {
+    let gate = |grouping: &str| {
+        format!(
+            r#"
+[rubric]
+name = "r"
+{BIDS}
+[[criterion]]
+id = "ratio"
+name = "FPIR max/min"
+weight = 100
+measure = {{ kind = "ratio", metric = "fpir", declared = true, grouping = "sex" }}
+scoring = {{ function = "linear", worst = 10, best = 1 }}
+
+[[gate]]
+id = "no-diff"
+name = "no significant FPIR differential"
+measure = {{ kind = "significant_differential", metric = "fpir", declared = true, grouping = "{grouping}" }}
+no_significant_differential = true
+"#
+        )
+    };
+    // Were `ethnicity` a capture column, skewed's F×b would be a difference between
+    // captures: "any" leaves it out (only `sex` is left), a named grouping does not.
+    let mut r = three_vendors();
+    r.config.capture_attributes = vec![harness::model::analysis::CaptureAttribute {
+        name: "ethnicity".into(),
+        edges: Vec::new(),
+        groups: vec!["a".into(), "b".into()],
+    }];
+    let skewed = |card: &Scorecard| card.bids.iter().find(|b| b.vendor == "skewed").unwrap().clone();
+    let card = score(&parse(&gate("any")).unwrap(), &[("run", &r)]).unwrap();
+    let text = skewed(&card).gates[0].measured.text.clone();
+    assert!(text.contains("sex F") && !text.contains("F×b") && !text.contains("ethnicity"), "{text}");
+    assert_eq!(skewed(&card).gates[0].measured.value, Some(1.0), "sex alone: F");
+    let card = score(&parse(&gate("sex,ethnicity")).unwrap(), &[("run", &r)]).unwrap();
+    assert!(skewed(&card).gates[0].measured.text.contains("F×b"), "a named grouping is read");
+}
+
+#[test]
 fn undefined_ratio_is_an_error_unless_the_rubric_scores_it() {
     let mut r = three_vendors();
     r.vendors[0] = vendor("even", [0, 10, 10, 10], [50, 50, 50, 50]);

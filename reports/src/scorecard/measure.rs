@@ -136,10 +136,12 @@ fn list_or_none(items: &[String]) -> String {
     if items.is_empty() { "none".into() } else { items.join(", ") }
 }
 
-/// The intersection grouping: the one with the most attributes (the first among equals).
+/// The intersection grouping: the one of people's attributes with the most attributes
+/// (the first among equals). A grouping by capture attribute compares captures, not
+/// people, and is never a default.
 fn intersection(results: &Results) -> Option<String> {
     let mut best: Option<&Grouping> = None;
-    for g in &results.config.groupings {
+    for g in results.config.groupings.iter().filter(|g| !results.config.is_capture_grouping(g)) {
         if best.is_none_or(|b| g.attributes.len() > b.attributes.len()) {
             best = Some(g);
         }
@@ -583,7 +585,16 @@ fn differential(d: &DifferentialMeasure, results: &Results, vendor: &VendorResul
     let label = d.metric.name().to_uppercase();
     let groupings: Vec<String> = match d.grouping.as_deref() {
         Some("any") => {
-            let mut g: Vec<String> = sel.protocol.comparisons.iter().map(|c| c.grouping.clone()).collect();
+            // Any grouping of people: capture groupings (`camera`) are named explicitly.
+            let capture: Vec<String> = results
+                .config
+                .groupings
+                .iter()
+                .filter(|g| results.config.is_capture_grouping(g))
+                .map(Grouping::name)
+                .collect();
+            let mut g: Vec<String> =
+                sel.protocol.comparisons.iter().map(|c| c.grouping.clone()).filter(|g| !capture.contains(g)).collect();
             g.sort();
             g.dedup();
             g
