@@ -357,3 +357,89 @@ fn analyse_without_room_for_spilled_trials_fails_with_exit_1() {
     assert!(t.contains("scores.csv: cannot hold the trials in a temporary file"), "{t}");
     assert!(!out.exists());
 }
+
+/// `examples/voice-scores`: speaker-verification scores (log-likelihood ratios, not
+/// similarities) through the same per-group analysis. Each rate is checked against a
+/// count made here from the example's own files, at threshold 0 and at -1.
+#[test]
+fn voice_scores_example_is_analysed_per_group() {
+    let example = common::root().join("examples/voice-scores");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = verity(&[
+        "analyse",
+        "--subjects",
+        s(&example.join("subjects.csv")),
+        "--verification",
+        s(&example.join("scores.csv")),
+        "--vendor",
+        "example-speaker-verifier",
+        "--thresholds=-2:2:1",
+        "--bootstrap-replicates",
+        "50",
+        "--out",
+        s(&out),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    // The groups of each speaker, and every trial, read independently of verity.
+    let subjects = std::fs::read_to_string(example.join("subjects.csv")).unwrap();
+    let group: std::collections::HashMap<&str, (&str, &str)> = subjects
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[0], (f[1], f[2]))
+        })
+        .collect();
+    let scores = std::fs::read_to_string(example.join("scores.csv")).unwrap();
+    let trials: Vec<(&str, &str, f64)> = scores
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[0], f[1], f[2].parse().unwrap())
+        })
+        .collect();
+    let results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
+    let rates = results["vendors"][0]["protocols"][0]["rates"].as_array().unwrap();
+    let verity_count = |metric: &str, grouping: &str, g: &str, t: f64| -> (u64, u64) {
+        let r = rates
+            .iter()
+            .find(|r| {
+                r["metric"] == metric
+                    && r["grouping"] == grouping
+                    && r["group"] == g
+                    && r["threshold"].as_f64() == Some(t)
+                    && r["operating_point"] == "grid"
+            })
+            .unwrap_or_else(|| panic!("no {metric} {grouping}={g} at {t}"));
+        assert!(!r["bootstrap"].is_null(), "a speaker-bootstrap interval");
+        (r["rate"]["numerator"].as_u64().unwrap(), r["rate"]["denominator"].as_u64().unwrap())
+    };
+    let of = |s: &str, accent: bool| if accent { group[s].1 } else { group[s].0 };
+    for t in [0.0, -1.0] {
+        for (grouping, accent, g) in
+            [("sex", false, "F"), ("sex", false, "M"), ("accent", true, "west"), ("accent", true, "north")]
+        {
+            let mated: Vec<f64> = trials.iter().filter(|x| x.0 == x.1 && of(x.0, accent) == g).map(|x| x.2).collect();
+            let non_mated: Vec<f64> = trials
+                .iter()
+                .filter(|x| x.0 != x.1 && of(x.0, accent) == g && of(x.1, accent) == g)
+                .map(|x| x.2)
+                .collect();
+            let rejected = mated.iter().filter(|&&s| s < t).count() as u64;
+            let accepted = non_mated.iter().filter(|&&s| s >= t).count() as u64;
+            assert_eq!(verity_count("fnmr", grouping, g, t), (rejected, mated.len() as u64), "FNMR {g} at {t}");
+            assert_eq!(verity_count("fmr", grouping, g, t), (accepted, non_mated.len() as u64), "FMR {g} at {t}");
+        }
+    }
+    // The planted differential: west speakers are falsely rejected significantly more.
+    let comparisons = results["vendors"][0]["protocols"][0]["comparisons"].as_array().unwrap();
+    let fnmr_accent = comparisons
+        .iter()
+        .find(|c| c["metric"] == "fnmr" && c["grouping"] == "accent" && c["threshold"].as_f64() == Some(0.0))
+        .unwrap();
+    let west = fnmr_accent["groups"].as_array().unwrap().iter().find(|g| g["group"] == "west").unwrap();
+    assert!(west["verdict"].as_str().unwrap().starts_with("significantly higher"), "{west}");
+}
