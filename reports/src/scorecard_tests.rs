@@ -391,9 +391,10 @@ fn measured_text_carries_counts_and_source() {
     assert!(worst.text.contains("upper 95% bound"), "{}", worst.text);
 }
 
-#[test]
-fn significant_differential_gate_and_ratio() {
-    let text = format!(
+/// A rubric with an FPIR max/min criterion over `ratio_grouping` and a gate of no
+/// significant FPIR differential in `gate_grouping`.
+fn differential_rubric(ratio_grouping: &str, gate_grouping: &str) -> String {
+    format!(
         r#"
 [rubric]
 name = "differentials"
@@ -405,17 +406,21 @@ price_formula = "linear"
 id = "ratio"
 name = "FPIR max/min"
 weight = 100
-measure = {{ kind = "ratio", metric = "fpir", declared = true, grouping = "sex,ethnicity" }}
+measure = {{ kind = "ratio", metric = "fpir", declared = true, grouping = "{ratio_grouping}" }}
 scoring = {{ function = "linear", worst = 10, best = 1 }}
 
 [[gate]]
 id = "no-diff"
 name = "no significant FPIR differential"
-measure = {{ kind = "significant_differential", metric = "fpir", declared = true, grouping = "any" }}
+measure = {{ kind = "significant_differential", metric = "fpir", declared = true, grouping = "{gate_grouping}" }}
 no_significant_differential = true
 "#
-    );
-    let rubric = parse(&text).unwrap();
+    )
+}
+
+#[test]
+fn significant_differential_gate_and_ratio() {
+    let rubric = parse(&differential_rubric("sex,ethnicity", "any")).unwrap();
     let r = three_vendors();
     let card = score(&rubric, &[("run", &r)]).unwrap();
     let skewed = card.bids.iter().find(|b| b.vendor == "skewed").unwrap();
@@ -437,27 +442,7 @@ no_significant_differential = true
 
 #[test]
 fn any_grouping_means_any_grouping_of_people() {
-    let gate = |grouping: &str| {
-        format!(
-            r#"
-[rubric]
-name = "r"
-{BIDS}
-[[criterion]]
-id = "ratio"
-name = "FPIR max/min"
-weight = 100
-measure = {{ kind = "ratio", metric = "fpir", declared = true, grouping = "sex" }}
-scoring = {{ function = "linear", worst = 10, best = 1 }}
-
-[[gate]]
-id = "no-diff"
-name = "no significant FPIR differential"
-measure = {{ kind = "significant_differential", metric = "fpir", declared = true, grouping = "{grouping}" }}
-no_significant_differential = true
-"#
-        )
-    };
+    let gate = |grouping: &str| differential_rubric("sex", grouping);
     // Were `ethnicity` a capture column, skewed's F×b would be a difference between
     // captures: "any" leaves it out (only `sex` is left), a named grouping does not.
     let mut r = three_vendors();

@@ -481,6 +481,19 @@ mod tests {
         MediaSource::Inline(bytes)
     }
 
+    /// A benchmark of these samples and nothing else.
+    fn bench_of(samples: harness::model::benchmark::Samples) -> Benchmark {
+        Benchmark {
+            name: String::new(),
+            version: String::new(),
+            licence: String::new(),
+            content_hash: String::new(),
+            population: Default::default(),
+            samples,
+            protocols: Vec::new(),
+        }
+    }
+
     #[test]
     fn measured_columns_hold_each_images_properties_and_nothing_for_other_media() {
         use harness::model::benchmark::Samples;
@@ -494,20 +507,12 @@ mod tests {
             png(image::GrayImage::from_pixel(2, 2, image::Luma([200u8]))),
             MediaSource::Embedding(vec![1.0, 2.0]),
         ];
-        let bench = Benchmark {
-            name: String::new(),
-            version: String::new(),
-            licence: String::new(),
-            content_hash: String::new(),
-            population: Default::default(),
-            samples: Samples {
-                ids: (0..4).map(|i| format!("x{i}")).collect(),
-                subject: vec![0; 4],
-                media,
-                ..Samples::default()
-            },
-            protocols: Vec::new(),
-        };
+        let bench = bench_of(Samples {
+            ids: (0..4).map(|i| format!("x{i}")).collect(),
+            subject: vec![0; 4],
+            media,
+            ..Samples::default()
+        });
         let columns = measured_columns(&bench, &MEASURED_COLUMNS);
         let values = |i: usize| columns[i].values.clone();
         assert_eq!(columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), MEASURED_COLUMNS);
@@ -534,20 +539,12 @@ mod tests {
             capture.push(column(&format!("lmk_x{k}"), "1", "1"));
             capture.push(column(&format!("lmk_y{k}"), "1", "1"));
         }
-        let bench = Benchmark {
-            name: String::new(),
-            version: String::new(),
-            licence: String::new(),
-            content_hash: String::new(),
-            population: Default::default(),
-            samples: Samples {
-                ids: vec!["a".into(), "b".into()],
-                subject: vec![0, 0],
-                media: vec![MediaSource::Embedding(vec![1.0]); 2],
-                capture,
-            },
-            protocols: Vec::new(),
-        };
+        let bench = bench_of(Samples {
+            ids: vec!["a".into(), "b".into()],
+            subject: vec![0, 0],
+            media: vec![MediaSource::Embedding(vec![1.0]); 2],
+            capture,
+        });
         let columns = measured_columns(&bench, &["measured_face_size"]);
         assert_eq!(columns[0].values, ["5.00", ""]);
     }
