@@ -84,7 +84,9 @@ impl AnalysisSettings {
     /// its samples being an image is bad input naming the option.
     fn add_measured_columns(&self, bench: &mut harness::model::benchmark::Benchmark) -> Result<(), Error> {
         let mut wanted: Vec<(&str, &str)> = Vec::new();
-        let named = self.groups.iter().flat_map(|g| g.split([',', '×']).map(|a| ("--group", a.trim()))).chain(
+        // A grouping that does not parse is reported by `build`.
+        let groupings: Vec<Grouping> = self.groups.iter().filter_map(|g| Grouping::parse(g).ok()).collect();
+        let named = groupings.iter().flat_map(|g| g.attributes.iter().map(|a| ("--group", a.as_str()))).chain(
             self.covariates.iter().map(|c| {
                 let c = c.trim();
                 ("--adjust", c.strip_prefix("log(").and_then(|r| r.strip_suffix(')')).unwrap_or(c))
@@ -119,6 +121,8 @@ impl AnalysisSettings {
     ) -> Result<AnalysisConfig, Error> {
         let bad = |m: String| Error::BadInput(m);
         let thresholds = parse_thresholds(&self.thresholds).map_err(|e| bad(format!("--thresholds: {e}")))?;
+        // The capture attributes the groupings name, each described once.
+        let mut capture: Vec<CaptureAttribute> = Vec::new();
         let groupings = if self.groups.is_empty() {
             population.default_groupings().into_iter().filter(|g| !g.attributes.is_empty()).collect()
         } else {
@@ -126,18 +130,19 @@ impl AnalysisSettings {
             for text in &self.groups {
                 let g = Grouping::parse(text).map_err(|e| bad(format!("--group `{text}`: {e}")))?;
                 if let Some(samples) = samples {
-                    capture_attributes(population, samples, std::slice::from_ref(&g))
+                    let found = capture_attributes(population, samples, std::slice::from_ref(&g))
                         .map_err(|e| bad(format!("--group `{text}`: {e}")))?;
+                    for c in found {
+                        if !capture.iter().any(|k| k.name == c.name) {
+                            capture.push(c);
+                        }
+                    }
                 } else {
                     population.group_codes(&g).map_err(|e| bad(format!("--group `{text}`: {e}")))?;
                 }
                 out.push(g);
             }
             out
-        };
-        let capture = match samples {
-            Some(samples) => capture_attributes(population, samples, &groupings).map_err(bad)?,
-            None => Vec::new(),
         };
         for (name, targets) in [("--fmr-targets", &self.fmr_targets), ("--fpir-targets", &self.fpir_targets)] {
             if let Some(t) = targets.iter().find(|t| !(**t > 0.0 && **t < 1.0)) {
@@ -192,7 +197,7 @@ impl AnalysisSettings {
         samples: &harness::model::benchmark::Samples,
     ) -> Result<(), Error> {
         for name in &config.covariates {
-            harness::analysis::adjusted::covariate(samples, name)
+            harness::analysis::covariate::covariate(samples, name)
                 .map_err(|e| Error::BadInput(format!("--adjust: {e}")))?;
         }
         Ok(())

@@ -1,7 +1,8 @@
 //! Accuracy by capture band (docs/metrics.md, "Accuracy by capture band"): each error's
 //! rate per group and band of a covariate, beside the adjusted models of `adjusted`.
 
-use crate::analysis::adjusted::{Covariate, Indicator, Trial};
+use crate::analysis::adjusted::{Indicator, Trial};
+use crate::analysis::covariate::Covariate;
 use crate::model::adjusted::CovariateRate;
 use crate::model::analysis::AnalysisConfig;
 use crate::model::population::GroupCodes;
@@ -23,11 +24,7 @@ impl Bands {
             Covariate::Numeric { values, .. } => {
                 let mut v: Vec<f64> = trials.iter().filter_map(|t| values[t.sample as usize]).collect();
                 v.sort_by(f64::total_cmp);
-                let Some(&min) = v.first() else { return Bands::Edges(Vec::new()) };
-                let q = |p: f64| order_statistic(&v, p);
-                let mut edges: Vec<f64> = [q(0.25), q(0.5), q(0.75)].into_iter().filter(|&e| e > min).collect();
-                edges.dedup();
-                Bands::Edges(edges)
+                Bands::Edges(quartile_edges(&v))
             }
         }
     }
@@ -46,20 +43,12 @@ impl Bands {
     fn names(&self, cov: &Covariate) -> Vec<String> {
         match (self, cov) {
             (Bands::Edges(edges), Covariate::Numeric { name, .. }) => {
-                if edges.is_empty() {
-                    return vec![format!("every {name}")];
-                }
                 // A log covariate's bands are the column's bands at the exponentials of the
                 // edges (the log is increasing), and are named on the column's scale.
-                let (name, e): (&str, fn(f64) -> String) =
-                    match name.strip_prefix("log(").and_then(|r| r.strip_suffix(')')) {
-                        Some(column) => (column, |x: f64| edge(x.exp())),
-                        None => (name, edge),
-                    };
-                let mut out = vec![format!("{name} < {}", e(edges[0]))];
-                out.extend(edges.windows(2).map(|w| format!("{} <= {name} < {}", e(w[0]), e(w[1]))));
-                out.push(format!("{name} >= {}", e(edges[edges.len() - 1])));
-                out
+                match name.strip_prefix("log(").and_then(|r| r.strip_suffix(')')) {
+                    Some(column) => band_labels(column, &edges.iter().map(|x| x.exp()).collect::<Vec<_>>()),
+                    None => band_labels(name, edges),
+                }
             }
             (_, Covariate::Categorical { levels, .. }) => levels.clone(),
             (Bands::Levels, Covariate::Numeric { .. }) => Vec::new(),
@@ -109,6 +98,26 @@ pub(super) fn rates_by_band(
             }
         }
     }
+    out
+}
+
+/// The band edges of sorted, possibly empty `v`: its quartiles Q1, median and Q3 (order
+/// statistics), each once and none at the minimum.
+pub(super) fn quartile_edges(v: &[f64]) -> Vec<f64> {
+    let Some(&min) = v.first() else { return Vec::new() };
+    let mut edges: Vec<f64> =
+        [0.25, 0.5, 0.75].into_iter().map(|p| order_statistic(v, p)).filter(|&e| e > min).collect();
+    edges.dedup();
+    edges
+}
+
+/// The names of the bands that `edges` cut `name` into: `name < a`, `a <= name < b`, ...,
+/// `name >= z`; `every name` without an edge.
+pub(super) fn band_labels(name: &str, edges: &[f64]) -> Vec<String> {
+    let (Some(first), Some(last)) = (edges.first(), edges.last()) else { return vec![format!("every {name}")] };
+    let mut out = vec![format!("{name} < {}", edge(*first))];
+    out.extend(edges.windows(2).map(|w| format!("{} <= {name} < {}", edge(w[0]), edge(w[1]))));
+    out.push(format!("{name} >= {}", edge(*last)));
     out
 }
 

@@ -18,8 +18,8 @@
 //! bootstrap; across groups it treats a subject's captures in different groups as
 //! independent (docs/metrics.md states what that means for the tests).
 
-use crate::analysis::adjusted::{Covariate, covariate};
-use crate::analysis::capture_bands::order_statistic;
+use crate::analysis::capture_bands::{band_labels, quartile_edges};
+use crate::analysis::covariate::{Covariate, covariate};
 use crate::analysis::protocol::{AnalysisError, analyse_search, analyse_verification};
 use crate::model::analysis::{AnalysisConfig, CaptureAttribute, ProtocolAnalysis};
 use crate::model::benchmark::{Benchmark, Protocol, Samples};
@@ -49,11 +49,10 @@ pub fn describe(samples: &Samples, name: &str) -> Option<CaptureAttribute> {
             let mut distinct = v.clone();
             distinct.dedup();
             if distinct.len() > MAX_LEVELS {
-                let min = v[0];
-                let mut edges: Vec<f64> =
-                    [0.25, 0.5, 0.75].into_iter().map(|p| order_statistic(&v, p)).filter(|&e| e > min).collect();
-                edges.dedup();
-                let names = band_names(name, &edges);
+                let edges = quartile_edges(&v);
+                // Numbered so that the groups sort in the order of the bands.
+                let names =
+                    band_labels(name, &edges).iter().enumerate().map(|(i, b)| format!("{}: {b}", i + 1)).collect();
                 (edges, names)
             } else {
                 (Vec::new(), levels(samples, name))
@@ -76,16 +75,6 @@ fn levels(samples: &Samples, name: &str) -> Vec<String> {
         .unwrap_or_default();
     out.sort();
     out.dedup();
-    out
-}
-
-/// `1: face_size < 31`, `2: 31 <= face_size < 40`, ..., numbered so that they sort in
-/// the order of the bands.
-fn band_names(name: &str, edges: &[f64]) -> Vec<String> {
-    let Some(last) = edges.last() else { return vec![format!("1: every {name}")] };
-    let mut out = vec![format!("1: {name} < {}", edges[0])];
-    out.extend(edges.windows(2).enumerate().map(|(i, w)| format!("{}: {} <= {name} < {}", i + 2, w[0], w[1])));
-    out.push(format!("{}: {name} >= {last}", edges.len() + 1));
     out
 }
 
@@ -218,7 +207,7 @@ fn split(
                 .collect::<Vec<SearchTrials>>();
             (units.population(&bench.population, attributes), ProtocolTrials::Search(moved))
         }
-        _ => (bench.population.clone(), trials.clone()),
+        _ => unreachable!("the runner produces trials of the protocol's own kind"),
     }
 }
 
@@ -248,7 +237,7 @@ pub fn add_capture_groupings(
             (_, ProtocolTrials::Search(t)) => {
                 analyse_search(protocol.name(), protocol.kind(), t, &population, &one, declared)?
             }
-            _ => continue,
+            _ => unreachable!("split keeps the trials' kind"),
         };
         merge(out, analysis, grouping);
     }

@@ -4,12 +4,13 @@
 //! measures of differential performance ([`differential`]); two vendors on the same
 //! trials ([`paired`]); scaling to a deployment ([`projection`]) and planning a test
 //! ([`planning`]); differentials adjusted for capture covariates ([`adjusted`]); groupings by capture attribute
-//! ([`capture_groupings`]). Definitions: `docs/metrics.md`.
+//! ([`capture_groupings`]), both on capture columns typed by [`covariate`]. Definitions: `docs/metrics.md`.
 
 pub mod adjusted;
 pub mod between_groups;
 pub mod capture_bands;
 pub mod capture_groupings;
+pub mod covariate;
 pub mod curves;
 pub mod differential;
 pub mod paired;

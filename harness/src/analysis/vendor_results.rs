@@ -1,8 +1,9 @@
 //! From a vendor's run to its entry in the results: every protocol analysed with the
 //! same configuration, plus FTE/FTA and timing.
 
-use crate::analysis::adjusted::{Covariate, adjusted_differentials, covariate};
+use crate::analysis::adjusted::adjusted_differentials;
 use crate::analysis::capture_groupings::add_capture_groupings;
+use crate::analysis::covariate::{Covariate, covariate};
 use crate::analysis::protocol::AnalysisError;
 use crate::analysis::protocol::{analyse_search, analyse_verification, template_rates};
 use crate::model::analysis::AnalysisConfig;
