@@ -50,6 +50,8 @@ pub(crate) enum Command {
 }
 
 fn main() {
+    // A worker of the `frte` adapter runs the vendor library and nothing else.
+    vendors::frte_worker::worker_entry();
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Demo(a) => commands::demo::execute(a),

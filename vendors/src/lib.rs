@@ -10,6 +10,8 @@
 //!   (`scripts/setup-onnx`, `examples/onnx-dlib/`).
 //! - [`process`]: any executable speaking JSON lines over stdin/stdout
 //!   (docs/process-protocol.md).
+//! - [`frte`]: a library built for NIST's FRTE 1:1 evaluation, run unchanged in forked
+//!   worker processes ([`frte_worker`]; docs/adapters.md).
 //! - [`scores`]: a vendor's precomputed scores and candidate lists for the published
 //!   trial list (docs/scores-adapter.md); read by `verity run` in place of running one.
 //!
@@ -19,6 +21,8 @@
 
 pub mod config;
 pub mod embedded;
+pub mod frte;
+pub mod frte_worker;
 pub mod onnx;
 pub mod process;
 pub mod process_wire;
@@ -30,12 +34,13 @@ use harness::vendor::Vendor;
 use std::path::{Path, PathBuf};
 
 pub use embedded::EmbeddedVendor;
+pub use frte::FrteVendor;
 pub use onnx::OnnxVendor;
 pub use process::ProcessVendor;
 pub use simulated::SimulatedVendor;
 
 /// The adapter kinds `load_vendor` knows.
-pub const KINDS: &[&str] = &["simulated", "embedded", "process", "scores", "onnx"];
+pub const KINDS: &[&str] = &["simulated", "embedded", "process", "scores", "onnx", "frte"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum VendorError {
@@ -66,6 +71,7 @@ pub fn vendor_from_toml(text: &str, path: &Path) -> Result<Box<dyn Vendor>, Vend
         Some("embedded") => Ok(Box::new(EmbeddedVendor::from_toml(text, path)?)),
         Some("process") => Ok(Box::new(ProcessVendor::from_toml(text, path)?)),
         Some("onnx") => Ok(Box::new(OnnxVendor::from_toml(text, path)?)),
+        Some("frte") => Ok(Box::new(FrteVendor::from_toml(text, path)?)),
         Some("scores") => Err(scores::not_a_media_vendor(&file)),
         Some(other) => {
             Err(file

@@ -82,6 +82,8 @@ struct Launch {
     stderr_log: PathBuf,
     /// Every process's standard error goes here, bounded (crate::stderr_log).
     log: BoundedLog,
+    /// Environment variables set for the process (the `frte` worker's library path).
+    env: Vec<(String, std::ffi::OsString)>,
 }
 
 impl Launch {
@@ -89,6 +91,7 @@ impl Launch {
         let mut child = Command::new(&self.program)
             .args(&self.args)
             .current_dir(&self.working_dir)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -199,6 +202,15 @@ impl Drop for Running {
     }
 }
 
+/// Why the first process of a vendor could not be used.
+#[derive(Debug)]
+pub(crate) enum StartFailure {
+    /// It could not be started (or its log written).
+    Spawn(String),
+    /// It started but did not describe itself; `message` says why.
+    Describe { message: String, log: PathBuf },
+}
+
 /// Calls and faults so far, for the failure-share rule.
 #[derive(Default)]
 struct Health {
@@ -294,12 +306,43 @@ impl ProcessVendor {
         };
         let log = BoundedLog::create(&stderr_log)
             .map_err(|e| file.error_at_key(&["stderr_log"], format!("cannot write {}: {e}", stderr_log.display())))?;
-        let launch = Launch { program, args: config.args.clone(), working_dir, stderr_log, log };
+        let launch = Launch { program, args: config.args.clone(), working_dir, stderr_log, log, env: Vec::new() };
+        Self::start(config, launch, fingerprint, files).map_err(|failure| {
+            let message = match failure {
+                StartFailure::Spawn(e) => e,
+                StartFailure::Describe { message, log } => format!("{message} (stderr log: {})", log.display()),
+            };
+            file.error_at_key(&["command"], message)
+        })
+    }
+
+    /// Start a vendor whose config is already checked (the `frte` adapter's worker
+    /// among them): the first process, its description, the empty slots.
+    pub(crate) fn start_with(
+        config: ProcessConfig,
+        program: PathBuf,
+        working_dir: PathBuf,
+        stderr_log: PathBuf,
+        env: Vec<(String, std::ffi::OsString)>,
+        fingerprint: String,
+        files: Vec<PathBuf>,
+    ) -> Result<Self, StartFailure> {
+        let log = BoundedLog::create(&stderr_log)
+            .map_err(|e| StartFailure::Spawn(format!("cannot write {}: {e}", stderr_log.display())))?;
+        let launch = Launch { program, args: config.args.clone(), working_dir, stderr_log, log, env };
+        Self::start(config, launch, fingerprint, files)
+    }
+
+    fn start(
+        config: ProcessConfig,
+        launch: Launch,
+        fingerprint: String,
+        files: Vec<PathBuf>,
+    ) -> Result<Self, StartFailure> {
         let start_timeout = Duration::from_millis(config.start_timeout_ms);
-        let mut first = Running::start(&launch).map_err(|e| file.error_at_key(&["command"], e))?;
-        let described = describe(&mut first, start_timeout).map_err(|e| {
-            file.error_at_key(&["command"], format!("{e} (stderr log: {})", launch.stderr_log.display()))
-        })?;
+        let mut first = Running::start(&launch).map_err(StartFailure::Spawn)?;
+        let described = describe(&mut first, start_timeout)
+            .map_err(|message| StartFailure::Describe { message, log: launch.stderr_log.clone() })?;
         let description = VendorDescription {
             name: described.name,
             version: described.version,
@@ -322,6 +365,11 @@ impl ProcessVendor {
             health: Mutex::new(Health::default()),
             fatal: OnceLock::new(),
         })
+    }
+
+    /// The underlying config (timeouts, processes, failure share).
+    pub fn config(&self) -> &ProcessConfig {
+        &self.config
     }
 
     pub fn from_file(path: &Path) -> Result<Self, VendorError> {

@@ -1,0 +1,17 @@
+//! Compiles the `frte` adapter's C++ shim (frte/shim.cpp) against verity's own
+//! declarations of the FRTE 1:1 API (frte/frte_api.h). The vendor's library is not
+//! linked: the worker process opens it with dlopen at run time.
+
+fn main() {
+    println!("cargo:rerun-if-changed=frte/shim.cpp");
+    println!("cargo:rerun-if-changed=frte/frte_api.h");
+    cc::Build::new()
+        .cpp(true)
+        .std("c++11")
+        .file("frte/shim.cpp")
+        .include("frte")
+        .warnings(true)
+        .compile("verity_frte_shim");
+    // dlopen and dlsym (in libc itself since glibc 2.34; libdl before that).
+    println!("cargo:rustc-link-lib=dylib=dl");
+}

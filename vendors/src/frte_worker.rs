@@ -1,0 +1,728 @@
+//! The worker process of the `frte` adapter (docs/adapters.md, "frte").
+//!
+//! The `verity` binary runs this when started as `verity __frte-worker ...` (see
+//! [`worker_entry`]); the adapter drives it through the `process` adapter's JSON-lines
+//! protocol (docs/process-protocol.md), so timeouts, restarts and the failure share are
+//! the `process` adapter's.
+//!
+//! As in NIST's own harness, vendor code runs in children forked after `initialize`:
+//! this process opens the library (frte/shim.cpp), checks its API version, calls
+//! `initialize(configDir)` once, and forks a *server* child that makes templates and
+//! comparisons. The parent only decodes images and moves bytes, so when the library
+//! crashes (a signal) or hangs (no answer within `timeout_ms`), the parent reports that
+//! one call as failed, reaps or kills the child and forks a fresh one from the
+//! initialised library. Standard output carries replies only: what the library prints
+//! goes to standard error (the adapter's stderr log).
+
+use serde_json::{Value, json};
+use std::ffi::{CStr, CString, OsString, c_char, c_int, c_void};
+use std::io::{BufRead, Write};
+use std::os::fd::{FromRawFd, RawFd};
+use std::time::{Duration, Instant};
+
+/// The first argument that makes `verity` a worker.
+pub const WORKER_ARG: &str = "__frte-worker";
+
+/// The API version verity's declarations (frte/frte_api.h) are of.
+pub const API_VERSION: (u16, u16) = (4, 0);
+/// The version of the FRTE structures (`frvt_structs.h`) they are of.
+pub const STRUCTS_MAJOR: u16 = 1;
+
+unsafe extern "C" {
+    fn verity_frte_open(path: *const c_char, error: *mut c_char, capacity: usize) -> *mut c_void;
+    fn verity_frte_version(library: *mut c_void, which: c_int) -> c_int;
+    fn verity_frte_initialize(library: *mut c_void, config_dir: *const c_char, info: *mut c_char, cap: usize) -> c_int;
+    #[allow(clippy::too_many_arguments)]
+    fn verity_frte_create_template(
+        library: *mut c_void,
+        width: u16,
+        height: u16,
+        depth: u8,
+        label: u8,
+        pixels: *const u8,
+        role: c_int,
+        out: *mut *mut u8,
+        out_len: *mut usize,
+        info: *mut c_char,
+        cap: usize,
+    ) -> c_int;
+    #[allow(clippy::too_many_arguments)]
+    fn verity_frte_match(
+        library: *mut c_void,
+        verif: *const u8,
+        verif_len: usize,
+        enrol: *const u8,
+        enrol_len: usize,
+        similarity: *mut f64,
+        info: *mut c_char,
+        cap: usize,
+    ) -> c_int;
+    fn verity_frte_free(buffer: *mut u8);
+}
+
+const INFO_CAPACITY: usize = 4096;
+
+/// The FRTE `ReturnCode` names, by value.
+const RETURN_CODES: [&str; 18] = [
+    "Success",
+    "UnknownError",
+    "ConfigError",
+    "RefuseInput",
+    "ExtractError",
+    "ParseError",
+    "TemplateCreationError",
+    "VerifTemplateError",
+    "FaceDetectionError",
+    "NumDataError",
+    "TemplateFormatError",
+    "EnrollDirError",
+    "InputLocationError",
+    "MemoryError",
+    "MatchError",
+    "QualityAssessmentError",
+    "NotImplemented",
+    "VendorError",
+];
+
+/// The name of a returned code, and the `process` protocol status it is reported as
+/// (docs/process-protocol.md, "Status codes").
+pub fn return_code(code: i32) -> (String, &'static str) {
+    let status = match code {
+        2 => "config-error",
+        3 => "refuse-input",
+        4 => "extract-error",
+        5 => "parse-error",
+        6 => "template-creation-error",
+        7 => "verif-template-error",
+        8 => "face-detection-error",
+        10 => "template-format-error",
+        13 => "memory-error",
+        14 => "match-error",
+        15 => "quality-assessment-error",
+        16 => "not-implemented",
+        _ => "vendor-error",
+    };
+    let name = match code {
+        -1 => "a C++ exception".to_string(),
+        c => usize::try_from(c)
+            .ok()
+            .and_then(|i| RETURN_CODES.get(i))
+            .map_or_else(|| format!("undefined ReturnCode {c}"), |n| n.to_string()),
+    };
+    (name, status)
+}
+
+/// The FRTE image labels, by value (the `image_label` key of the config).
+pub const IMAGE_LABELS: [&str; 6] = ["unknown", "iso", "mugshot", "photojournalism", "exploitation", "wild"];
+
+/// What the worker is started with (the adapter writes these arguments).
+struct Args {
+    library: String,
+    config_dir: String,
+    timeout: Duration,
+    label: u8,
+    describe: serde_json::Map<String, Value>,
+}
+
+fn parse_args(args: &[OsString]) -> Result<Args, String> {
+    let text = |i: usize| -> Result<String, String> {
+        args.get(i)
+            .and_then(|a| a.to_str())
+            .map(str::to_string)
+            .ok_or_else(|| format!("worker argument {i} is missing or not UTF-8"))
+    };
+    let timeout_ms: u64 = text(2)?.parse().map_err(|_| "timeout is not a number".to_string())?;
+    let label: u8 = text(3)?.parse().map_err(|_| "image label is not a number".to_string())?;
+    let describe = match serde_json::from_str(&text(4)?) {
+        Ok(Value::Object(map)) => map,
+        _ => return Err("the description argument is not a JSON object".into()),
+    };
+    Ok(Args { library: text(0)?, config_dir: text(1)?, timeout: Duration::from_millis(timeout_ms), label, describe })
+}
+
+/// The library, opened and initialised.
+struct Library(*mut c_void);
+
+fn info_text(buffer: &[u8]) -> String {
+    CStr::from_bytes_until_nul(buffer).map(|c| c.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+fn c_string(text: &str, what: &str) -> Result<CString, String> {
+    CString::new(text).map_err(|_| format!("{what} contains a NUL byte"))
+}
+
+/// Open, check versions, initialise. The error starts with the config key it is about.
+fn open(args: &Args) -> Result<Library, String> {
+    let path = c_string(&args.library, "library: the path")?;
+    let mut error = vec![0u8; INFO_CAPACITY];
+    // SAFETY: `path` is NUL-terminated; `error` has INFO_CAPACITY writable bytes.
+    let handle = unsafe { verity_frte_open(path.as_ptr(), error.as_mut_ptr().cast(), error.len()) };
+    if handle.is_null() {
+        return Err(format!("library: cannot load {}: {}", args.library, info_text(&error)));
+    }
+    // SAFETY: `handle` came from verity_frte_open; `which` is 0..=3.
+    let version = |which: c_int| unsafe { verity_frte_version(handle, which) };
+    let names = ["FRVT_11::API_MAJOR_VERSION", "FRVT_11::API_MINOR_VERSION", "FRVT::FRVT_STRUCTS_MAJOR_VERSION"];
+    let found: Vec<c_int> = (0..3).map(version).collect();
+    if let Some(i) = found.iter().position(|v| *v < 0) {
+        return Err(format!(
+            "library: {} does not export {}, which the FRTE API asks every library to compile in; \
+             without it verity cannot check the API version it was built for",
+            args.library, names[i]
+        ));
+    }
+    let (major, minor) = API_VERSION;
+    if found[0] != i32::from(major) || found[2] != i32::from(STRUCTS_MAJOR) {
+        return Err(format!(
+            "library: {} was built for FRTE 1:1 API {}.{} with structures {}.x; verity drives API {major}.{minor} \
+             with structures {STRUCTS_MAJOR}.x (the layouts differ between major versions)",
+            args.library, found[0], found[1], found[2]
+        ));
+    }
+    let dir = c_string(&args.config_dir, "config_dir: the path")?;
+    let mut info = vec![0u8; INFO_CAPACITY];
+    // SAFETY: as above; `dir` is NUL-terminated.
+    let code = unsafe { verity_frte_initialize(handle, dir.as_ptr(), info.as_mut_ptr().cast(), info.len()) };
+    if code != 0 {
+        let (name, _) = return_code(code);
+        let info = info_text(&info);
+        return Err(format!(
+            "config_dir: initialize(\"{}\") returned {name}{}",
+            args.config_dir,
+            if info.is_empty() { String::new() } else { format!(": {info}") }
+        ));
+    }
+    Ok(Library(handle))
+}
+
+// ---- the server child and its frames -------------------------------------------------
+
+const OP_CREATE: u8 = 1;
+const OP_MATCH: u8 = 2;
+
+/// The forked server: its pid and the parent's ends of its two pipes.
+struct Server {
+    pid: libc::pid_t,
+    to: RawFd,
+    from: RawFd,
+}
+
+fn pipe() -> Result<[RawFd; 2], String> {
+    let mut fds = [0 as RawFd; 2];
+    // SAFETY: `fds` has room for the two descriptors.
+    if unsafe { libc::pipe(fds.as_mut_ptr()) } != 0 {
+        return Err(format!("pipe: {}", std::io::Error::last_os_error()));
+    }
+    Ok(fds)
+}
+
+fn close(fd: RawFd) {
+    // SAFETY: closing a descriptor this process owns.
+    unsafe { libc::close(fd) };
+}
+
+fn fork_server(library: &Library) -> Result<Server, String> {
+    let requests = pipe()?;
+    let replies = pipe()?;
+    // SAFETY: the worker is single-threaded (it is started as its own process and starts
+    // no threads), so the child may run any code after fork.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(format!("fork: {}", std::io::Error::last_os_error()));
+    }
+    if pid == 0 {
+        // Vendor code faults as it would in a plain C harness: the Rust runtime's
+        // stack-overflow handlers are not its concern.
+        for signal in [libc::SIGSEGV, libc::SIGBUS] {
+            // SAFETY: restoring the default action of a signal in this child.
+            unsafe { libc::signal(signal, libc::SIG_DFL) };
+        }
+        close(requests[1]);
+        close(replies[0]);
+        serve(library, requests[0], replies[1]);
+        // SAFETY: leave at once, without running the parent's exit handlers.
+        unsafe { libc::_exit(0) };
+    }
+    close(requests[0]);
+    close(replies[1]);
+    for fd in [requests[1], replies[0]] {
+        // SAFETY: setting a flag on our own descriptor.
+        unsafe { libc::fcntl(fd, libc::F_SETFL, libc::fcntl(fd, libc::F_GETFL) | libc::O_NONBLOCK) };
+    }
+    Ok(Server { pid, to: requests[1], from: replies[0] })
+}
+
+/// The child: read request frames, call the library, write reply frames; exit at EOF.
+fn serve(library: &Library, input: RawFd, output: RawFd) {
+    // SAFETY: the child owns these descriptors from here on.
+    let (mut input, mut output) = unsafe { (std::fs::File::from_raw_fd(input), std::fs::File::from_raw_fd(output)) };
+    use std::io::Read;
+    loop {
+        let mut head = [0u8; 5];
+        if input.read_exact(&mut head).is_err() {
+            return;
+        }
+        let len = u32::from_le_bytes([head[1], head[2], head[3], head[4]]) as usize;
+        let mut payload = vec![0u8; len];
+        if input.read_exact(&mut payload).is_err() {
+            return;
+        }
+        let (code, info, data) = match head[0] {
+            OP_CREATE => create_in_child(library, &payload),
+            OP_MATCH => match_in_child(library, &payload),
+            _ => (1, "unknown request".to_string(), Vec::new()),
+        };
+        let mut frame = Vec::with_capacity(12 + info.len() + data.len());
+        frame.extend_from_slice(&code.to_le_bytes());
+        frame.extend_from_slice(&(info.len() as u32).to_le_bytes());
+        frame.extend_from_slice(info.as_bytes());
+        frame.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        frame.extend_from_slice(&data);
+        if output.write_all(&frame).is_err() {
+            return;
+        }
+    }
+}
+
+fn create_in_child(library: &Library, payload: &[u8]) -> (i32, String, Vec<u8>) {
+    if payload.len() < 7 {
+        return (1, "short request".into(), Vec::new());
+    }
+    let (role, label, depth) = (payload[0], payload[1], payload[2]);
+    let width = u16::from_le_bytes([payload[3], payload[4]]);
+    let height = u16::from_le_bytes([payload[5], payload[6]]);
+    let pixels = &payload[7..];
+    if pixels.len() != usize::from(width) * usize::from(height) * usize::from(depth / 8) {
+        return (1, "pixel count does not match the image size".into(), Vec::new());
+    }
+    let mut out: *mut u8 = std::ptr::null_mut();
+    let mut out_len = 0usize;
+    let mut info = vec![0u8; INFO_CAPACITY];
+    // SAFETY: `pixels` holds width × height × depth/8 bytes, as the shim copies; the
+    // out pointers are valid; `info` has INFO_CAPACITY bytes.
+    let code = unsafe {
+        verity_frte_create_template(
+            library.0,
+            width,
+            height,
+            depth,
+            label,
+            pixels.as_ptr(),
+            c_int::from(role),
+            &mut out,
+            &mut out_len,
+            info.as_mut_ptr().cast(),
+            info.len(),
+        )
+    };
+    let template = if out.is_null() {
+        Vec::new()
+    } else {
+        // SAFETY: the shim malloc'd `out_len` bytes at `out`; copied, then freed once.
+        let bytes = unsafe { std::slice::from_raw_parts(out, out_len) }.to_vec();
+        // SAFETY: `out` came from the shim's malloc.
+        unsafe { verity_frte_free(out) };
+        bytes
+    };
+    (code, info_text(&info), template)
+}
+
+fn match_in_child(library: &Library, payload: &[u8]) -> (i32, String, Vec<u8>) {
+    let Some(len) = payload.get(..4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize) else {
+        return (1, "short request".into(), Vec::new());
+    };
+    let Some((a, b)) = payload.get(4..).filter(|rest| rest.len() >= len).map(|rest| rest.split_at(len)) else {
+        return (1, "short request".into(), Vec::new());
+    };
+    let mut similarity = -1.0f64;
+    let mut info = vec![0u8; INFO_CAPACITY];
+    // SAFETY: the slices are valid for their lengths; `info` has INFO_CAPACITY bytes.
+    let code = unsafe {
+        verity_frte_match(
+            library.0,
+            a.as_ptr(),
+            a.len(),
+            b.as_ptr(),
+            b.len(),
+            &mut similarity,
+            info.as_mut_ptr().cast(),
+            info.len(),
+        )
+    };
+    (code, info_text(&info), similarity.to_le_bytes().to_vec())
+}
+
+/// How a call to the server ended without a reply.
+enum Lost {
+    Crashed(String),
+    Hung,
+}
+
+fn wait_fd(fd: RawFd, events: libc::c_short, deadline: Instant) -> Result<(), Lost> {
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(Lost::Hung);
+        }
+        let mut poll = libc::pollfd { fd, events, revents: 0 };
+        let ms = left.as_millis().clamp(1, i32::MAX as u128) as c_int;
+        // SAFETY: one valid pollfd.
+        let n = unsafe { libc::poll(&mut poll, 1, ms) };
+        if n > 0 {
+            return Ok(());
+        }
+        if n < 0 && std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
+            return Err(Lost::Crashed(format!("poll: {}", std::io::Error::last_os_error())));
+        }
+    }
+}
+
+fn write_all(fd: RawFd, mut bytes: &[u8], deadline: Instant) -> Result<(), Lost> {
+    while !bytes.is_empty() {
+        wait_fd(fd, libc::POLLOUT, deadline)?;
+        // SAFETY: writing from a valid slice to our descriptor.
+        let n = unsafe { libc::write(fd, bytes.as_ptr().cast(), bytes.len()) };
+        if n < 0 {
+            let e = std::io::Error::last_os_error();
+            if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted) {
+                continue;
+            }
+            return Err(Lost::Crashed(String::new()));
+        }
+        bytes = &bytes[n as usize..];
+    }
+    Ok(())
+}
+
+fn read_exact(fd: RawFd, buffer: &mut [u8], deadline: Instant) -> Result<(), Lost> {
+    let mut done = 0;
+    while done < buffer.len() {
+        wait_fd(fd, libc::POLLIN, deadline)?;
+        // SAFETY: reading into the unfilled part of a valid buffer.
+        let n = unsafe { libc::read(fd, buffer[done..].as_mut_ptr().cast(), buffer.len() - done) };
+        if n == 0 {
+            return Err(Lost::Crashed(String::new()));
+        }
+        if n < 0 {
+            let e = std::io::Error::last_os_error();
+            if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted) {
+                continue;
+            }
+            return Err(Lost::Crashed(String::new()));
+        }
+        done += n as usize;
+    }
+    Ok(())
+}
+
+fn signal_name(signal: c_int) -> &'static str {
+    match signal {
+        libc::SIGSEGV => "SIGSEGV",
+        libc::SIGABRT => "SIGABRT",
+        libc::SIGBUS => "SIGBUS",
+        libc::SIGFPE => "SIGFPE",
+        libc::SIGILL => "SIGILL",
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGTERM => "SIGTERM",
+        _ => "signal",
+    }
+}
+
+impl Server {
+    /// Send one request frame and read its reply, within `timeout`.
+    fn call(&self, op: u8, payload: &[u8], timeout: Duration) -> Result<(i32, String, Vec<u8>), Lost> {
+        let deadline = Instant::now() + timeout;
+        let mut frame = Vec::with_capacity(5 + payload.len());
+        frame.push(op);
+        frame.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+        frame.extend_from_slice(payload);
+        write_all(self.to, &frame, deadline)?;
+        let mut head = [0u8; 8];
+        read_exact(self.from, &mut head, deadline)?;
+        let code = i32::from_le_bytes([head[0], head[1], head[2], head[3]]);
+        let mut info = vec![0u8; u32::from_le_bytes([head[4], head[5], head[6], head[7]]) as usize];
+        read_exact(self.from, &mut info, deadline)?;
+        let mut len = [0u8; 4];
+        read_exact(self.from, &mut len, deadline)?;
+        let mut data = vec![0u8; u32::from_le_bytes(len) as usize];
+        read_exact(self.from, &mut data, deadline)?;
+        Ok((code, String::from_utf8_lossy(&info).into_owned(), data))
+    }
+
+    /// Stop the child (killing it if it still runs) and say how it ended.
+    fn end(self, kill: bool) -> String {
+        close(self.to);
+        close(self.from);
+        let mut status: c_int = 0;
+        let give_up = Instant::now() + Duration::from_millis(if kill { 0 } else { 1000 });
+        loop {
+            // SAFETY: waiting on our own child.
+            let r = unsafe { libc::waitpid(self.pid, &mut status, libc::WNOHANG) };
+            if r == self.pid {
+                break;
+            }
+            if r < 0 {
+                return "its exit status is unknown".into();
+            }
+            if Instant::now() >= give_up {
+                // SAFETY: killing and reaping our own child.
+                unsafe {
+                    libc::kill(self.pid, libc::SIGKILL);
+                    libc::waitpid(self.pid, &mut status, 0);
+                }
+                if kill {
+                    return "killed".into();
+                }
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        if libc::WIFSIGNALED(status) {
+            let signal = libc::WTERMSIG(status);
+            format!("killed by signal {signal} ({})", signal_name(signal))
+        } else if libc::WIFEXITED(status) {
+            format!("exited with status {}", libc::WEXITSTATUS(status))
+        } else {
+            "stopped".into()
+        }
+    }
+}
+
+// ---- the parent: JSON lines in, JSON lines out ----------------------------------------
+
+fn failure(status: &str, message: impl Into<String>) -> Value {
+    json!({ "status": status, "message": message.into() })
+}
+
+/// Decode media bytes to FRTE pixels: (width, height, depth, pixels).
+fn pixels(media: &[u8]) -> Result<(u16, u16, u8, Vec<u8>), Value> {
+    let decoded = std::panic::catch_unwind(|| image::load_from_memory(media));
+    let image = match decoded {
+        Ok(Ok(image)) => image,
+        Ok(Err(e)) => return Err(failure("parse-error", format!("the media is not an image verity can decode: {e}"))),
+        Err(_) => return Err(failure("parse-error", "the media could not be decoded (the image decoder failed)")),
+    };
+    let (w, h) = (image.width(), image.height());
+    let (Ok(width), Ok(height)) = (u16::try_from(w), u16::try_from(h)) else {
+        return Err(failure(
+            "parse-error",
+            format!("the image is {w}×{h} pixels; an FRTE Image holds at most 65535 pixels a side"),
+        ));
+    };
+    Ok(match image {
+        image::DynamicImage::ImageLuma8(gray) => (width, height, 8, gray.into_raw()),
+        other => (width, height, 24, other.to_rgb8().into_raw()),
+    })
+}
+
+struct Worker {
+    library: Library,
+    args: Args,
+    server: Option<Server>,
+}
+
+impl Worker {
+    /// One call into the library through the server child.
+    fn call(&mut self, function: &str, op: u8, payload: &[u8]) -> Result<(i32, String, Vec<u8>), Value> {
+        let server = match self.server.take() {
+            Some(server) => server,
+            None => fork_server(&self.library).map_err(|e| failure("vendor-error", e))?,
+        };
+        match server.call(op, payload, self.args.timeout) {
+            Ok(reply) => {
+                self.server = Some(server);
+                Ok(reply)
+            }
+            Err(Lost::Hung) => {
+                server.end(true);
+                Err(failure(
+                    "vendor-error",
+                    format!(
+                        "the FRTE library did not return from {function} within {} ms (hang; its process was killed \
+                         and forked again from the initialised library)",
+                        self.args.timeout.as_millis()
+                    ),
+                ))
+            }
+            Err(Lost::Crashed(detail)) => {
+                let how = server.end(false);
+                Err(failure(
+                    "vendor-error",
+                    format!(
+                        "the FRTE library crashed in {function} ({how}{}; its process was forked again from the \
+                         initialised library)",
+                        if detail.is_empty() { String::new() } else { format!(", {detail}") }
+                    ),
+                ))
+            }
+        }
+    }
+
+    fn create_template(&mut self, request: &serde_json::Map<String, Value>) -> Value {
+        let role = match request.get("role").and_then(Value::as_str) {
+            Some("enrol") => 0u8,
+            Some("verify") | Some("search") => 1u8,
+            _ => return failure("vendor-error", "create_template request has no known `role`"),
+        };
+        let Some(media) = request.get("media_b64").and_then(Value::as_str).and_then(crate::process_wire::decode_base64)
+        else {
+            return failure("vendor-error", "create_template request has no base64 `media_b64`");
+        };
+        let (width, height, depth, pixels) = match pixels(&media) {
+            Ok(p) => p,
+            Err(reply) => return reply,
+        };
+        let mut payload = Vec::with_capacity(7 + pixels.len());
+        payload.extend_from_slice(&[role, self.args.label, depth]);
+        payload.extend_from_slice(&width.to_le_bytes());
+        payload.extend_from_slice(&height.to_le_bytes());
+        payload.extend_from_slice(&pixels);
+        match self.call("createTemplate", OP_CREATE, &payload) {
+            Ok((0, _, template)) => {
+                json!({ "status": "ok", "template_b64": crate::process_wire::encode_base64(&template) })
+            }
+            Ok((code, info, _)) => returned("createTemplate", code, &info),
+            Err(reply) => reply,
+        }
+    }
+
+    fn compare(&mut self, request: &serde_json::Map<String, Value>) -> Value {
+        let field = |key: &str| request.get(key).and_then(Value::as_str).and_then(crate::process_wire::decode_base64);
+        let (Some(probe), Some(reference)) = (field("probe_b64"), field("reference_b64")) else {
+            return failure("vendor-error", "compare request lacks base64 `probe_b64` or `reference_b64`");
+        };
+        let mut payload = Vec::with_capacity(4 + probe.len() + reference.len());
+        payload.extend_from_slice(&(probe.len() as u32).to_le_bytes());
+        payload.extend_from_slice(&probe);
+        payload.extend_from_slice(&reference);
+        match self.call("matchTemplates", OP_MATCH, &payload) {
+            Ok((0, _, data)) if data.len() == 8 => {
+                let mut b = [0u8; 8];
+                b.copy_from_slice(&data);
+                let score = f64::from_le_bytes(b);
+                if score.is_finite() {
+                    json!({ "status": "ok", "score": score })
+                } else {
+                    failure("vendor-error", format!("matchTemplates returned Success with similarity {score}"))
+                }
+            }
+            Ok((code, info, _)) => returned("matchTemplates", code, &info),
+            Err(reply) => reply,
+        }
+    }
+}
+
+/// A failure the library returned.
+fn returned(function: &str, code: i32, info: &str) -> Value {
+    let (name, status) = return_code(code);
+    let info = if info.is_empty() { String::new() } else { format!(": {info}") };
+    failure(status, format!("{function} returned {name}{info}"))
+}
+
+/// Run the worker: `args` are those after [`WORKER_ARG`]. Returns the exit status.
+pub fn run_worker(args: &[OsString]) -> i32 {
+    // Replies go to the real standard output; anything else written there (by the
+    // library) goes to standard error, where it cannot break the protocol.
+    // SAFETY: duplicating this process's own standard descriptors.
+    let reply_fd = unsafe { libc::dup(1) };
+    // SAFETY: as above.
+    if reply_fd < 0 || unsafe { libc::dup2(2, 1) } < 0 {
+        return 1;
+    }
+    // SAFETY: `reply_fd` is ours and used only here.
+    let mut replies = std::io::BufWriter::new(unsafe { std::fs::File::from_raw_fd(reply_fd) });
+    let setup = parse_args(args).and_then(|args| open(&args).map(|library| (library, args)));
+    let mut worker = match setup {
+        Ok((library, args)) => Ok(Worker { library, args, server: None }),
+        Err(message) => Err(message),
+    };
+    let stdin = std::io::stdin();
+    for line in stdin.lock().lines() {
+        let Ok(line) = line else { break };
+        let request = match serde_json::from_str::<Value>(&line) {
+            Ok(Value::Object(map)) => map,
+            _ => {
+                let reply = failure("vendor-error", "request is not a JSON object");
+                if writeln!(replies, "{reply}").and_then(|_| replies.flush()).is_err() {
+                    break;
+                }
+                continue;
+            }
+        };
+        let op = request.get("op").and_then(Value::as_str).unwrap_or("");
+        let reply = match (&mut worker, op) {
+            (Err(message), _) => failure("config-error", message.clone()),
+            (Ok(w), "describe") => {
+                let mut reply = w.args.describe.clone();
+                reply.insert("status".into(), json!("ok"));
+                Value::Object(reply)
+            }
+            (Ok(w), "create_template") => w.create_template(&request),
+            (Ok(w), "compare") => w.compare(&request),
+            (Ok(_), other) => failure("vendor-error", format!("unknown op `{other}`")),
+        };
+        if writeln!(replies, "{reply}").and_then(|_| replies.flush()).is_err() {
+            break;
+        }
+    }
+    if let Ok(Worker { server: Some(server), .. }) = worker {
+        server.end(false);
+    }
+    0
+}
+
+/// Call first thing in `main` of a binary that runs `frte` vendors: when the process was
+/// started as a worker, run it and exit; otherwise return at once.
+pub fn worker_entry() {
+    let mut args = std::env::args_os();
+    if args.nth(1).is_some_and(|a| a == WORKER_ARG) {
+        let rest: Vec<OsString> = args.collect();
+        std::process::exit(run_worker(&rest));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn return_codes_map_to_the_process_statuses() {
+        use crate::process_wire::failure_code;
+        use harness::vendor::FailureCode;
+        let cases = [
+            (8, "FaceDetectionError", FailureCode::FaceDetectionError),
+            (4, "ExtractError", FailureCode::FeatureExtractionError),
+            (6, "TemplateCreationError", FailureCode::FeatureExtractionError),
+            (15, "QualityAssessmentError", FailureCode::FeatureExtractionError),
+            (3, "RefuseInput", FailureCode::ParseError),
+            (5, "ParseError", FailureCode::ParseError),
+            (7, "VerifTemplateError", FailureCode::TemplateFormatError),
+            (10, "TemplateFormatError", FailureCode::TemplateFormatError),
+            (1, "UnknownError", FailureCode::VendorError),
+            (9, "NumDataError", FailureCode::VendorError),
+            (13, "MemoryError", FailureCode::VendorError),
+            (17, "VendorError", FailureCode::VendorError),
+        ];
+        for (code, name, failure) in cases {
+            let (n, status) = return_code(code);
+            assert_eq!(n, name);
+            assert_eq!(failure_code(status), (failure, true), "{name}");
+        }
+        assert_eq!(return_code(-1).0, "a C++ exception");
+        assert_eq!(return_code(99), ("undefined ReturnCode 99".to_string(), "vendor-error"));
+    }
+
+    #[test]
+    fn media_become_frte_pixels() {
+        let mut png = Vec::new();
+        let gray = image::GrayImage::from_raw(3, 2, vec![1, 2, 3, 4, 5, 6]).unwrap();
+        gray.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+        assert_eq!(pixels(&png).unwrap(), (3, 2, 8, vec![1, 2, 3, 4, 5, 6]));
+        let rgb = image::RgbImage::from_raw(1, 1, vec![9, 8, 7]).unwrap();
+        let mut png = Vec::new();
+        rgb.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+        assert_eq!(pixels(&png).unwrap(), (1, 1, 24, vec![9, 8, 7]));
+        let bad = pixels(b"face/v1 identity=00").unwrap_err();
+        assert_eq!(bad["status"], "parse-error");
+    }
+}
