@@ -6,6 +6,7 @@
 
 mod common;
 
+use common::null_face::{capture_of, null_similarity, null_template};
 use common::{root, s, simulate_small, text, tree, verity, write};
 use harness::vendor::{FailureCode, Role, Template, Vendor};
 use std::collections::BTreeMap;
@@ -58,12 +59,6 @@ fn image_benchmark(dir: &Path) -> PathBuf {
     bench
 }
 
-/// The capture seed in a synthetic face's text.
-fn capture_of(face: &str) -> String {
-    let at = face.find("capture=").unwrap() + 8;
-    face[at..at + 16].to_string()
-}
-
 /// The text of a sample's image.
 fn face_text(media: &[u8]) -> String {
     let image = image::load_from_memory(media).unwrap().to_luma8();
@@ -112,48 +107,6 @@ fn vendor_toml(dir: &Path, library: &Path, config: &Path, extra: &str) -> PathBu
             s(config)
         ),
     )
-}
-
-// ---- the null implementation, in Rust ------------------------------------------------
-
-fn splitmix64(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-fn uniforms(seed: u64) -> Vec<f64> {
-    let mut state = seed;
-    (0..32).map(|_| (splitmix64(&mut state) >> 11) as f64 / 4_503_599_627_370_496.0 - 1.0).collect()
-}
-
-fn seed(face: &str, key: &str) -> u64 {
-    let at = face.find(key).unwrap() + key.len();
-    u64::from_str_radix(&face[at..at + 16], 16).unwrap()
-}
-
-/// The null library's template of a face: 32 f32, little-endian.
-fn null_template(face: &str) -> Vec<u8> {
-    let g = uniforms(seed(face, "identity="));
-    let n = uniforms(seed(face, "capture="));
-    let v: Vec<f64> = g.iter().zip(&n).map(|(g, n)| g + 0.5 * n).collect();
-    let norm = v.iter().fold(0.0, |acc, x| acc + x * x).sqrt();
-    v.iter().flat_map(|x| ((x / norm) as f32).to_le_bytes()).collect()
-}
-
-fn null_similarity(a: &[u8], b: &[u8]) -> f64 {
-    let f =
-        |t: &[u8]| -> Vec<f64> { t.chunks(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64).collect() };
-    let (a, b) = (f(a), f(b));
-    let (mut ab, mut aa, mut bb) = (0.0, 0.0, 0.0);
-    for (x, y) in a.iter().zip(&b) {
-        ab += x * y;
-        aa += x * x;
-        bb += y * y;
-    }
-    (1.0 + ab / (aa.sqrt() * bb.sqrt())) / 2.0
 }
 
 fn worker() -> PathBuf {

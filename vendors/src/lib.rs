@@ -12,6 +12,7 @@
 //!   (docs/process-protocol.md).
 //! - [`frte`]: a library built for NIST's FRTE 1:1 evaluation, run unchanged in forked
 //!   worker processes ([`frte_worker`]; docs/adapters.md).
+//! - [`http`]: a vendor's face-recognition service over HTTP(S) (docs/adapters.md).
 //! - [`scores`]: a vendor's precomputed scores and candidate lists for the published
 //!   trial list (docs/scores-adapter.md); read by `verity run` in place of running one.
 //!
@@ -23,6 +24,8 @@ pub mod config;
 pub mod embedded;
 pub mod frte;
 pub mod frte_worker;
+mod health;
+pub mod http;
 pub mod onnx;
 pub mod process;
 pub mod process_wire;
@@ -35,12 +38,13 @@ use std::path::{Path, PathBuf};
 
 pub use embedded::EmbeddedVendor;
 pub use frte::FrteVendor;
+pub use http::HttpVendor;
 pub use onnx::OnnxVendor;
 pub use process::ProcessVendor;
 pub use simulated::SimulatedVendor;
 
 /// The adapter kinds `load_vendor` knows.
-pub const KINDS: &[&str] = &["simulated", "embedded", "process", "scores", "onnx", "frte"];
+pub const KINDS: &[&str] = &["simulated", "embedded", "process", "scores", "onnx", "frte", "http"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum VendorError {
@@ -72,6 +76,7 @@ pub fn vendor_from_toml(text: &str, path: &Path) -> Result<Box<dyn Vendor>, Vend
         Some("process") => Ok(Box::new(ProcessVendor::from_toml(text, path)?)),
         Some("onnx") => Ok(Box::new(OnnxVendor::from_toml(text, path)?)),
         Some("frte") => Ok(Box::new(FrteVendor::from_toml(text, path)?)),
+        Some("http") => Ok(Box::new(HttpVendor::from_toml(text, path)?)),
         Some("scores") => Err(scores::not_a_media_vendor(&file)),
         Some(other) => {
             Err(file

@@ -19,6 +19,7 @@
 
 use crate::VendorError;
 use crate::config::{self, ConfigText};
+use crate::health::FaultShare;
 use crate::process_wire::{self as wire, DescribeReply, Malformed};
 use crate::stderr_log::BoundedLog;
 use harness::vendor::{FailureCode, Role, Template, TemplateFailure, TemplateFormat, Vendor, VendorDescription};
@@ -28,7 +29,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -211,14 +212,6 @@ pub(crate) enum StartFailure {
     Describe { message: String, log: PathBuf },
 }
 
-/// Calls and faults so far, for the failure-share rule.
-#[derive(Default)]
-struct Health {
-    calls: u64,
-    faults: u64,
-    restarts: u64,
-}
-
 pub struct ProcessVendor {
     config: ProcessConfig,
     launch: Launch,
@@ -228,8 +221,8 @@ pub struct ProcessVendor {
     files: Vec<PathBuf>,
     slots: Vec<Mutex<Option<Running>>>,
     next_slot: AtomicUsize,
-    health: Mutex<Health>,
-    fatal: OnceLock<String>,
+    health: FaultShare,
+    restarts: Mutex<u64>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -355,6 +348,7 @@ impl ProcessVendor {
         let mut slots: Vec<Mutex<Option<Running>>> = (0..config.processes).map(|_| Mutex::new(None)).collect();
         slots[0] = Mutex::new(Some(first));
         Ok(ProcessVendor {
+            health: FaultShare::new(config.min_calls, config.max_failure_share),
             config,
             launch,
             description,
@@ -362,8 +356,7 @@ impl ProcessVendor {
             files,
             slots,
             next_slot: AtomicUsize::new(0),
-            health: Mutex::new(Health::default()),
-            fatal: OnceLock::new(),
+            restarts: Mutex::new(0),
         })
     }
 
@@ -416,9 +409,9 @@ impl ProcessVendor {
     /// Start a replacement process and check it describes itself as the first did.
     fn restart(&self) -> Result<Running, Fault> {
         let restarts = {
-            let mut h = lock(&self.health);
-            h.restarts += 1;
-            h.restarts
+            let mut r = lock(&self.restarts);
+            *r += 1;
+            *r
         };
         if restarts > self.config.max_restarts {
             let message = format!(
@@ -427,7 +420,7 @@ impl ProcessVendor {
                 self.config.max_restarts,
                 self.launch.stderr_log.display()
             );
-            let _ = self.fatal.set(message.clone());
+            self.health.declare(message.clone());
             return Err(Fault::Restart(message));
         }
         let mut running = Running::start(&self.launch).map_err(Fault::Restart)?;
@@ -451,21 +444,16 @@ impl ProcessVendor {
 
     /// Count `calls` calls of which `faults` were faults, then judge the failure share.
     fn record_many(&self, calls: u64, faults: u64) {
-        let mut h = lock(&self.health);
-        h.calls += calls;
-        h.faults += faults;
-        if h.calls >= self.config.min_calls && h.faults as f64 > self.config.max_failure_share * h.calls as f64 {
-            let _ = self.fatal.set(format!(
-                "vendor `{}` failed {} of its {} calls so far ({:.1}%; templates of an interrupted earlier attempt count), more than max_failure_share = {} \
+        self.health.record(calls, faults, |faults, calls| {
+            format!(
+                "vendor `{}` failed {faults} of its {calls} calls so far ({:.1}%; templates of an interrupted earlier attempt count), more than max_failure_share = {} \
                  (crashes, hangs or malformed replies; see the failure messages and the stderr log {})",
                 self.description.name,
-                h.faults,
-                h.calls,
-                100.0 * h.faults as f64 / h.calls as f64,
+                100.0 * faults as f64 / calls as f64,
                 self.config.max_failure_share,
                 self.launch.stderr_log.display()
-            ));
-        }
+            )
+        });
     }
 
     /// One call end to end: refuse when broken, call, decode, count.
@@ -474,7 +462,7 @@ impl ProcessVendor {
         request: impl FnOnce() -> String,
         decode: impl FnOnce(serde_json::Map<String, serde_json::Value>) -> Result<T, Fault>,
     ) -> Result<T, TemplateFailure> {
-        if let Some(message) = self.fatal.get() {
+        if let Some(message) = self.health.fatal() {
             return Err(TemplateFailure { code: FailureCode::VendorError, message: format!("run stopped: {message}") });
         }
         let result = self.call(&request(), decode);
@@ -565,7 +553,7 @@ impl Vendor for ProcessVendor {
     }
 
     fn fatal(&self) -> Option<String> {
-        self.fatal.get().cloned()
+        self.health.fatal().cloned()
     }
 }
 

@@ -1,0 +1,403 @@
+//! End-to-end tests of the `http` adapter (docs/adapters.md, "http") against a small
+//! HTTP/1.1 service this test starts on 127.0.0.1: the null face matcher
+//! (tests/common/null_face.rs), with slow, failing, flaky and malformed replies planted
+//! on chosen faces.
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap fails the test
+
+mod common;
+
+use common::null_face::{capture_of, null_similarity, null_template};
+use common::{s, simulate_small, text, tree, write};
+use harness::vendor::{FailureCode, Role, Template, Vendor};
+use std::collections::{BTreeMap, HashMap};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+// ---- the test service --------------------------------------------------------------
+
+/// What the service does, and what it saw.
+#[derive(Default)]
+struct Service {
+    /// Planted behaviour by capture seed.
+    planted: HashMap<String, &'static str>,
+    /// The credential it requires in `x-api-key`, when set.
+    token: Option<String>,
+    /// Calls to templates by (capture, role).
+    attempts: Mutex<HashMap<(String, String), usize>>,
+    in_flight: AtomicUsize,
+    most_in_flight: AtomicUsize,
+}
+
+struct Request {
+    path: String,
+    headers: HashMap<String, String>,
+    body: Vec<u8>,
+}
+
+fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
+    let mut line = String::new();
+    if reader.read_line(&mut line).ok()? == 0 {
+        return None;
+    }
+    let path = line.split_whitespace().nth(1)?.to_string();
+    let mut headers = HashMap::new();
+    loop {
+        let mut h = String::new();
+        reader.read_line(&mut h).ok()?;
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        let (name, value) = h.split_once(':')?;
+        headers.insert(name.trim().to_ascii_lowercase(), value.trim().to_string());
+    }
+    let len: usize = headers.get("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let mut body = vec![0; len];
+    reader.read_exact(&mut body).ok()?;
+    Some(Request { path, headers, body })
+}
+
+fn reply(stream: &mut TcpStream, status: u16, body: &str) {
+    let text = format!(
+        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = stream.write_all(text.as_bytes());
+}
+
+/// The media of a multipart body: the bytes of the part named `image`.
+fn multipart_media(content_type: &str, body: &[u8]) -> (Vec<u8>, Option<String>) {
+    let boundary = content_type.split("boundary=").nth(1).unwrap();
+    let delimiter = format!("--{boundary}");
+    let text = body;
+    let mut parts = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.windows(delimiter.len()).position(|w| w == delimiter.as_bytes()) {
+        parts.push(&rest[..at]);
+        rest = &rest[at + delimiter.len()..];
+    }
+    let (mut media, mut role) = (Vec::new(), None);
+    for part in parts.into_iter().skip(1) {
+        let head_end = part.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        let head = String::from_utf8_lossy(&part[..head_end]);
+        let content = &part[head_end + 4..part.len() - 2];
+        if head.contains("name=\"image\"") {
+            media = content.to_vec();
+        } else if head.contains("name=\"role\"") {
+            role = Some(String::from_utf8_lossy(content).into_owned());
+        }
+    }
+    (media, role)
+}
+
+fn b64(bytes: &[u8]) -> String {
+    vendors::process_wire::encode_base64(bytes)
+}
+
+fn unb64(v: &serde_json::Value) -> Vec<u8> {
+    vendors::process_wire::decode_base64(v.as_str().unwrap()).unwrap()
+}
+
+/// The reply to a request: status, body, and how long to wait before sending it.
+fn respond(service: &Service, request: Request) -> (u16, String, Duration) {
+    let now = |status: u16, body: &str| (status, body.to_string(), Duration::ZERO);
+    if let Some(token) = &service.token
+        && request.headers.get("x-api-key") != Some(token)
+    {
+        return now(401, r#"{"error":{"code":"UNAUTHORISED"}}"#);
+    }
+    if request.path == "/api/compare" {
+        let v: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
+        let score = null_similarity(&unb64(&v["probe"]), &unb64(&v["reference"]));
+        return now(200, &serde_json::json!({ "score": score }).to_string());
+    }
+    let multipart = request.headers.get("content-type").is_some_and(|t| t.starts_with("multipart/form-data"));
+    let (media, role) = if multipart {
+        multipart_media(&request.headers["content-type"], &request.body)
+    } else {
+        let v: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
+        (unb64(&v["input"]["image"]), v["input"]["role"].as_str().map(str::to_string))
+    };
+    let face = String::from_utf8(media).unwrap();
+    let capture = capture_of(&face);
+    let attempt = {
+        let mut attempts = service.attempts.lock().unwrap();
+        let n = attempts.entry((capture.clone(), role.unwrap_or_default())).or_default();
+        *n += 1;
+        *n
+    };
+    match service.planted.get(&capture).copied() {
+        // Past the client's timeout: it gives up, so the call is no longer in flight.
+        Some("slow") => (200, "{}".into(), Duration::from_millis(1500)),
+        Some("flaky") if attempt == 1 => now(503, "busy"),
+        Some("error500") => now(500, "internal error"),
+        Some("malformed") => now(200, "<html>oops"),
+        Some("noface") => now(422, r#"{"error":{"code":"NO_FACE","message":"no face found"}}"#),
+        Some("reject") => now(400, r#"{"error":{"code":"BAD_REQUEST","message":"unsupported image"}}"#),
+        _ => {
+            let template = null_template(&face);
+            let body = if multipart {
+                let values: Vec<f32> =
+                    template.chunks(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+                serde_json::json!({ "result": { "template": values } })
+            } else {
+                serde_json::json!({ "result": { "template": b64(&template) } })
+            };
+            now(200, &body.to_string())
+        }
+    }
+}
+
+/// Start the service on 127.0.0.1; returns its base URL. It stops with the test process.
+fn start(service: Arc<Service>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let service = service.clone();
+            std::thread::spawn(move || {
+                let mut writer = stream.try_clone().unwrap();
+                let mut reader = BufReader::new(stream);
+                while let Some(request) = read_request(&mut reader) {
+                    let now = service.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                    service.most_in_flight.fetch_max(now, Ordering::SeqCst);
+                    let (status, body, delay) = respond(&service, request);
+                    service.in_flight.fetch_sub(1, Ordering::SeqCst);
+                    std::thread::sleep(delay);
+                    reply(&mut writer, status, &body);
+                }
+            });
+        }
+    });
+    format!("http://127.0.0.1:{port}/api/")
+}
+
+// ---- the tests -----------------------------------------------------------------------
+
+const ACTIONS: [&str; 6] = ["slow", "flaky", "error500", "malformed", "noface", "reject"];
+
+/// Plant one behaviour of each kind on a chosen sample.
+fn plant(bench: &harness::model::benchmark::Benchmark) -> BTreeMap<u32, &'static str> {
+    let mut samples: Vec<u32> = Vec::new();
+    for (s, _) in harness::run::plan::templates_needed(&bench.protocols) {
+        if !samples.contains(&s) {
+            samples.push(s);
+        }
+    }
+    ACTIONS.iter().enumerate().map(|(k, action)| (samples[7 + 31 * k], *action)).collect()
+}
+
+fn service_for(bench: &harness::model::benchmark::Benchmark, planted: &BTreeMap<u32, &'static str>) -> Service {
+    let face = |s: u32| String::from_utf8(bench.samples.media[s as usize].bytes().unwrap().to_vec()).unwrap();
+    Service { planted: planted.iter().map(|(s, a)| (capture_of(&face(*s)), *a)).collect(), ..Service::default() }
+}
+
+/// A service config; `threshold` is declared, with the score range `min..=1`.
+fn config(dir: &Path, url: &str, (min, threshold): (f64, f64), extra: &str, create: &str) -> PathBuf {
+    write(
+        dir,
+        "service.toml",
+        &format!(
+            "kind = \"http\"\nname = \"null-service\"\nversion = \"1\"\nbase_url = \"{url}\"\nscore_min = {min:?}\n\
+             score_max = 1.0\ntimeout_ms = 400\nretries = 2\nbackoff_ms = 20\n\
+             max_failure_share = 0.2\n{extra}\
+             [[thresholds]]\nlabel = \"null\"\nvalue = {threshold:?}\n\
+             [create_template]\npath = \"templates\"\nrole_field = \"input.role\"\n\
+             failure_field = \"error.code\"\nfailure_codes = {{ NO_FACE = \"face-detection-error\" }}\n{create}"
+        ),
+    )
+}
+
+/// What each planted behaviour must cost: nothing (retried), or a failure with its code
+/// and reason.
+fn expected(action: &str) -> Option<(FailureCode, &'static str)> {
+    match action {
+        "slow" => Some((FailureCode::VendorError, "no reply within 400 ms (timeout) (after 3 attempts)")),
+        "flaky" => None,
+        "error500" => Some((FailureCode::VendorError, "the service replied 500: internal error (after 3 attempts)")),
+        "malformed" => Some((FailureCode::VendorError, "malformed reply: not JSON")),
+        "noface" => {
+            Some((FailureCode::FaceDetectionError, "the service replied 422: {\"error\":{\"code\":\"NO_FACE\""))
+        }
+        _ => Some((FailureCode::VendorError, "the service replied 400: {\"error\":{\"code\":\"BAD_REQUEST\"")),
+    }
+}
+
+#[test]
+fn service_faults_cost_one_template_each_and_retries_recover_transient_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let bench_dir = simulate_small(dir.path());
+    let bench = datasets::load(&bench_dir).unwrap();
+    let planted = plant(&bench);
+    let service = Arc::new(service_for(&bench, &planted));
+    let url = start(service.clone());
+    let toml = config(
+        dir.path(),
+        &url,
+        (0.0, 0.75),
+        "concurrency = 1\n",
+        "media_field = \"input.image\"\ntemplate_field = \"result.template\"\n[compare]\npath = \"compare\"\n",
+    );
+    let vendor = vendors::HttpVendor::from_toml(&std::fs::read_to_string(&toml).unwrap(), &toml).unwrap();
+    let run = harness::run::runner::run_vendor(&bench, &vendor, &harness::run::progress::Silent);
+    assert_eq!(vendor.fatal(), None);
+
+    let needed = harness::run::plan::templates_needed(&bench.protocols);
+    let want: BTreeMap<(u32, Role), (FailureCode, &str)> = needed
+        .iter()
+        .filter_map(|(s, role)| planted.get(s).and_then(|a| expected(a)).map(|e| ((*s, *role), e)))
+        .collect();
+    let found: BTreeMap<(u32, Role), (FailureCode, String)> =
+        run.failures.iter().map(|f| ((f.sample, f.role), (f.failure.code, f.failure.message.clone()))).collect();
+    assert_eq!(found.keys().collect::<Vec<_>>(), want.keys().collect::<Vec<_>>());
+    for (key, (code, text)) in &want {
+        assert_eq!(found[key].0, *code, "{key:?}: {}", found[key].1);
+        assert!(found[key].1.contains(text), "{key:?}: {}", found[key].1);
+    }
+    assert_eq!(run.outcomes.failed.iter().filter(|f| !**f).count(), needed.len() - want.len());
+    // Retries: three attempts at what kept failing, two at the flaky face, one at a 4xx.
+    let attempts = service.attempts.lock().unwrap().clone();
+    let face = |s: u32| String::from_utf8(bench.samples.media[s as usize].bytes().unwrap().to_vec()).unwrap();
+    for (s, action) in &planted {
+        let tries: Vec<usize> =
+            attempts.iter().filter(|((c, _), _)| *c == capture_of(&face(*s))).map(|(_, n)| *n).collect();
+        let want = match *action {
+            "slow" | "error500" => 3,
+            "flaky" => 2,
+            _ => 1,
+        };
+        assert!(!tries.is_empty() && tries.iter().all(|n| *n == want), "{action}: {tries:?}");
+    }
+    // The runner calls from every core; `concurrency = 1` keeps one call in flight.
+    assert_eq!(service.most_in_flight.load(Ordering::SeqCst), 1, "more calls in flight than `concurrency`");
+
+    // Templates and scores are the service's, bit for bit.
+    let clean: Vec<u32> = needed.iter().map(|(s, _)| *s).filter(|s| !planted.contains_key(s)).take(5).collect();
+    let templates: Vec<Template> = clean
+        .iter()
+        .map(|s| {
+            let t = vendor.create_template(bench.samples.media[*s as usize].bytes().unwrap().as_ref(), Role::Enrol);
+            let t = t.unwrap();
+            assert_eq!(t.0, null_template(&face(*s)));
+            t
+        })
+        .collect();
+    for a in &templates {
+        for b in &templates {
+            assert_eq!(vendor.compare(a, b).unwrap(), null_similarity(&a.0, &b.0));
+        }
+    }
+}
+
+#[test]
+fn a_service_with_multipart_requests_embeddings_and_a_credential_runs_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let bench_dir = simulate_small(dir.path());
+    let bench = datasets::load(&bench_dir).unwrap();
+    let planted = plant(&bench);
+    let token = "sekret-token-4471";
+    let service = Arc::new(Service { token: Some(token.into()), ..service_for(&bench, &planted) });
+    let url = start(service.clone());
+    let toml = config(
+        dir.path(),
+        &url,
+        (-1.0, 0.5),
+        "concurrency = 3\ndim = 32\nauth_header = \"x-api-key\"\nauth_env = \"NULL_SERVICE_KEY\"\n",
+        "request = \"multipart\"\nmedia_field = \"image\"\ntemplate_field = \"result.template\"\n",
+    );
+    let out = dir.path().join("out");
+    let run = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_verity"))
+            .args(["run", s(&bench_dir), "--vendor", s(&toml), "--out", s(&out), "--no-cache"])
+            .env("NULL_SERVICE_KEY", token)
+            .output()
+            .unwrap()
+    };
+    let o = run();
+    assert!(o.status.success(), "{}", text(&o));
+    let first = std::fs::read(out.join("results.json")).unwrap();
+    let results: serde_json::Value = serde_json::from_slice(&first).unwrap();
+    let v = &results["vendors"][0];
+    assert_eq!(v["vendor"]["name"], "null-service");
+    // Embeddings are compared by verity, by cosine: mated pairs about 0.8, others about 0.
+    // Failures by role and code: exactly those planted (a flaky face is retried and made).
+    let needed = harness::run::plan::templates_needed(&bench.protocols);
+    let mut want: BTreeMap<(String, String), u64> = BTreeMap::new();
+    for (s, role) in &needed {
+        if let Some((code, _)) = planted.get(s).and_then(|a| expected(a)) {
+            *want.entry((role.name().into(), code.name().into())).or_default() += 1;
+        }
+    }
+    let got: BTreeMap<(String, String), u64> = v["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            ((f["role"].as_str().unwrap().into(), f["code"].as_str().unwrap().into()), f["count"].as_u64().unwrap())
+        })
+        .collect();
+    assert_eq!(got, want, "{}", v["failures"]);
+    let rates = std::fs::read_to_string(out.join("rates.csv")).unwrap();
+    let overall = |metric: &str| -> f64 {
+        let prefix = format!("null-service,verification,verification,{metric},,,0.5,declared:null,all,all,");
+        let row = rates.lines().find(|l| l.starts_with(&prefix)).unwrap_or_else(|| panic!("no {metric} row"));
+        row.split(',').nth(12).unwrap().parse().unwrap()
+    };
+    assert!(overall("fnmr") < 0.06, "FNMR {}", overall("fnmr"));
+    assert!(overall("fmr") < 0.01, "FMR {}", overall("fmr"));
+    // The credential is in no output.
+    for (path, bytes) in tree(&out) {
+        assert!(!String::from_utf8_lossy(&bytes).contains(token), "{} holds the credential", path.display());
+    }
+    let o = run();
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(first, std::fs::read(out.join("results.json")).unwrap(), "results.json differs between runs");
+}
+
+#[test]
+fn a_service_config_verity_cannot_use_is_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let bench = simulate_small(d);
+    let base = |url: &str, extra: &str| {
+        format!(
+            "kind = \"http\"\nname = \"n\"\nversion = \"1\"\nbase_url = \"{url}\"\nscore_min = 0.0\nscore_max = 1.0\n\
+             {extra}[create_template]\npath = \"t\"\n"
+        )
+    };
+    let cases = [
+        (base("ftp://x.example/", "dim = 4\n"), "base_url", "is not an http:// or https:// URL"),
+        (base("https:///nohost", "dim = 4\n"), "base_url", "is not an http:// or https:// URL"),
+        (base("https://x.example/", ""), "compare", "a [compare] endpoint is needed"),
+        (
+            base(
+                "https://x.example/",
+                "dim = 4\nauth_header = \"x-api-key\"\nauth_env = \"VERITY_NO_SUCH_VARIABLE\"\n",
+            ),
+            "auth_env",
+            "VERITY_NO_SUCH_VARIABLE is not set",
+        ),
+        (base("https://x.example/", "dim = 4\nca_file = \"absent.pem\"\n"), "ca_file", "cannot read"),
+        (
+            base("https://x.example/", "dim = 4\n") + "failure_codes = { NO_FACE = \"no-face\" }\n",
+            "failure_codes",
+            "`no-face` is not a status verity knows",
+        ),
+    ];
+    for (body, key, message) in cases {
+        let toml = write(d, "bad.toml", &body);
+        let out = d.join("out");
+        let before = tree(&out);
+        let o = common::verity(&["run", s(&bench), "--vendor", s(&toml), "--out", s(&out), "--no-cache"]);
+        let all = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{key}: {all}");
+        assert!(all.contains("bad.toml") && all.contains(key), "{key}: {all}");
+        assert!(all.contains(message), "{message}: {all}");
+        assert_eq!(tree(&out), before, "{key}: something was written");
+    }
+}
