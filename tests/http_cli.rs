@@ -11,7 +11,7 @@ use common::{s, simulate_small, text, tree, write};
 use harness::vendor::{FailureCode, Role, Template, Vendor};
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -38,7 +38,7 @@ struct Request {
     body: Vec<u8>,
 }
 
-fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
+fn read_request(reader: &mut BufReader<impl Read>) -> Option<Request> {
     let mut line = String::new();
     if reader.read_line(&mut line).ok()? == 0 {
         return None;
@@ -61,7 +61,7 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
     Some(Request { path, headers, body })
 }
 
-fn reply(stream: &mut TcpStream, status: u16, body: &str) {
+fn reply(stream: &mut impl Write, status: u16, body: &str) {
     let text = format!(
         "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
@@ -152,29 +152,44 @@ fn respond(service: &Service, request: Request) -> (u16, String, Duration) {
     }
 }
 
-/// Start the service on 127.0.0.1; returns its base URL. It stops with the test process.
-fn start(service: Arc<Service>) -> String {
+/// Answer the requests of one connection.
+fn serve(service: &Service, stream: impl Read + Write) {
+    let mut reader = BufReader::new(stream);
+    while let Some(request) = read_request(&mut reader) {
+        let now = service.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        service.most_in_flight.fetch_max(now, Ordering::SeqCst);
+        let (status, body, delay) = respond(service, request);
+        service.in_flight.fetch_sub(1, Ordering::SeqCst);
+        std::thread::sleep(delay);
+        reply(reader.get_mut(), status, &body);
+        let _ = reader.get_mut().flush();
+    }
+}
+
+/// Start the service on 127.0.0.1, over TLS when given a server config; returns its base
+/// URL. It stops with the test process.
+fn start_with(service: Arc<Service>, tls: Option<Arc<rustls::ServerConfig>>) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
+    let scheme = if tls.is_some() { "https" } else { "http" };
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(stream) = stream else { continue };
-            let service = service.clone();
-            std::thread::spawn(move || {
-                let mut writer = stream.try_clone().unwrap();
-                let mut reader = BufReader::new(stream);
-                while let Some(request) = read_request(&mut reader) {
-                    let now = service.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-                    service.most_in_flight.fetch_max(now, Ordering::SeqCst);
-                    let (status, body, delay) = respond(&service, request);
-                    service.in_flight.fetch_sub(1, Ordering::SeqCst);
-                    std::thread::sleep(delay);
-                    reply(&mut writer, status, &body);
+            let (service, tls) = (service.clone(), tls.clone());
+            std::thread::spawn(move || match tls {
+                Some(config) => {
+                    let Ok(connection) = rustls::ServerConnection::new(config) else { return };
+                    serve(&service, rustls::StreamOwned::new(connection, stream));
                 }
+                None => serve(&service, stream),
             });
         }
     });
-    format!("http://127.0.0.1:{port}/api/")
+    format!("{scheme}://127.0.0.1:{port}/api/")
+}
+
+fn start(service: Arc<Service>) -> String {
+    start_with(service, None)
 }
 
 // ---- the tests -----------------------------------------------------------------------
@@ -400,4 +415,85 @@ fn a_service_config_verity_cannot_use_is_bad_input() {
         assert!(all.contains(message), "{message}: {all}");
         assert_eq!(tree(&out), before, "{key}: something was written");
     }
+}
+
+/// A test CA and a certificate for 127.0.0.1 it signed, made by openssl: (CA PEM,
+/// certificate PEM, key PEM), or `None` (SKIPPED printed) without openssl.
+fn certificates(dir: &Path) -> Option<(PathBuf, PathBuf, PathBuf)> {
+    let p = |name: &str| dir.join(name);
+    std::fs::write(p("leaf.ext"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n").unwrap();
+    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+    let steps: [Vec<&str>; 3] = [
+        [
+            &["req", "-x509"][..],
+            &ec,
+            &["-days", "2", "-subj", "/CN=verity test CA", "-keyout", "ca.key", "-out", "ca.pem"],
+        ]
+        .concat(),
+        [&["req"][..], &ec, &["-subj", "/CN=127.0.0.1", "-keyout", "key.pem", "-out", "leaf.csr"]].concat(),
+        vec![
+            "x509",
+            "-req",
+            "-in",
+            "leaf.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            "leaf.ext",
+            "-out",
+            "cert.pem",
+        ],
+    ];
+    for args in steps {
+        match std::process::Command::new("openssl").args(&args).current_dir(dir).output() {
+            Ok(o) if o.status.success() => {}
+            Ok(o) => panic!("openssl {args:?} failed: {}", text(&o)),
+            Err(e) => {
+                println!("SKIPPED: the HTTPS test needs openssl to make certificates ({e})");
+                return None;
+            }
+        }
+    }
+    Some((p("ca.pem"), p("cert.pem"), p("key.pem")))
+}
+
+#[test]
+fn https_services_are_trusted_through_ca_file_and_refused_without_it() {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let dir = tempfile::tempdir().unwrap();
+    let Some((ca, cert, key)) = certificates(dir.path()) else { return };
+    let chain: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_file_iter(&cert).unwrap().map(Result::unwrap).collect();
+    let key = PrivateKeyDer::from_pem_file(&key).unwrap();
+    let tls = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .unwrap();
+    let url = start_with(Arc::new(Service::default()), Some(Arc::new(tls)));
+    let face = "face/v1 identity=034f739552a91b48 appearance=M×a capture=4af9869737a4cb00";
+    let vendor = |extra: &str| {
+        let toml = config(
+            dir.path(),
+            &url,
+            (0.0, 0.75),
+            extra,
+            "media_field = \"input.image\"\ntemplate_field = \"result.template\"\n[compare]\npath = \"compare\"\n",
+        );
+        vendors::HttpVendor::from_toml(&std::fs::read_to_string(&toml).unwrap(), &toml).unwrap()
+    };
+    let trusted = vendor(&format!("ca_file = {:?}\n", s(&ca)));
+    let t = trusted.create_template(face.as_bytes(), Role::Verify).unwrap();
+    assert_eq!(t.0, null_template(face));
+    // The same service without its CA: the certificate is refused, and that call fails.
+    let failure = vendor("").create_template(face.as_bytes(), Role::Verify).unwrap_err();
+    assert_eq!(failure.code, FailureCode::VendorError);
+    assert!(failure.message.to_lowercase().contains("certificate"), "{}", failure.message);
 }
