@@ -22,6 +22,10 @@ Input: `input`, float32 [N, 3, 150, 150] (NCHW, RGB), already normalised as face
 does: (pixel - [122.782, 117.001, 104.298]) / 255. Output: `descriptor`, float32
 [N, 128], not normalised; dlib compares descriptors by Euclidean distance (0.6).
 
+With `--safetensors PATH` it also writes the same weights as safetensors for the
+`candle` adapter (vendors/src/candle.rs): each `PREFIX/conv/filters` in OIHW order (as
+the ONNX graph has them), every other weight as face-api stores it, all float32.
+
 Needs numpy and onnx only.
 """
 
@@ -176,12 +180,40 @@ def build_model(weights):
     return model
 
 
+def save_safetensors(weights, path):
+    """Write the weights in the safetensors format (a little-endian u64 header length, a
+    JSON header of dtype/shape/data_offsets per tensor, then the raw data), by hand."""
+    tensors = {}
+    for name, array in sorted(weights.items()):
+        if name.endswith("/conv/filters"):
+            array = array.transpose(3, 2, 0, 1)  # HWIO (tfjs) -> OIHW
+        tensors[name] = np.ascontiguousarray(array, dtype="<f4")
+    header, offset = {}, 0
+    for name, array in tensors.items():
+        header[name] = {"dtype": "F32", "shape": list(array.shape), "data_offsets": [offset, offset + array.nbytes]}
+        offset += array.nbytes
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(len(text).to_bytes(8, "little"))
+        f.write(text)
+        for array in tensors.values():
+            f.write(array.tobytes())
+    os.replace(tmp, path)
+    print(f"wrote {path} ({os.path.getsize(path)} bytes)", file=sys.stderr)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model-dir", required=True, help="face-api's model/ folder")
     parser.add_argument("--out", required=True, help="the .onnx file to write")
+    parser.add_argument("--safetensors", help="also write the weights to this .safetensors file")
     args = parser.parse_args()
-    model = build_model(load_weights(args.model_dir))
+    weights = load_weights(args.model_dir)
+    if args.safetensors:
+        save_safetensors(weights, args.safetensors)
+    model = build_model(weights)
     tmp = args.out + ".tmp"
     onnx.save(model, tmp)
     os.replace(tmp, args.out)

@@ -99,8 +99,8 @@ pub struct FrteVendor {
     files: Vec<PathBuf>,
 }
 
-/// SHA-256 of a file, hex.
-fn sha256(path: &Path) -> std::io::Result<String> {
+/// SHA-256 of a file, hex, streamed.
+pub(crate) fn sha256(path: &Path) -> std::io::Result<String> {
     use sha2::{Digest, Sha256};
     let mut hasher = Sha256::new();
     std::io::copy(&mut std::fs::File::open(path)?, &mut hasher)?;

@@ -10,6 +10,8 @@
 //!   (`scripts/setup-onnx`, `examples/onnx-dlib/`).
 //! - [`process`]: any executable speaking JSON lines over stdin/stdout
 //!   (docs/process-protocol.md).
+//! - `candle` (feature `candle`): dlib's ResNet face descriptor run natively on candle's
+//!   CPU tensors from safetensors weights (docs/adapters.md).
 //! - [`frte`]: a library built for NIST's FRTE 1:1 evaluation, run unchanged in forked
 //!   worker processes ([`frte_worker`]; docs/adapters.md).
 //! - [`http`]: a vendor's face-recognition service over HTTP(S) (docs/adapters.md).
@@ -20,6 +22,8 @@
 //! or the command line: an adapter sees media bytes and returns templates, and knows
 //! nothing of benchmark files, subjects or labels (blinding).
 
+#[cfg(feature = "candle")]
+pub mod candle;
 pub mod config;
 pub mod embedded;
 pub mod frte;
@@ -44,7 +48,7 @@ pub use process::ProcessVendor;
 pub use simulated::SimulatedVendor;
 
 /// The adapter kinds `load_vendor` knows.
-pub const KINDS: &[&str] = &["simulated", "embedded", "process", "scores", "onnx", "frte", "http"];
+pub const KINDS: &[&str] = &["simulated", "embedded", "process", "scores", "onnx", "frte", "http", "candle"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum VendorError {
@@ -77,6 +81,13 @@ pub fn vendor_from_toml(text: &str, path: &Path) -> Result<Box<dyn Vendor>, Vend
         Some("onnx") => Ok(Box::new(OnnxVendor::from_toml(text, path)?)),
         Some("frte") => Ok(Box::new(FrteVendor::from_toml(text, path)?)),
         Some("http") => Ok(Box::new(HttpVendor::from_toml(text, path)?)),
+        #[cfg(feature = "candle")]
+        Some("candle") => Ok(Box::new(candle::CandleVendor::from_toml(text, path)?)),
+        #[cfg(not(feature = "candle"))]
+        Some("candle") => Err(file.error_at_key(
+            &["kind"],
+            "this verity was built without the `candle` feature: build it with `cargo build --release --features vendors/candle`",
+        )),
         Some("scores") => Err(scores::not_a_media_vendor(&file)),
         Some(other) => {
             Err(file

@@ -244,15 +244,7 @@ impl OnnxVendor {
         if config.kind != "onnx" {
             return Err(file.error_at_key(&["kind"], format!("expected `onnx`, found `{}`", config.kind)));
         }
-        if config.size[0] == 0 || config.size[1] == 0 || config.size[0] > 4096 || config.size[1] > 4096 {
-            return Err(file.error_at_key(&["size"], "size is [width, height], each 1..=4096"));
-        }
-        if config.std.iter().any(|s| !s.is_finite() || *s == 0.0) || config.mean.iter().any(|m| !m.is_finite()) {
-            return Err(file.error_at_key(&["std"], "mean and std must be finite, std non-zero"));
-        }
-        if !(config.crop_fraction > 0.0 && config.crop_fraction <= 1.0) {
-            return Err(file.error_at_key(&["crop_fraction"], "crop_fraction must be in (0, 1]"));
-        }
+        check_preprocessing(&file, config.size, config.mean, config.std, config.crop_fraction)?;
         if config.batch_size == 0 || config.batch_size > 4096 {
             return Err(file.error_at_key(&["batch_size"], "batch_size must be 1..=4096"));
         }
@@ -443,7 +435,28 @@ impl OnnxVendor {
     }
 }
 
-fn score_range(comparison: Comparison) -> (f64, f64) {
+/// Check the preprocessing keys a model config shares (`onnx`, `candle`).
+pub(crate) fn check_preprocessing(
+    file: &ConfigText,
+    size: [u32; 2],
+    mean: [f32; 3],
+    std: [f32; 3],
+    crop_fraction: f32,
+) -> Result<(), VendorError> {
+    if size[0] == 0 || size[1] == 0 || size[0] > 4096 || size[1] > 4096 {
+        return Err(file.error_at_key(&["size"], "size is [width, height], each 1..=4096"));
+    }
+    if std.iter().any(|s| !s.is_finite() || *s == 0.0) || mean.iter().any(|m| !m.is_finite()) {
+        return Err(file.error_at_key(&["std"], "mean and std must be finite, std non-zero"));
+    }
+    if !(crop_fraction > 0.0 && crop_fraction <= 1.0) {
+        return Err(file.error_at_key(&["crop_fraction"], "crop_fraction must be in (0, 1]"));
+    }
+    Ok(())
+}
+
+/// The score range of a comparison: cosine -1..=1, `1 / (1 + d)` 0..=1.
+pub(crate) fn score_range(comparison: Comparison) -> (f64, f64) {
     match comparison {
         Comparison::Cosine => (-1.0, 1.0),
         Comparison::Euclidean => (0.0, 1.0),
