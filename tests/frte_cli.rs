@@ -7,7 +7,7 @@
 mod common;
 
 use common::null_face::{capture_of, null_similarity, null_template};
-use common::{root, s, simulate_small, text, tree, verity, write};
+use common::{failure_counts, planted_failure_counts, rate, root, s, simulate_small, text, tree, verity, write};
 use harness::vendor::{FailureCode, Role, Template, Vendor};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -193,28 +193,11 @@ fn frte_vendor_runs_the_benchmark_end_to_end_deterministically() {
     assert_eq!(v["vendor"]["name"], "null");
     let needed = harness::run::plan::templates_needed(&bench.protocols);
     // Failures are counted by role and code, exactly those planted.
-    let mut want: BTreeMap<(String, String), u64> = BTreeMap::new();
-    for (s, role) in &needed {
-        if let Some(action) = planted.get(s) {
-            let code = if *action == "no-face" { "face-detection-error" } else { "vendor-error" };
-            *want.entry((role.name().to_string(), code.to_string())).or_default() += 1;
-        }
-    }
-    let got: BTreeMap<(String, String), u64> = v["failures"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            ((f["role"].as_str().unwrap().into(), f["code"].as_str().unwrap().into()), f["count"].as_u64().unwrap())
-        })
-        .collect();
-    assert_eq!(got, want, "{}", v["failures"]);
+    let code = |action: &str| Some(if action == "no-face" { "face-detection-error" } else { "vendor-error" });
+    assert_eq!(failure_counts(v), planted_failure_counts(&needed, &planted, code), "{}", v["failures"]);
     // Captures of one face score about 0.9, of two faces about 0.5: at 0.75 few errors.
-    let rates = std::fs::read_to_string(out.join("rates.csv")).unwrap();
-    let overall = |metric: &str| -> f64 {
-        let prefix = format!("null,verification,verification,{metric},,,0.75,declared:null 0.75,all,all,");
-        let row = rates.lines().find(|l| l.starts_with(&prefix)).unwrap_or_else(|| panic!("no {metric} row"));
-        row.split(',').nth(12).unwrap().parse().unwrap()
+    let overall = |metric: &str| {
+        rate(&out, &format!("null,verification,verification,{metric},,,0.75,declared:null 0.75,all,all,"))
     };
     assert!(overall("fnmr") < 0.05, "FNMR {}", overall("fnmr"));
     assert!(overall("fmr") < 0.01, "FMR {}", overall("fmr"));

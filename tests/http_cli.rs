@@ -7,7 +7,7 @@
 mod common;
 
 use common::null_face::{capture_of, null_similarity, null_template};
-use common::{s, simulate_small, text, tree, write};
+use common::{failure_counts, planted_failure_counts, rate, s, simulate_small, text, tree, write};
 use harness::vendor::{FailureCode, Role, Template, Vendor};
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -342,26 +342,10 @@ fn a_service_with_multipart_requests_embeddings_and_a_credential_runs_end_to_end
     // Embeddings are compared by verity, by cosine: mated pairs about 0.8, others about 0.
     // Failures by role and code: exactly those planted (a flaky face is retried and made).
     let needed = harness::run::plan::templates_needed(&bench.protocols);
-    let mut want: BTreeMap<(String, String), u64> = BTreeMap::new();
-    for (s, role) in &needed {
-        if let Some((code, _)) = planted.get(s).and_then(|a| expected(a)) {
-            *want.entry((role.name().into(), code.name().into())).or_default() += 1;
-        }
-    }
-    let got: BTreeMap<(String, String), u64> = v["failures"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            ((f["role"].as_str().unwrap().into(), f["code"].as_str().unwrap().into()), f["count"].as_u64().unwrap())
-        })
-        .collect();
-    assert_eq!(got, want, "{}", v["failures"]);
-    let rates = std::fs::read_to_string(out.join("rates.csv")).unwrap();
-    let overall = |metric: &str| -> f64 {
-        let prefix = format!("null-service,verification,verification,{metric},,,0.5,declared:null,all,all,");
-        let row = rates.lines().find(|l| l.starts_with(&prefix)).unwrap_or_else(|| panic!("no {metric} row"));
-        row.split(',').nth(12).unwrap().parse().unwrap()
+    let code = |action: &str| expected(action).map(|(code, _)| code.name());
+    assert_eq!(failure_counts(v), planted_failure_counts(&needed, &planted, code), "{}", v["failures"]);
+    let overall = |metric: &str| {
+        rate(&out, &format!("null-service,verification,verification,{metric},,,0.5,declared:null,all,all,"))
     };
     assert!(overall("fnmr") < 0.06, "FNMR {}", overall("fnmr"));
     assert!(overall("fmr") < 0.01, "FMR {}", overall("fmr"));

@@ -281,3 +281,39 @@ pub fn write_scores(
     write(dir, "failures.csv", &failures);
     write(dir, "scores.toml", &config)
 }
+
+/// A vendor's failures in `results.json` (`vendors[i]`), by (role, code): their counts.
+pub fn failure_counts(vendor: &serde_json::Value) -> std::collections::BTreeMap<(String, String), u64> {
+    vendor["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            ((f["role"].as_str().unwrap().into(), f["code"].as_str().unwrap().into()), f["count"].as_u64().unwrap())
+        })
+        .collect()
+}
+
+/// The failures planted faults must cost, by (role, code): every planned template of a
+/// planted sample, with the code `code_of(action)` (none: the fault costs nothing).
+pub fn planted_failure_counts(
+    needed: &[(u32, harness::vendor::Role)],
+    planted: &std::collections::BTreeMap<u32, &str>,
+    code_of: impl Fn(&str) -> Option<&'static str>,
+) -> std::collections::BTreeMap<(String, String), u64> {
+    let mut want = std::collections::BTreeMap::new();
+    for (s, role) in needed {
+        if let Some(code) = planted.get(s).and_then(|a| code_of(a)) {
+            *want.entry((role.name().to_string(), code.to_string())).or_default() += 1;
+        }
+    }
+    want
+}
+
+/// The rate of the rates.csv row of `out` that starts with `prefix`
+/// (`vendor,protocol,protocol,metric,,,threshold,kind,grouping,group,`).
+pub fn rate(out: &Path, prefix: &str) -> f64 {
+    let rates = std::fs::read_to_string(out.join("rates.csv")).unwrap();
+    let row = rates.lines().find(|l| l.starts_with(prefix)).unwrap_or_else(|| panic!("no row {prefix}"));
+    row.split(',').nth(12).unwrap().parse().unwrap()
+}

@@ -34,7 +34,10 @@
 use crate::VendorError;
 use crate::config::{self, ConfigText, ThresholdEntry};
 use crate::frte_worker::{IMAGE_LABELS, WORKER_ARG};
-use crate::process::{ProcessConfig, ProcessVendor, StartFailure};
+use crate::process::{
+    ProcessConfig, ProcessVendor, StartFailure, default_max_failure_share, default_max_restarts, default_min_calls,
+    default_processes, default_timeout_ms,
+};
 use harness::vendor::{FailureCode, Role, Template, TemplateFailure, Vendor, VendorDescription};
 use serde::Deserialize;
 use serde_json::json;
@@ -74,23 +77,9 @@ pub struct FrteConfig {
     pub stderr_log: Option<String>,
 }
 
-fn default_timeout_ms() -> u64 {
-    30_000
-}
+/// FRTE allows a library a long `initialize` (models are loaded there).
 fn default_start_timeout_ms() -> u64 {
     300_000
-}
-fn default_processes() -> usize {
-    1
-}
-fn default_max_failure_share() -> f64 {
-    0.05
-}
-fn default_min_calls() -> u64 {
-    20
-}
-fn default_max_restarts() -> u64 {
-    100
 }
 
 pub struct FrteVendor {

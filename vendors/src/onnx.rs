@@ -496,31 +496,8 @@ fn check_io(session: &ort::session::Session, config: &OnnxConfig) -> Result<usiz
 
 impl Vendor for OnnxVendor {
     fn describe(&self) -> VendorDescription {
-        let (score_min, score_max) = score_range(self.config.comparison);
-        let (score_meaning, template) = match self.config.comparison {
-            Comparison::Cosine => {
-                ("cosine similarity of the model's embeddings".to_string(), TemplateFormat::Embedding { dim: self.dim })
-            }
-            Comparison::Euclidean => (
-                "1 / (1 + d), d the Euclidean distance of the model's embeddings (distance t is score 1 / (1 + t))"
-                    .to_string(),
-                TemplateFormat::Opaque,
-            ),
-        };
-        VendorDescription {
-            name: self.config.name.clone(),
-            version: self.config.version.clone(),
-            score_min,
-            score_max,
-            score_meaning,
-            thresholds: self
-                .config
-                .thresholds
-                .iter()
-                .map(|t| DeclaredThreshold { label: t.label.clone(), value: t.value })
-                .collect(),
-            template,
-        }
+        let c = &self.config;
+        model_description(&c.name, &c.version, c.comparison, &c.thresholds, "the model's embeddings", self.dim)
     }
 
     fn create_template(&self, media: &[u8], role: Role) -> Result<Template, TemplateFailure> {
@@ -544,14 +521,48 @@ impl Vendor for OnnxVendor {
 
     fn compare(&self, probe: &Template, reference: &Template) -> Result<f64, TemplateFailure> {
         let (a, b) = (self.embedding_of(probe)?, self.embedding_of(reference)?);
-        Ok(match self.config.comparison {
-            Comparison::Cosine => cosine(&a, &b),
-            Comparison::Euclidean => 1.0 / (1.0 + euclidean(&a, &b)),
-        })
+        Ok(compare_embeddings(self.config.comparison, &a, &b))
     }
 
     fn fingerprint(&self) -> String {
         self.fingerprint.clone()
+    }
+}
+
+/// The description of a model vendor (`onnx`, `candle`) whose embeddings of `dim`
+/// values (`what`, in words) are compared as `comparison` says.
+pub(crate) fn model_description(
+    name: &str,
+    version: &str,
+    comparison: Comparison,
+    thresholds: &[ThresholdEntry],
+    what: &str,
+    dim: usize,
+) -> VendorDescription {
+    let (score_min, score_max) = score_range(comparison);
+    let (score_meaning, template) = match comparison {
+        Comparison::Cosine => (format!("cosine similarity of {what}"), TemplateFormat::Embedding { dim }),
+        Comparison::Euclidean => (
+            format!("1 / (1 + d), d the Euclidean distance of {what} (distance t is score 1 / (1 + t))"),
+            TemplateFormat::Opaque,
+        ),
+    };
+    VendorDescription {
+        name: name.to_string(),
+        version: version.to_string(),
+        score_min,
+        score_max,
+        score_meaning,
+        thresholds: thresholds.iter().map(|t| DeclaredThreshold { label: t.label.clone(), value: t.value }).collect(),
+        template,
+    }
+}
+
+/// The score of two embeddings under `comparison`.
+pub(crate) fn compare_embeddings(comparison: Comparison, a: &[f32], b: &[f32]) -> f64 {
+    match comparison {
+        Comparison::Cosine => cosine(a, b),
+        Comparison::Euclidean => 1.0 / (1.0 + euclidean(a, b)),
     }
 }
 

@@ -55,22 +55,22 @@ pub struct ProcessConfig {
     pub stderr_log: Option<String>,
 }
 
-fn default_timeout_ms() -> u64 {
+pub(crate) fn default_timeout_ms() -> u64 {
     30_000
 }
 fn default_start_timeout_ms() -> u64 {
     60_000
 }
-fn default_processes() -> usize {
+pub(crate) fn default_processes() -> usize {
     1
 }
-fn default_max_failure_share() -> f64 {
+pub(crate) fn default_max_failure_share() -> f64 {
     0.05
 }
-fn default_min_calls() -> u64 {
+pub(crate) fn default_min_calls() -> u64 {
     20
 }
-fn default_max_restarts() -> u64 {
+pub(crate) fn default_max_restarts() -> u64 {
     100
 }
 
