@@ -481,3 +481,19 @@ fn https_services_are_trusted_through_ca_file_and_refused_without_it() {
     assert_eq!(failure.code, FailureCode::VendorError);
     assert!(failure.message.to_lowercase().contains("certificate"), "{}", failure.message);
 }
+
+#[test]
+fn an_unreachable_service_stops_the_run_saying_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let bench = simulate_small(dir.path());
+    // A port nothing listens on: bound, then let go.
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let toml = config(dir.path(), &format!("http://127.0.0.1:{port}/api/"), (-1.0, 0.5), "dim = 32\n", "");
+    let out = dir.path().join("out");
+    let o = common::verity(&["run", s(&bench), "--vendor", s(&toml), "--out", s(&out), "--no-cache"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains("the run was stopped: vendor `null-service` failed 20 of its 20 calls"), "{t}");
+    assert!(t.contains("; the last: connection failed:") && t.contains("(after 3 attempts)"), "{t}");
+    assert!(!out.join("results.json").exists());
+}

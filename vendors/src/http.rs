@@ -485,25 +485,29 @@ impl HttpVendor {
         }
         let failure = match call() {
             Ok(value) => {
-                self.record(1, 0);
+                self.record(1, 0, None);
                 return Ok(value);
             }
             Err(Fault::Final(code, message)) => TemplateFailure { code, message },
             Err(Fault::Transient(message)) => TemplateFailure { code: FailureCode::VendorError, message },
         };
-        self.record(1, u64::from(wire::is_fault(failure.code)));
+        let fault = wire::is_fault(failure.code);
+        self.record(1, u64::from(fault), fault.then_some(failure.message.as_str()));
         Err(failure)
     }
 
-    fn record(&self, calls: u64, faults: u64) {
+    /// Count calls; `last` is the message of the fault just seen, quoted when the vendor
+    /// is declared broken.
+    fn record(&self, calls: u64, faults: u64, last: Option<&str>) {
         self.health.record(calls, faults, |faults, calls| {
             format!(
                 "vendor `{}` failed {faults} of its {calls} calls so far ({:.1}%; templates of an interrupted earlier \
                  attempt count), more than max_failure_share = {} (unreachable service, 5xx, timeouts or malformed \
-                 replies; see the failure messages)",
+                 replies){}",
                 self.description.name,
                 100.0 * faults as f64 / calls as f64,
-                self.config.max_failure_share
+                self.config.max_failure_share,
+                last.map(|m| format!("; the last: {m}")).unwrap_or_default()
             )
         });
     }
@@ -613,7 +617,7 @@ impl Vendor for HttpVendor {
 
     fn resumed(&self, earlier: &[Option<FailureCode>]) {
         let faults = earlier.iter().filter(|c| c.is_some_and(wire::is_fault)).count() as u64;
-        self.record(earlier.len() as u64, faults);
+        self.record(earlier.len() as u64, faults, None);
     }
 }
 
