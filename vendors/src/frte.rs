@@ -96,11 +96,16 @@ pub(crate) fn sha256(path: &Path) -> std::io::Result<String> {
     Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// Every file under `dir`, sorted, as (path relative to `dir`, absolute path).
+/// Every file under `dir`, sorted, as (path relative to `dir`, path). Links are
+/// followed (a model file may be a link), each folder read once, so a link loop ends.
 fn files_under(dir: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
     let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
+        if !seen.insert(std::fs::canonicalize(&d)?) {
+            continue;
+        }
         for entry in std::fs::read_dir(&d)? {
             let path = entry?.path();
             if path.is_dir() {
@@ -344,6 +349,17 @@ impl Vendor for FrteVendor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn config_folders_are_listed_once_through_link_loops() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("a/b")).unwrap();
+        std::fs::write(dir.path().join("a/b/model.bin"), b"w").unwrap();
+        std::fs::write(dir.path().join("top.conf"), b"c").unwrap();
+        std::os::unix::fs::symlink(dir.path(), dir.path().join("a/b/loop")).unwrap();
+        let names: Vec<String> = files_under(dir.path()).unwrap().into_iter().map(|(n, _)| n).collect();
+        assert_eq!(names, ["a/b/model.bin", "top.conf"]);
+    }
 
     #[test]
     fn nist_library_names_give_company_and_version() {
