@@ -26,8 +26,8 @@ struct Service {
     planted: HashMap<String, &'static str>,
     /// The credential it requires in `x-api-key`, when set.
     token: Option<String>,
-    /// Calls to templates by (capture, role).
-    attempts: Mutex<HashMap<(String, String), usize>>,
+    /// Calls to templates by (capture, role), with the time of each.
+    attempts: Mutex<HashMap<(String, String), Vec<std::time::Instant>>>,
     in_flight: AtomicUsize,
     most_in_flight: AtomicUsize,
 }
@@ -61,9 +61,11 @@ fn read_request(reader: &mut BufReader<impl Read>) -> Option<Request> {
     Some(Request { path, headers, body })
 }
 
+/// Write a reply; a 429 asks the client to wait a second (`Retry-After: 1`).
 fn reply(stream: &mut impl Write, status: u16, body: &str) {
+    let wait = if status == 429 { "Retry-After: 1\r\n" } else { "" };
     let text = format!(
-        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n{wait}Content-Length: {}\r\n\r\n{body}",
         body.len()
     );
     let _ = stream.write_all(text.as_bytes());
@@ -126,14 +128,15 @@ fn respond(service: &Service, request: Request) -> (u16, String, Duration) {
     let capture = capture_of(&face);
     let attempt = {
         let mut attempts = service.attempts.lock().unwrap();
-        let n = attempts.entry((capture.clone(), role.unwrap_or_default())).or_default();
-        *n += 1;
-        *n
+        let times = attempts.entry((capture.clone(), role.unwrap_or_default())).or_default();
+        times.push(std::time::Instant::now());
+        times.len()
     };
     match service.planted.get(&capture).copied() {
         // Past the client's timeout: it gives up, so the call is no longer in flight.
         Some("slow") => (200, "{}".into(), Duration::from_millis(1500)),
         Some("flaky") if attempt == 1 => now(503, "busy"),
+        Some("busy") if attempt == 1 => now(429, "slow down"),
         Some("error500") => now(500, "internal error"),
         Some("malformed") => now(200, "<html>oops"),
         Some("noface") => now(422, r#"{"error":{"code":"NO_FACE","message":"no face found"}}"#),
@@ -194,7 +197,7 @@ fn start(service: Arc<Service>) -> String {
 
 // ---- the tests -----------------------------------------------------------------------
 
-const ACTIONS: [&str; 6] = ["slow", "flaky", "error500", "malformed", "noface", "reject"];
+const ACTIONS: [&str; 7] = ["slow", "flaky", "busy", "error500", "malformed", "noface", "reject"];
 
 /// Plant one behaviour of each kind on a chosen sample.
 fn plant(bench: &harness::model::benchmark::Benchmark) -> BTreeMap<u32, &'static str> {
@@ -233,7 +236,7 @@ fn config(dir: &Path, url: &str, (min, threshold): (f64, f64), extra: &str, crea
 fn expected(action: &str) -> Option<(FailureCode, &'static str)> {
     match action {
         "slow" => Some((FailureCode::VendorError, "no reply within 400 ms (timeout) (after 3 attempts)")),
-        "flaky" => None,
+        "flaky" | "busy" => None,
         "error500" => Some((FailureCode::VendorError, "the service replied 500: internal error (after 3 attempts)")),
         "malformed" => Some((FailureCode::VendorError, "malformed reply: not JSON")),
         "noface" => {
@@ -275,18 +278,25 @@ fn service_faults_cost_one_template_each_and_retries_recover_transient_ones() {
         assert!(found[key].1.contains(text), "{key:?}: {}", found[key].1);
     }
     assert_eq!(run.outcomes.failed.iter().filter(|f| !**f).count(), needed.len() - want.len());
-    // Retries: three attempts at what kept failing, two at the flaky face, one at a 4xx.
+    // Retries: three attempts at what kept failing, two at the flaky and busy faces, one
+    // at a 4xx; after a 429 with `Retry-After: 1` the next attempt waits the second
+    // (backoff_ms is 20).
     let attempts = service.attempts.lock().unwrap().clone();
     let face = |s: u32| String::from_utf8(bench.samples.media[s as usize].bytes().unwrap().to_vec()).unwrap();
     for (s, action) in &planted {
-        let tries: Vec<usize> =
-            attempts.iter().filter(|((c, _), _)| *c == capture_of(&face(*s))).map(|(_, n)| *n).collect();
+        let tries: Vec<&Vec<std::time::Instant>> =
+            attempts.iter().filter(|((c, _), _)| *c == capture_of(&face(*s))).map(|(_, t)| t).collect();
         let want = match *action {
             "slow" | "error500" => 3,
-            "flaky" => 2,
+            "flaky" | "busy" => 2,
             _ => 1,
         };
-        assert!(!tries.is_empty() && tries.iter().all(|n| *n == want), "{action}: {tries:?}");
+        assert!(!tries.is_empty() && tries.iter().all(|t| t.len() == want), "{action}: {tries:?}");
+        if *action == "busy" {
+            for t in &tries {
+                assert!(t[1] - t[0] >= Duration::from_millis(1000), "waited {:?}", t[1] - t[0]);
+            }
+        }
     }
     // The runner calls from every core; `concurrency = 1` keeps one call in flight.
     assert_eq!(service.most_in_flight.load(Ordering::SeqCst), 1, "more calls in flight than `concurrency`");

@@ -12,7 +12,8 @@
 //! auth_env = "ACME_API_KEY"         # ... with the value of this environment variable
 //! timeout_ms = 30000                # per attempt
 //! retries = 2                       # more attempts after a 5xx, 429, timeout or lost connection
-//! backoff_ms = 500                  # before the first retry; doubled for each further one
+//! backoff_ms = 500                  # before the first retry; doubled for each further one, or
+//!                                   # the reply's Retry-After (seconds, at most 60) when longer
 //! concurrency = 4                   # calls in flight at most
 //! # ca_file = "acme-ca.pem"         # extra root certificates (an internal CA)
 //! # dim = 512                       # templates are embeddings of this many numbers
@@ -408,8 +409,9 @@ impl HttpVendor {
         })
     }
 
-    /// One attempt: POST `body`, return the status and the reply body.
-    fn post_once(&self, url: &str, content_type: &str, body: &[u8]) -> Result<(u16, Vec<u8>), Fault> {
+    /// One attempt: POST `body`; the status, the reply body and the `Retry-After` the
+    /// service asked for (whole seconds; an HTTP date is not read).
+    fn post_once(&self, url: &str, content_type: &str, body: &[u8]) -> Result<(u16, Vec<u8>, Option<u64>), Fault> {
         let mut request = self.agent.post(url).header("Content-Type", content_type);
         if let Some((name, value)) = &self.auth {
             request = request.header(name.as_str(), value.as_str());
@@ -424,13 +426,18 @@ impl HttpVendor {
             other => Fault::Final(FailureCode::VendorError, format!("request failed: {other}")),
         })?;
         let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
         let bytes = response.body_mut().with_config().limit(64 << 20).read_to_vec().map_err(|e| match e {
             ureq::Error::Timeout(_) => {
                 Fault::Transient(format!("reply body not complete within {} ms (timeout)", self.config.timeout_ms))
             }
             other => Fault::Transient(format!("reading the reply body: {other}")),
         })?;
-        Ok((status, bytes))
+        Ok((status, bytes, retry_after))
     }
 
     /// POST with retries; a 2xx reply's body, or the failure.
@@ -438,16 +445,21 @@ impl HttpVendor {
         let _slot = self.slots.take();
         let attempts = self.config.retries + 1;
         let mut last = String::new();
+        let mut asked = None;
         for attempt in 0..attempts {
             if attempt > 0 {
-                std::thread::sleep(Duration::from_millis(self.config.backoff_ms.saturating_mul(1 << (attempt - 1))));
+                // Doubling backoff, or longer when the service asked (at most a minute).
+                let backoff = self.config.backoff_ms.saturating_mul(1 << (attempt - 1));
+                let asked_ms = asked.take().map_or(0, |s: u64| s.min(60).saturating_mul(1000));
+                std::thread::sleep(Duration::from_millis(backoff.max(asked_ms)));
             }
             match self.post_once(url, content_type, body) {
-                Ok((status, reply)) if (200..300).contains(&status) => return Ok(reply),
-                Ok((status, reply)) if status >= 500 || status == 429 => {
+                Ok((status, reply, _)) if (200..300).contains(&status) => return Ok(reply),
+                Ok((status, reply, retry_after)) if status >= 500 || status == 429 => {
                     last = format!("the service replied {status}: {}", excerpt(&reply));
+                    asked = retry_after;
                 }
-                Ok((status, reply)) => return Err(self.declined(status, &reply)),
+                Ok((status, reply, _)) => return Err(self.declined(status, &reply)),
                 Err(Fault::Transient(message)) => last = message,
                 Err(fault) => return Err(fault),
             }
