@@ -490,6 +490,7 @@ fn https_services_are_trusted_through_ca_file_and_refused_without_it() {
     let failure = vendor("").create_template(face.as_bytes(), Role::Verify).unwrap_err();
     assert_eq!(failure.code, FailureCode::VendorError);
     assert!(failure.message.to_lowercase().contains("certificate"), "{}", failure.message);
+    assert!(!failure.message.contains("(after"), "a refused certificate is not retried: {}", failure.message);
 }
 
 #[test]

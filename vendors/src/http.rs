@@ -420,6 +420,11 @@ impl HttpVendor {
             ureq::Error::Timeout(_) => {
                 Fault::Transient(format!("no reply within {} ms (timeout)", self.config.timeout_ms))
             }
+            // Data the connection refused (a TLS certificate or protocol error): another
+            // attempt would meet the same.
+            ureq::Error::Io(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                Fault::Final(FailureCode::VendorError, format!("connection refused the service's data: {e}"))
+            }
             ureq::Error::Io(e) => Fault::Transient(format!("connection failed: {e}")),
             ureq::Error::ConnectionFailed | ureq::Error::HostNotFound => Fault::Transient(format!("{e}")),
             ureq::Error::Protocol(e) => Fault::Final(FailureCode::VendorError, format!("malformed HTTP reply: {e}")),
