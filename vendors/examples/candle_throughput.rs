@@ -11,9 +11,10 @@
 
 #[path = "common/faces.rs"]
 mod faces;
+#[path = "common/timing.rs"]
+mod timing;
 
 use std::path::Path;
-use std::time::Instant;
 use vendors::OnnxVendor;
 use vendors::candle::CandleVendor;
 
@@ -37,13 +38,7 @@ fn main() {
     let inputs: Vec<Vec<f32>> = media.iter().map(|m| onnx.preprocess(m).expect("preprocess")).collect();
     let best = |f: &dyn Fn()| {
         f(); // warm-up
-        (0..3)
-            .map(|_| {
-                let start = Instant::now();
-                f();
-                start.elapsed().as_secs_f64()
-            })
-            .fold(f64::INFINITY, f64::min)
+        timing::best_of_three(f)
     };
     let onnx_seconds = best(&|| {
         onnx.embed(&inputs).expect("onnx");

@@ -9,8 +9,10 @@
 //! Prints one JSON line: microseconds per createTemplate and per matchTemplates call, one
 //! caller, one worker (the best of three rounds of CALLS calls, default 2,000).
 
+#[path = "common/timing.rs"]
+mod timing;
+
 use harness::vendor::{Role, Vendor};
-use std::time::Instant;
 
 fn main() {
     // This program is also the adapter's worker.
@@ -34,15 +36,7 @@ fn main() {
         .write_to(&mut png, image::ImageFormat::Png)
         .expect("png");
     let media = png.into_inner();
-    let best = |f: &dyn Fn()| {
-        (0..3)
-            .map(|_| {
-                let start = Instant::now();
-                f();
-                start.elapsed().as_secs_f64()
-            })
-            .fold(f64::INFINITY, f64::min)
-    };
+    let best = timing::best_of_three;
     let template = vendor.create_template(&media, Role::Enrol).expect("template");
     let create = best(&|| {
         for _ in 0..calls {

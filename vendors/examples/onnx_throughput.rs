@@ -11,10 +11,11 @@
 
 #[path = "common/faces.rs"]
 mod faces;
+#[path = "common/timing.rs"]
+mod timing;
 
 use faces::face_media;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 use vendors::OnnxVendor;
 
 fn main() {
@@ -41,15 +42,7 @@ fn main() {
     std::fs::write(&args[5], bytes).expect("write the inputs");
 
     vendor.embed(&inputs[..(batch as usize).min(inputs.len())]).expect("warm-up");
-    let best = |f: &dyn Fn()| {
-        (0..3)
-            .map(|_| {
-                let start = Instant::now();
-                f();
-                start.elapsed().as_secs_f64()
-            })
-            .fold(f64::INFINITY, f64::min)
-    };
+    let best = timing::best_of_three;
     let model_seconds = best(&|| {
         vendor.embed(&inputs).expect("embed");
     });
