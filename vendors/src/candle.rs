@@ -254,7 +254,7 @@ impl CandleVendor {
         let network = DlibResnet::load(tensors).map_err(|m| {
             file.error_at_key(&["weights"], format!("{} {m} (network {})", weights.display(), config.network))
         })?;
-        let digest = crate::frte::sha256(&weights)
+        let digest = config::file_sha256(&weights)
             .map_err(|e| file.error_at_key(&["weights"], format!("cannot read {}: {e}", weights.display())))?;
         let fingerprint = config::fingerprint("candle", &format!("{text}\nweights sha256 {digest}"));
         let preprocessing = Preprocessing {

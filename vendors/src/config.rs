@@ -59,6 +59,15 @@ pub(crate) fn read(path: &Path) -> Result<String, VendorError> {
     std::fs::read_to_string(path).map_err(|source| VendorError::Read { path: path.to_path_buf(), source })
 }
 
+/// Hex SHA-256 of a file, streamed: the digest of a model, library or executable in a
+/// vendor's fingerprint.
+pub(crate) fn file_sha256(path: &Path) -> std::io::Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut std::fs::File::open(path)?, &mut hasher)?;
+    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
 /// Hex SHA-256 of the config text: the vendor fingerprint for config-only vendors.
 pub(crate) fn fingerprint(kind: &str, text: &str) -> String {
     use sha2::{Digest, Sha256};

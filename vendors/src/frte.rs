@@ -88,14 +88,6 @@ pub struct FrteVendor {
     files: Vec<PathBuf>,
 }
 
-/// SHA-256 of a file, hex, streamed.
-pub(crate) fn sha256(path: &Path) -> std::io::Result<String> {
-    use sha2::{Digest, Sha256};
-    let mut hasher = Sha256::new();
-    std::io::copy(&mut std::fs::File::open(path)?, &mut hasher)?;
-    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
-}
-
 /// Every file under `dir`, sorted, as (path relative to `dir`, path). Links are
 /// followed (a model file may be a link), each folder read once, so a link loop ends.
 fn files_under(dir: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
@@ -231,7 +223,7 @@ impl FrteVendor {
 
         // Fingerprint: the config text, the library and every configuration file.
         let hash = |p: &Path, key: &str| {
-            sha256(p).map_err(|e| file.error_at_key(&[key], format!("cannot read {}: {e}", p.display())))
+            config::file_sha256(p).map_err(|e| file.error_at_key(&[key], format!("cannot read {}: {e}", p.display())))
         };
         let mut parts = vec![format!("config {}", config::fingerprint("frte", text))];
         parts.push(format!("library {}", hash(&library, "library")?));

@@ -49,7 +49,7 @@
 use crate::VendorError;
 use crate::config::{self, ConfigText, ThresholdEntry};
 use crate::health::FaultShare;
-use crate::process_wire::{self as wire};
+use crate::process_wire as wire;
 use harness::vendor::{
     DeclaredThreshold, FailureCode, Role, Template, TemplateFailure, TemplateFormat, Vendor, VendorDescription,
 };

@@ -188,23 +188,6 @@ pub struct OnnxVendor {
     fingerprint: String,
 }
 
-/// Hex SHA-256 of a file, streamed.
-fn file_sha256(path: &Path) -> std::io::Result<String> {
-    use sha2::{Digest, Sha256};
-    use std::io::Read;
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buffer)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buffer[..n]);
-    }
-    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
-}
-
 /// The library named by the config (relative to the config file), or the default one in
 /// the config file's folder or the nearest ancestor that has it, then likewise from the
 /// current directory.
@@ -264,7 +247,7 @@ impl OnnxVendor {
         let dim = check_io(&session, &config).map_err(|(key, m)| file.error_at_key(&[key], m))?;
 
         let hash = |p: &Path, key: &str| {
-            file_sha256(p).map_err(|e| file.error_at_key(&[key], format!("cannot read {}: {e}", p.display())))
+            config::file_sha256(p).map_err(|e| file.error_at_key(&[key], format!("cannot read {}: {e}", p.display())))
         };
         let fingerprint = config::fingerprint(
             "onnx",

@@ -229,13 +229,6 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// SHA-256 of a file, hex.
-fn file_digest(path: &Path) -> Option<String> {
-    use sha2::{Digest, Sha256};
-    let bytes = std::fs::read(path).ok()?;
-    Some(Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect())
-}
-
 /// A program named without a path separator, found on PATH.
 fn on_path(program: &str) -> Option<PathBuf> {
     std::env::split_paths(&std::env::var_os("PATH")?).map(|dir| dir.join(program)).find(|p| p.is_file())
@@ -282,11 +275,11 @@ impl ProcessVendor {
 
         // Fingerprint: the config text, the executable and every argument naming a file.
         let mut parts = vec![format!("config {}", config::fingerprint("process", text))];
-        parts.push(format!("executable {}", file_digest(&executable).unwrap_or_default()));
+        parts.push(format!("executable {}", config::file_sha256(&executable).unwrap_or_default()));
         let mut files = vec![executable];
         for arg in &config.args {
             let candidate = working_dir.join(arg);
-            if let Some(d) = Some(&candidate).filter(|p| p.is_file()).and_then(|p| file_digest(p)) {
+            if let Some(d) = Some(&candidate).filter(|p| p.is_file()).and_then(|p| config::file_sha256(p).ok()) {
                 parts.push(format!("file {arg} {d}"));
                 files.push(candidate);
             }
