@@ -45,8 +45,25 @@
 //! [`preprocess::warp_similarity`]). The runner passes the landmarks with the media
 //! (`Vendor::create_template_with_landmarks`): geometry only, no id or label. Media
 //! without landmarks are fitted as `fit` says (face crops: `pad`; near-centred faces:
-//! `center-crop`). There is no ONNX face detector yet.
+//! `center-crop`).
+//!
+//! Raw photos. With a `[detect]` table (module [`detect`]), every image goes through a
+//! face detector and a 68-point landmark model first, and the face is aligned from the
+//! detected points; a photo where no face is found is a failure to acquire
+//! (`face-detection-error`), never skipped. Recorded landmarks are then not used.
+//!
+//! ```toml
+//! [detect]
+//! detector = "ssd_mobilenetv1.onnx"     # scripts/convert_face_api_detect.py
+//! landmarks = "face_landmark_68.onnx"
+//! min_confidence = 0.5
+//! iou_threshold = 0.5
+//! select = "largest"                    # or "most-confident"
+//! align = "box"                         # or "five-point" (with reference_landmarks)
+//! box_padding = 0.2
+//! ```
 
+pub mod detect;
 pub mod preprocess;
 
 use crate::VendorError;
@@ -113,6 +130,9 @@ pub struct OnnxConfig {
     /// The model's five reference points (left eye, right eye, nose tip, left and right
     /// mouth corner) in input pixels; required with `align = "landmarks"`.
     pub reference_landmarks: Option<[[f64; 2]; 5]>,
+    /// The detection stage for raw photos (module `detect`): when present, every
+    /// image goes through it and recorded landmarks are not used.
+    pub detect: Option<detect::DetectConfig>,
 }
 
 /// Whether faces are aligned by landmarks before the model sees them.
@@ -186,6 +206,7 @@ pub struct OnnxVendor {
     queue: Mutex<Queue>,
     ready: Condvar,
     fingerprint: String,
+    detector: Option<detect::Detector>,
 }
 
 /// The library named by the config (relative to the config file), or the default one in
@@ -249,10 +270,40 @@ impl OnnxVendor {
         let hash = |p: &Path, key: &str| {
             config::file_sha256(p).map_err(|e| file.error_at_key(&[key], format!("cannot read {}: {e}", p.display())))
         };
-        let fingerprint = config::fingerprint(
-            "onnx",
-            &format!("{text}\nmodel sha256 {}\nlibrary sha256 {}", hash(&model, "model")?, hash(&library, "library")?),
-        );
+        let mut identity =
+            format!("{text}\nmodel sha256 {}\nlibrary sha256 {}", hash(&model, "model")?, hash(&library, "library")?);
+        let detector = match &config.detect {
+            None => None,
+            Some(detect) => {
+                let mut sessions = Vec::new();
+                for (key, relative) in [("detector", &detect.detector), ("landmarks", &detect.landmarks)] {
+                    let at = |m: String| file.error_at_key(&["detect", key], m);
+                    let path = base.join(relative);
+                    if !path.is_file() {
+                        return Err(at(format!(
+                            "the {key} model {} does not exist (run scripts/setup-onnx)",
+                            path.display()
+                        )));
+                    }
+                    let sha =
+                        config::file_sha256(&path).map_err(|e| at(format!("cannot read {}: {e}", path.display())))?;
+                    identity.push_str(&format!("\n{key} sha256 {sha}"));
+                    sessions.push(build_session(environment, &path, config.threads).map_err(at)?);
+                }
+                let landmarks = sessions.pop().expect("two sessions");
+                let detector = sessions.pop().expect("two sessions");
+                let stage = detect::Detector::new(detect.clone(), detector, landmarks)
+                    .map_err(|(key, m)| file.error_at_key(&["detect", key], m))?;
+                if detect.align == detect::DetectAlign::FivePoint && config.reference_landmarks.is_none() {
+                    return Err(file.error_at_key(
+                        &["detect", "align"],
+                        "align = \"five-point\" needs reference_landmarks: the model's five points in input pixels",
+                    ));
+                }
+                Some(stage)
+            }
+        };
+        let fingerprint = config::fingerprint("onnx", &identity);
         if config.align == Align::Landmarks && config.reference_landmarks.is_none() {
             return Err(file.error_at_key(
                 &["align"],
@@ -277,6 +328,7 @@ impl OnnxVendor {
             queue: Mutex::new(Queue::default()),
             ready: Condvar::new(),
             fingerprint,
+            detector,
         })
     }
 
@@ -293,12 +345,45 @@ impl OnnxVendor {
         self.dim
     }
 
-    /// Decode and preprocess media into the model input of one image.
+    /// Decode and preprocess media into the model input of one image; with a `[detect]`
+    /// stage, through detection and alignment.
     pub fn preprocess(&self, media: &[u8]) -> Result<Vec<f32>, TemplateFailure> {
-        self.preprocessing.tensor_from_media(media).map_err(|e| TemplateFailure {
-            code: FailureCode::ParseError,
-            message: format!("cannot decode the image: {e}"),
-        })
+        match &self.detector {
+            Some(_) => Ok(self.preprocessing.tensor(&self.face_chip(&decode(media)?)?)),
+            None => self.preprocessing.tensor_from_media(media).map_err(|e| TemplateFailure {
+                code: FailureCode::ParseError,
+                message: format!("cannot decode the image: {e}"),
+            }),
+        }
+    }
+
+    /// The detection stage, where the config has one.
+    pub fn detector(&self) -> Option<&detect::Detector> {
+        self.detector.as_ref()
+    }
+
+    /// The recognition model's input image of the face the detection stage finds in a
+    /// photo; no face is a failure to acquire (`face-detection-error`).
+    pub fn face_chip(&self, image: &image::RgbImage) -> Result<image::RgbImage, TemplateFailure> {
+        let Some(stage) = &self.detector else {
+            return Ok(self.preprocessing.fit_image(image));
+        };
+        let vendor_error = |message: String| TemplateFailure { code: FailureCode::VendorError, message };
+        let found = stage.detect(image).map_err(vendor_error)?;
+        if found.chosen.is_none() {
+            return Err(TemplateFailure {
+                code: FailureCode::FaceDetectionError,
+                message: format!("no face found (min_confidence {})", stage.config().min_confidence),
+            });
+        }
+        let (w, h) = (self.preprocessing.width, self.preprocessing.height);
+        let transform = stage
+            .chip_transform(&found.landmarks, w, h, self.config.reference_landmarks.as_ref())
+            .ok_or_else(|| TemplateFailure {
+                code: FailureCode::FaceDetectionError,
+                message: "the detected landmarks coincide: no alignment is defined".into(),
+            })?;
+        Ok(preprocess::warp_similarity(image, transform, w, h))
     }
 
     /// Decode media, warp the face so that its landmarks fall on `reference` (the
@@ -309,12 +394,7 @@ impl OnnxVendor {
         landmarks: &Landmarks,
         reference: &[[f64; 2]; 5],
     ) -> Result<Vec<f32>, TemplateFailure> {
-        let image = image::load_from_memory(media)
-            .map_err(|e| TemplateFailure {
-                code: FailureCode::ParseError,
-                message: format!("cannot decode the image: {e}"),
-            })?
-            .to_rgb8();
+        let image = decode(media)?;
         let transform = preprocess::similarity_transform(&landmarks.0, reference).ok_or_else(|| TemplateFailure {
             code: FailureCode::FaceDetectionError,
             message: "the five landmarks coincide: no alignment is defined".into(),
@@ -418,6 +498,16 @@ impl OnnxVendor {
     }
 }
 
+/// Decode media bytes (PNG or JPEG) to RGB.
+fn decode(media: &[u8]) -> Result<image::RgbImage, TemplateFailure> {
+    Ok(image::load_from_memory(media)
+        .map_err(|e| TemplateFailure {
+            code: FailureCode::ParseError,
+            message: format!("cannot decode the image: {e}"),
+        })?
+        .to_rgb8())
+}
+
 /// Check the preprocessing keys a model config shares (`onnx`, `candle`).
 pub(crate) fn check_preprocessing(
     file: &ConfigText,
@@ -494,7 +584,9 @@ impl Vendor for OnnxVendor {
         landmarks: Option<&Landmarks>,
     ) -> Result<Template, TemplateFailure> {
         let input = match (self.config.align, landmarks, self.config.reference_landmarks) {
-            (Align::Landmarks, Some(l), Some(reference)) => self.preprocess_aligned(media, l, &reference)?,
+            (Align::Landmarks, Some(l), Some(reference)) if self.detector.is_none() => {
+                self.preprocess_aligned(media, l, &reference)?
+            }
             _ => self.preprocess(media)?,
         };
         let embedding =
