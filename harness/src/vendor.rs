@@ -183,6 +183,29 @@ pub trait Vendor: Send + Sync {
     fn resumed(&self, earlier: &[Option<FailureCode>]) {
         let _ = earlier;
     }
+
+    /// The vendor's own 1:N search (the FRTE 1:N API's enrolment finalisation and
+    /// identification, a service's search endpoint), when it has one: the runner then
+    /// enrols each gallery with it and asks it for the candidates instead of comparing
+    /// templates itself (docs/runner.md, "Native search"). The default has none.
+    fn native_search(&self) -> Option<&dyn NativeSearch> {
+        None
+    }
+}
+
+/// A vendor's own 1:N search: enrol a gallery once, then search it with many probes.
+pub trait NativeSearch: Sync {
+    /// Enrol and finalise a gallery of templates made with [`Role::Enrol`], each with an
+    /// id that is its position in `gallery` (the runner shuffles the gallery, so an id
+    /// says nothing about a subject). A failure fails every search of this gallery.
+    fn enrol(&self, gallery: &[&Template]) -> Result<Box<dyn EnrolledGallery + '_>, TemplateFailure>;
+}
+
+/// A finalised gallery of a [`NativeSearch`].
+pub trait EnrolledGallery: Sync {
+    /// Search with a template made with [`Role::Search`]: at most `candidates` pairs
+    /// (gallery id, similarity), most similar first. A failure costs this one search.
+    fn search(&self, probe: &Template, candidates: usize) -> Result<Vec<(u32, f64)>, TemplateFailure>;
 }
 
 /// Cosine similarity of two embeddings (0 when either has zero length).

@@ -93,8 +93,10 @@ fn bench() -> Benchmark {
 }
 
 fn check(opaque: bool) {
-    let b = bench();
-    let run = run_vendor(&b, &Toy { opaque }, &Silent);
+    check_run(&run_vendor(&bench(), &Toy { opaque }, &Silent));
+}
+
+fn check_run(run: &harness::run::runner::VendorRun) {
     // Every failure is counted with its reason; the panic cost one template.
     let mut reasons: Vec<(u32, FailureCode)> = run.failures.iter().map(|f| (f.sample, f.failure.code)).collect();
     reasons.sort();
@@ -141,6 +143,127 @@ fn embedding_path() {
 #[test]
 fn opaque_path_gives_the_same_trials() {
     check(true);
+}
+
+/// The toy vendor with a native 1:N search of its own: an exhaustive search by cosine
+/// over the enrolled templates. `broken_gallery` fails to enrol galleries of that many
+/// templates; a probe "-1 0.1" gets an id outside the gallery.
+struct NativeToy {
+    broken_gallery: Option<usize>,
+    enrolled: std::sync::Mutex<Vec<usize>>,
+}
+
+struct ToyGallery(Vec<Template>);
+
+impl Vendor for NativeToy {
+    fn describe(&self) -> VendorDescription {
+        Toy { opaque: true }.describe()
+    }
+    fn create_template(&self, media: &[u8], role: Role) -> Result<Template, TemplateFailure> {
+        Toy { opaque: true }.create_template(media, role)
+    }
+    fn compare(&self, a: &Template, b: &Template) -> Result<f64, TemplateFailure> {
+        Toy { opaque: true }.compare(a, b)
+    }
+    fn fingerprint(&self) -> String {
+        "native-toy".into()
+    }
+    fn native_search(&self) -> Option<&dyn NativeSearch> {
+        Some(self)
+    }
+}
+
+impl NativeSearch for NativeToy {
+    fn enrol(&self, gallery: &[&Template]) -> Result<Box<dyn EnrolledGallery + '_>, TemplateFailure> {
+        self.enrolled.lock().unwrap().push(gallery.len());
+        if self.broken_gallery == Some(gallery.len()) {
+            return Err(TemplateFailure { code: FailureCode::VendorError, message: "finalize failed".into() });
+        }
+        Ok(Box::new(ToyGallery(gallery.iter().map(|t| (*t).clone()).collect())))
+    }
+}
+
+impl EnrolledGallery for ToyGallery {
+    fn search(&self, probe: &Template, candidates: usize) -> Result<Vec<(u32, f64)>, TemplateFailure> {
+        let p = probe.embedding(2)?;
+        if p == [-1.0, 0.1] {
+            return Ok(vec![(99, 1.0)]);
+        }
+        let mut all: Vec<(u32, f64)> =
+            self.0.iter().enumerate().map(|(i, t)| (i as u32, cosine(&p, &t.embedding(2).unwrap()))).collect();
+        // Worst first: the runner ranks by score whatever the order.
+        all.sort_by(|a, b| a.1.total_cmp(&b.1));
+        Ok(all.split_off(all.len().saturating_sub(candidates)))
+    }
+}
+
+#[test]
+fn a_native_search_gives_the_trials_of_verity_s_own() {
+    // "-1 0.1" (a non-mated search) is answered with an unknown id: that search alone
+    // fails, so compare the rest with the compare path.
+    let b = bench();
+    let native = NativeToy { broken_gallery: None, enrolled: Default::default() };
+    let ours = run_vendor(&b, &native, &Silent);
+    let theirs = run_vendor(&b, &Toy { opaque: true }, &Silent);
+    assert_eq!(*native.enrolled.lock().unwrap(), vec![1, 3], "one enrolment per gallery size");
+    let (ProtocolTrials::Search(a), ProtocolTrials::Search(c)) = (&ours.protocols[1], &theirs.protocols[1]) else {
+        panic!()
+    };
+    for (a, c) in a.iter().zip(c) {
+        let last = a.len() - 1;
+        assert!(a.failed[last] && !c.failed[last], "the garbage answer fails its search");
+        for i in 0..last {
+            assert_eq!(a.failed[i], c.failed[i]);
+            same_list(a.candidates_of(i), c.candidates_of(i));
+        }
+    }
+    // With every search answered, the native run passes the whole check of the runner.
+    let mut b = bench();
+    b.samples.media[7] = MediaSource::Inline(b"-1 0.2".to_vec());
+    let run = run_vendor(&b, &NativeToy { broken_gallery: None, enrolled: Default::default() }, &Silent);
+    check_run(&run);
+}
+
+#[test]
+fn a_native_search_keeps_one_candidate_per_subject() {
+    // s0 enrolled twice ("1 0" and "0.9 0.1"): both are nearest "1 1"'s probe, yet the
+    // list holds two different subjects, as verity's own search does.
+    let mut b = bench();
+    let Protocol::Identification(p) = &mut b.protocols[1] else { panic!() };
+    p.gallery = vec![0, 1, 2, 4];
+    p.mated = vec![];
+    p.non_mated = vec![6];
+    p.gallery_sizes = vec![3];
+    b.samples.media[6] = MediaSource::Inline(b"1 0.05".to_vec());
+    b.samples.media[3] = MediaSource::Inline(b"0 1".to_vec());
+    let native = NativeToy { broken_gallery: None, enrolled: Default::default() };
+    let ours = run_vendor(&b, &native, &Silent);
+    let theirs = run_vendor(&b, &Toy { opaque: true }, &Silent);
+    assert_eq!(*native.enrolled.lock().unwrap(), vec![4]);
+    let (ProtocolTrials::Search(a), ProtocolTrials::Search(c)) = (&ours.protocols[1], &theirs.protocols[1]) else {
+        panic!()
+    };
+    assert_eq!(a[0].candidates_of(0).0, &[0, 2]);
+    same_list(a[0].candidates_of(0), c[0].candidates_of(0));
+}
+
+/// The same candidates, and scores equal but for the compare path's f32 rounding of a
+/// vendor's scores (the native path keeps them as the vendor gave them).
+fn same_list(a: (&[u32], &[f64]), b: (&[u32], &[f64])) {
+    assert_eq!(a.0, b.0);
+    assert_eq!(a.1.len(), b.1.len());
+    for (x, y) in a.1.iter().zip(b.1) {
+        assert!((x - y).abs() < 1e-7, "{a:?} {b:?}");
+    }
+}
+
+#[test]
+fn a_gallery_the_vendor_cannot_enrol_fails_its_searches_only() {
+    let b = bench();
+    let run = run_vendor(&b, &NativeToy { broken_gallery: Some(3), enrolled: Default::default() }, &Silent);
+    let ProtocolTrials::Search(s) = &run.protocols[1] else { panic!() };
+    assert!(s[1].failed.iter().all(|&f| f), "gallery size 3 could not be enrolled");
+    assert_eq!(s[0].failed, vec![false, false, true], "gallery size 1 was; the garbage answer fails alone");
 }
 
 #[test]

@@ -394,59 +394,88 @@ fn run_search<'a>(
 
     let stage = progress.stage(&format!("{vendor_name}: {} searches", p.name), searches.len() as u64);
     // lists[q][k]: candidates of search q in gallery size sizes[k]; None: the search failed.
-    let lists: Vec<Option<PerSize>> = match dim {
-        Some(dim) => {
-            let gallery = EmbeddingGallery {
-                dim,
-                rows: enrolled.iter().flat_map(|(_, m)| embedding(m).iter().copied()).collect(),
-                subject_position: enrolled.iter().map(|e| e.0).collect(),
-                subjects: subjects.len(),
-            };
-            let ok: Vec<usize> = (0..queries.len()).filter(|&q| queries[q].is_some()).collect();
-            let matrix: Vec<f32> =
-                ok.iter().flat_map(|&q| queries[q].map(embedding).unwrap_or(&[]).iter().copied()).collect();
-            let found = search(&gallery, &matrix, sizes, p.candidates);
-            stage.advance(searches.len() as u64);
-            let mut lists = vec![None; queries.len()];
-            for (q, per_size) in ok.into_iter().zip(found) {
-                lists[q] =
-                    Some(per_size.into_iter().map(|c| c.into_iter().map(|(s, v)| (s, v as f64)).collect()).collect());
-            }
-            lists
+    let lists: Vec<Option<PerSize>> = match (vendor.native_search(), dim) {
+        (Some(native), _) => {
+            let gallery: Vec<(u32, u32, &Made)> = p
+                .gallery
+                .iter()
+                .filter_map(|&s| {
+                    lookup(s, Role::Enrol).map(|m| (s, position[bench.samples.subject[s as usize] as usize], m))
+                })
+                .collect();
+            let lists = native_lists(native, &gallery, &queries, sizes, p.candidates, stage.as_ref());
+            stage.finish();
+            return assemble(bench, p, &subjects, &position, &searches, &lists);
         }
-        None => queries
-            .par_iter()
-            .map(|q| {
-                let result = q.map(|q| {
-                    let Made::Opaque(probe) = q else { return vec![Vec::new(); sizes.len()] };
-                    let mut best = vec![f32::NEG_INFINITY; subjects.len()];
-                    for (pos, m) in &enrolled {
-                        if let Made::Opaque(reference) = m
-                            && let Ok(s) = guarded("compare", || vendor.compare(probe, reference))
-                            && s.is_finite()
-                        {
-                            let b = &mut best[*pos as usize];
-                            *b = b.max(s as f32);
+        (None, dim) => match dim {
+            Some(dim) => {
+                let gallery = EmbeddingGallery {
+                    dim,
+                    rows: enrolled.iter().flat_map(|(_, m)| embedding(m).iter().copied()).collect(),
+                    subject_position: enrolled.iter().map(|e| e.0).collect(),
+                    subjects: subjects.len(),
+                };
+                let ok: Vec<usize> = (0..queries.len()).filter(|&q| queries[q].is_some()).collect();
+                let matrix: Vec<f32> =
+                    ok.iter().flat_map(|&q| queries[q].map(embedding).unwrap_or(&[]).iter().copied()).collect();
+                let found = search(&gallery, &matrix, sizes, p.candidates);
+                stage.advance(searches.len() as u64);
+                let mut lists = vec![None; queries.len()];
+                for (q, per_size) in ok.into_iter().zip(found) {
+                    lists[q] = Some(
+                        per_size.into_iter().map(|c| c.into_iter().map(|(s, v)| (s, v as f64)).collect()).collect(),
+                    );
+                }
+                lists
+            }
+            None => queries
+                .par_iter()
+                .map(|q| {
+                    let result = q.map(|q| {
+                        let Made::Opaque(probe) = q else { return vec![Vec::new(); sizes.len()] };
+                        let mut best = vec![f32::NEG_INFINITY; subjects.len()];
+                        for (pos, m) in &enrolled {
+                            if let Made::Opaque(reference) = m
+                                && let Ok(s) = guarded("compare", || vendor.compare(probe, reference))
+                                && s.is_finite()
+                            {
+                                let b = &mut best[*pos as usize];
+                                *b = b.max(s as f32);
+                            }
                         }
-                    }
-                    sizes
-                        .iter()
-                        .map(|&n| {
-                            top_l(&best[..n.min(best.len())], p.candidates)
-                                .into_iter()
-                                .map(|(s, v)| (s, v as f64))
-                                .collect()
-                        })
-                        .collect()
-                });
-                stage.advance(1);
-                result
-            })
-            .collect(),
+                        sizes
+                            .iter()
+                            .map(|&n| {
+                                top_l(&best[..n.min(best.len())], p.candidates)
+                                    .into_iter()
+                                    .map(|(s, v)| (s, v as f64))
+                                    .collect()
+                            })
+                            .collect()
+                    });
+                    stage.advance(1);
+                    result
+                })
+                .collect(),
+        },
     };
     stage.finish();
+    let lists: Lists =
+        lists.into_iter().map(|l| (0..sizes.len()).map(|k| l.as_ref().map(|l| l[k].clone())).collect()).collect();
+    assemble(bench, p, &subjects, &position, &searches, &lists)
+}
 
-    sizes
+/// The search trials of each gallery size from `lists[q][k]`: search q's candidates
+/// (gallery position, score) in gallery size k, `None` when the search failed.
+fn assemble(
+    bench: &Benchmark,
+    p: &SearchProtocol,
+    subjects: &[u32],
+    position: &[u32],
+    searches: &[u32],
+    lists: &Lists,
+) -> Vec<SearchTrials> {
+    p.gallery_sizes
         .iter()
         .enumerate()
         .map(|(k, &size)| {
@@ -459,7 +488,7 @@ fn run_search<'a>(
                     continue;
                 }
                 let list: Option<Vec<(u32, f64)>> =
-                    lists[q].as_ref().map(|l| l[k].iter().map(|&(pos, s)| (subjects[pos as usize], s)).collect());
+                    lists[q][k].as_ref().map(|l| l.iter().map(|&(pos, s)| (subjects[pos as usize], s)).collect());
                 t.push(q as u32, subject, mated, list.as_deref());
             }
             t
@@ -467,8 +496,74 @@ fn run_search<'a>(
         .collect()
 }
 
+/// Searches through the vendor's own 1:N search (docs/runner.md, "Native search"): for
+/// each gallery size, the enrolment templates of its subjects are enrolled in an order
+/// shuffled by a hash of their sample indices (a gallery id says nothing about whose
+/// template it is), then every search template is searched. Asking for `candidates` x
+/// the most templates a subject has guarantees `candidates` distinct subjects where the
+/// gallery has them; a subject's best-placed template stands for it. A gallery that
+/// cannot be enrolled fails every search of that size; a search that fails, or returns
+/// an id outside the gallery or a score that is not finite, fails alone.
+fn native_lists(
+    native: &dyn crate::vendor::NativeSearch,
+    gallery: &[(u32, u32, &Made)],
+    queries: &[Option<&Made>],
+    sizes: &[usize],
+    candidates: usize,
+    stage: &dyn crate::run::progress::Stage,
+) -> Lists {
+    let mut lists = vec![vec![None; sizes.len()]; queries.len()];
+    let template = |m: &Made| match m {
+        Made::Opaque(t) => t.clone(),
+        Made::Embedding(v) => Template::from_embedding(v),
+    };
+    let probes: Vec<Option<Template>> = queries.iter().map(|q| q.map(template)).collect();
+    for (k, &size) in sizes.iter().enumerate() {
+        let mut members: Vec<&(u32, u32, &Made)> = gallery.iter().filter(|g| (g.1 as usize) < size).collect();
+        members.sort_by_key(|g| (media_hash(format!("verity gallery order {}", g.0).as_bytes()), g.0));
+        let mut per_subject: HashMap<u32, usize> = HashMap::new();
+        for g in &members {
+            *per_subject.entry(g.1).or_default() += 1;
+        }
+        let most = per_subject.values().copied().max().unwrap_or(1);
+        let ask = candidates.saturating_mul(most).min(members.len()).max(1);
+        let templates: Vec<Template> = members.iter().map(|g| template(g.2)).collect();
+        let refs: Vec<&Template> = templates.iter().collect();
+        let Ok(enrolled) = guarded("enrol", || native.enrol(&refs)) else {
+            continue;
+        };
+        let found: Vec<Option<Vec<(u32, f64)>>> = probes
+            .par_iter()
+            .map(|probe| {
+                let probe = probe.as_ref()?;
+                let mut list = guarded("search", || enrolled.search(probe, ask)).ok()?;
+                // Rank by score, most similar first, whatever order the vendor gave.
+                list.sort_by(|a, b| b.1.total_cmp(&a.1));
+                let mut seen = vec![false; per_subject.keys().max().map_or(0, |&m| m as usize + 1)];
+                let mut out = Vec::with_capacity(candidates);
+                for (id, score) in list.into_iter().take(ask) {
+                    let member = members.get(id as usize).filter(|_| score.is_finite())?;
+                    if !std::mem::replace(&mut seen[member.1 as usize], true) && out.len() < candidates {
+                        out.push((member.1, score));
+                    }
+                }
+                Some(out)
+            })
+            .collect();
+        for (q, list) in found.into_iter().enumerate() {
+            lists[q][k] = list;
+        }
+    }
+    stage.advance(queries.len() as u64);
+    lists
+}
+
 /// One search's candidate lists, one per gallery size: (gallery position, score).
 type PerSize = Vec<Vec<(u32, f64)>>;
+
+/// `lists[q][k]`: search q's candidates (gallery position, score) in gallery size k;
+/// `None` when the search failed.
+type Lists = Vec<Vec<Option<Vec<(u32, f64)>>>>;
 
 fn embedding(m: &Made) -> &[f32] {
     match m {
