@@ -30,7 +30,15 @@ struct Service {
     attempts: Mutex<HashMap<(String, String), Vec<std::time::Instant>>>,
     in_flight: AtomicUsize,
     most_in_flight: AtomicUsize,
+    /// Galleries enrolled through the search endpoints: name -> (id, template).
+    galleries: Mutex<HashMap<String, Gallery>>,
+    /// Every enrolment (gallery name, templates) and deletion, in order.
+    enrolments: Mutex<Vec<(String, usize)>>,
+    deleted: Mutex<Vec<String>>,
 }
+
+/// An enrolled gallery of the test service: (id, template bytes).
+type Gallery = Vec<(String, Vec<u8>)>;
 
 struct Request {
     path: String,
@@ -111,6 +119,41 @@ fn respond(service: &Service, request: Request) -> (u16, String, Duration) {
         && request.headers.get("x-api-key") != Some(token)
     {
         return now(401, r#"{"error":{"code":"UNAUTHORISED"}}"#);
+    }
+    if request.path == "/api/galleries" {
+        let v: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
+        let name = v["gallery"].as_str().unwrap().to_string();
+        let templates: Vec<(String, Vec<u8>)> = v["templates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| (t["id"].as_str().unwrap().to_string(), unb64(&t["template"])))
+            .collect();
+        service.enrolments.lock().unwrap().push((name.clone(), templates.len()));
+        service.galleries.lock().unwrap().insert(name, templates);
+        return now(201, "{}");
+    }
+    if request.path == "/api/galleries/delete" {
+        let v: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
+        let name = v["gallery"].as_str().unwrap().to_string();
+        service.galleries.lock().unwrap().remove(&name);
+        service.deleted.lock().unwrap().push(name);
+        return now(204, "");
+    }
+    if request.path == "/api/search" {
+        let v: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
+        let galleries = service.galleries.lock().unwrap();
+        let Some(gallery) = galleries.get(v["gallery"].as_str().unwrap()) else {
+            return now(404, r#"{"error":{"code":"NO_GALLERY"}}"#);
+        };
+        let probe = unb64(&v["probe"]);
+        let mut scored: Vec<(f64, &str)> =
+            gallery.iter().map(|(id, t)| (null_similarity(&probe, t), id.as_str())).collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let n = v["max_candidates"].as_u64().unwrap() as usize;
+        let candidates: Vec<serde_json::Value> =
+            scored.iter().take(n).map(|(score, id)| serde_json::json!({ "id": id, "score": score })).collect();
+        return now(200, &serde_json::json!({ "candidates": candidates }).to_string());
     }
     if request.path == "/api/compare" {
         let v: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
@@ -507,4 +550,99 @@ fn an_unreachable_service_stops_the_run_saying_why() {
     assert!(t.contains("the run was stopped: vendor `null-service` failed 20 of its 20 calls"), "{t}");
     assert!(t.contains("; the last: connection failed:") && t.contains("(after 3 attempts)"), "{t}");
     assert!(!out.join("results.json").exists());
+}
+
+/// The JSON template requests of the test service.
+const CREATE_JSON: &str = "media_field = \"input.image\"\ntemplate_field = \"result.template\"\n";
+
+/// The 1:N rows of rates.csv (identification and watchlist), without the vendor column.
+fn search_rows(out: &Path) -> Vec<String> {
+    std::fs::read_to_string(out.join("rates.csv"))
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains(",identification,") || l.contains(",watchlist,"))
+        .map(|l| l.split_once(',').unwrap().1.to_string())
+        .collect()
+}
+
+#[test]
+fn a_service_s_own_search_gives_the_results_of_verity_s_search() {
+    let dir = tempfile::tempdir().unwrap();
+    let bench_dir = simulate_small(dir.path());
+    let service = Arc::new(Service::default());
+    let url = start(service.clone());
+    let mut outs = Vec::new();
+    for (name, search) in [
+        ("by-compare", ""),
+        (
+            "by-search",
+            "[search]\nenrol_path = \"galleries\"\nsearch_path = \"search\"\ndelete_path = \"galleries/delete\"\n",
+        ),
+    ] {
+        let toml = config(
+            &dir.path().join(name),
+            &url,
+            (0.0, 0.75),
+            "",
+            &format!("{CREATE_JSON}[compare]\npath = \"compare\"\n{search}"),
+        );
+        let out = dir.path().join(name).join("out");
+        let o = common::verity(&["run", s(&bench_dir), "--vendor", s(&toml), "--out", s(&out), "--no-cache"]);
+        assert!(o.status.success(), "{}", text(&o));
+        outs.push(out);
+    }
+    let rows = search_rows(&outs[0]);
+    assert!(rows.len() > 20, "{rows:?}");
+    let native = search_rows(&outs[1]);
+    assert_eq!(rows.len(), native.len());
+    // Every count and rate is the same. A calibrated threshold is a score itself: the
+    // service's f64 where verity's own search of opaque templates keeps an f32.
+    for (a, b) in rows.iter().zip(&native) {
+        let (fa, fb): (Vec<&str>, Vec<&str>) = (a.split(',').collect(), b.split(',').collect());
+        assert_eq!((&fa[..5], &fa[6..]), (&fb[..5], &fb[6..]), "{a}\n{b}");
+        if fa[5] != fb[5] {
+            let (x, y): (f64, f64) = (fa[5].parse().unwrap(), fb[5].parse().unwrap());
+            assert!(fa[6].starts_with("calibrated:") && (x - y).abs() < 1e-6, "{a}\n{b}");
+        }
+    }
+    // One enrolment per gallery size: identification 20 and 40 subjects, the watchlist
+    // 40 (one enrolment template per subject), each deleted when done, ids shuffled.
+    let enrolments = service.enrolments.lock().unwrap().clone();
+    let mut sizes: Vec<usize> = enrolments.iter().map(|e| e.1).collect();
+    sizes.sort();
+    assert_eq!(sizes, vec![20, 40, 40], "{enrolments:?}");
+    let mut deleted = service.deleted.lock().unwrap().clone();
+    deleted.sort();
+    let mut names: Vec<String> = enrolments.iter().map(|e| e.0.clone()).collect();
+    names.sort();
+    assert_eq!(deleted, names);
+    assert!(service.galleries.lock().unwrap().is_empty());
+}
+
+#[test]
+fn a_garbled_search_reply_fails_that_search_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let service = Arc::new(Service::default());
+    let url = start(service.clone());
+    let toml = config(
+        dir.path(),
+        &url,
+        (0.0, 0.75),
+        "",
+        &format!(
+            "{CREATE_JSON}[compare]\npath = \"compare\"\n[search]\nenrol_path = \"galleries\"\n\
+             search_path = \"search\"\ncandidates_field = \"result.candidates\"\n"
+        ),
+    );
+    let vendor = vendors::http::HttpVendor::from_toml(&std::fs::read_to_string(&toml).unwrap(), &toml).unwrap();
+    let face = |i: u64| format!("face/v1 identity={i:016x} capture={:016x}", i + 100);
+    let gallery: Vec<Template> = (0..3).map(|i| Template(null_template(&face(i)))).collect();
+    let refs: Vec<&Template> = gallery.iter().collect();
+    let native = vendor.native_search().expect("a [search] table");
+    let enrolled = native.enrol(&refs).unwrap();
+    // The service answers `candidates`, not `result.candidates`: every search fails,
+    // naming what is missing.
+    let e = enrolled.search(&gallery[0], 2).unwrap_err();
+    assert_eq!(e.code, FailureCode::VendorError);
+    assert!(e.message.contains("no array `result.candidates`"), "{}", e.message);
 }

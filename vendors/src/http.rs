@@ -32,7 +32,20 @@
 //! probe_field = "probe"             # base64 templates in the request
 //! reference_field = "reference"
 //! score_field = "score"
+//!
+//! [search]                          # optional: the service's own 1:N search
+//! enrol_path = "galleries"          # {"gallery": name, "templates": [{"id": "0", "template": ...}, ...]}
+//! search_path = "search"            # {"gallery": name, "probe": ..., "max_candidates": n}
+//!                                   #   -> {"candidates": [{"id": "3", "score": 0.91}, ...]}
+//! delete_path = "galleries/delete"  # optional: {"gallery": name} once verity is done with it
 //! ```
+//!
+//! With `[search]`, 1:N protocols use the service's search (docs/runner.md, "Native
+//! search"): each gallery is enrolled under a fresh name, with ids that are positions in
+//! a shuffled order; templates travel as the service gave them (base64, or numbers with
+//! `dim`). The field names are keys of `[search]` too (`gallery_field`,
+//! `templates_field`, `id_field`, `template_field`, `probe_field`, `count_field`,
+//! `candidates_field`, `score_field`), each defaulting to the name shown.
 //!
 //! Field names may be dotted paths into nested JSON (`result.template`). A call that
 //! gets no usable reply costs that one template or comparison: after the retries, a 5xx,
@@ -100,6 +113,46 @@ pub struct CompareEndpoint {
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct SearchEndpoints {
+    pub enrol_path: String,
+    pub search_path: String,
+    pub delete_path: Option<String>,
+    #[serde(default = "default_gallery_field")]
+    pub gallery_field: String,
+    #[serde(default = "default_templates_field")]
+    pub templates_field: String,
+    #[serde(default = "default_id_field")]
+    pub id_field: String,
+    #[serde(default = "default_template_field")]
+    pub template_field: String,
+    #[serde(default = "default_probe_field")]
+    pub probe_field: String,
+    #[serde(default = "default_count_field")]
+    pub count_field: String,
+    #[serde(default = "default_candidates_field")]
+    pub candidates_field: String,
+    #[serde(default = "default_score_field")]
+    pub score_field: String,
+}
+
+fn default_gallery_field() -> String {
+    "gallery".into()
+}
+fn default_templates_field() -> String {
+    "templates".into()
+}
+fn default_id_field() -> String {
+    "id".into()
+}
+fn default_count_field() -> String {
+    "max_candidates".into()
+}
+fn default_candidates_field() -> String {
+    "candidates".into()
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct HttpConfig {
     pub kind: String,
     pub name: String,
@@ -128,6 +181,7 @@ pub struct HttpConfig {
     pub min_calls: u64,
     pub create_template: CreateEndpoint,
     pub compare: Option<CompareEndpoint>,
+    pub search: Option<SearchEndpoints>,
 }
 
 fn default_request() -> RequestShape {
@@ -206,6 +260,10 @@ pub struct HttpVendor {
     files: Vec<PathBuf>,
     slots: Slots,
     health: FaultShare,
+    /// The search endpoints joined to the base URL: enrol, search, delete.
+    search_urls: Option<(String, String, Option<String>)>,
+    /// Galleries enrolled so far by this process, for fresh names.
+    galleries: std::sync::atomic::AtomicU64,
 }
 
 /// How one call ended without a usable reply.
@@ -405,6 +463,10 @@ impl HttpVendor {
             files,
             slots: Slots { free: Mutex::new(config.concurrency), freed: Condvar::new() },
             health: FaultShare::new(config.min_calls, config.max_failure_share),
+            search_urls: config.search.as_ref().map(|e| {
+                (join(url, &e.enrol_path), join(url, &e.search_path), e.delete_path.as_ref().map(|p| join(url, p)))
+            }),
+            galleries: std::sync::atomic::AtomicU64::new(0),
             config,
         })
     }
@@ -607,6 +669,99 @@ impl HttpVendor {
     }
 }
 
+/// A template as the service gave it: numbers with `dim`, base64 otherwise.
+fn template_value(dim: Option<usize>, template: &Template) -> Value {
+    match dim.and_then(|d| template.embedding(d).ok()) {
+        Some(values) => json!(values),
+        None => json!(wire::encode_base64(&template.0)),
+    }
+}
+
+/// A gallery enrolled with the service under `name`.
+struct ServiceGallery<'a> {
+    vendor: &'a HttpVendor,
+    name: String,
+    size: usize,
+}
+
+impl HttpVendor {
+    fn enrol_gallery(&self, gallery: &[&Template]) -> Result<ServiceGallery<'_>, Fault> {
+        let (Some(endpoints), Some((url, _, _))) = (&self.config.search, &self.search_urls) else {
+            return Err(Fault::Final(FailureCode::VendorError, "no [search] endpoints".into()));
+        };
+        let n = self.galleries.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let name = format!("verity-{}-{n}", std::process::id());
+        let entries: Vec<Value> = gallery
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let mut entry = json!({});
+                put(&mut entry, &endpoints.id_field, json!(i.to_string()));
+                put(&mut entry, &endpoints.template_field, template_value(self.config.dim, t));
+                entry
+            })
+            .collect();
+        let mut request = json!({});
+        put(&mut request, &endpoints.gallery_field, json!(name));
+        put(&mut request, &endpoints.templates_field, Value::Array(entries));
+        self.post(url, "application/json", request.to_string().as_bytes())?;
+        Ok(ServiceGallery { vendor: self, name, size: gallery.len() })
+    }
+
+    fn search_gallery(&self, gallery: &ServiceGallery, probe: &Template, n: usize) -> Result<Vec<(u32, f64)>, Fault> {
+        let (Some(endpoints), Some((_, url, _))) = (&self.config.search, &self.search_urls) else {
+            return Err(Fault::Final(FailureCode::VendorError, "no [search] endpoints".into()));
+        };
+        let mut request = json!({});
+        put(&mut request, &endpoints.gallery_field, json!(gallery.name));
+        put(&mut request, &endpoints.probe_field, template_value(self.config.dim, probe));
+        put(&mut request, &endpoints.count_field, json!(n));
+        let reply = Self::json(&self.post(url, "application/json", request.to_string().as_bytes())?)?;
+        let malformed =
+            |what: String| Fault::Final(FailureCode::VendorError, format!("malformed search reply: {what}"));
+        let list = at(&reply, &endpoints.candidates_field)
+            .and_then(Value::as_array)
+            .ok_or_else(|| malformed(format!("no array `{}`", endpoints.candidates_field)))?;
+        list.iter()
+            .map(|c| {
+                let id = at(c, &endpoints.id_field).and_then(|v| match v {
+                    Value::String(t) => t.parse::<u32>().ok(),
+                    other => other.as_u64().and_then(|x| u32::try_from(x).ok()),
+                });
+                let score = at(c, &endpoints.score_field).and_then(Value::as_f64);
+                match (id, score) {
+                    (Some(id), Some(score)) if (id as usize) < gallery.size && score.is_finite() => Ok((id, score)),
+                    _ => Err(malformed(format!("a candidate is not an id of the gallery with a finite score: `{c}`"))),
+                }
+            })
+            .collect()
+    }
+}
+
+impl harness::vendor::NativeSearch for HttpVendor {
+    fn enrol(&self, gallery: &[&Template]) -> Result<Box<dyn harness::vendor::EnrolledGallery + '_>, TemplateFailure> {
+        Ok(Box::new(self.counted(|| self.enrol_gallery(gallery))?))
+    }
+}
+
+impl harness::vendor::EnrolledGallery for ServiceGallery<'_> {
+    fn search(&self, probe: &Template, candidates: usize) -> Result<Vec<(u32, f64)>, TemplateFailure> {
+        self.vendor.counted(|| self.vendor.search_gallery(self, probe, candidates))
+    }
+}
+
+impl Drop for ServiceGallery<'_> {
+    /// Tell the service the gallery is no longer needed (best effort: a failure here
+    /// changes no result).
+    fn drop(&mut self) {
+        if let (Some(endpoints), Some((_, _, Some(url)))) = (&self.vendor.config.search, &self.vendor.search_urls) {
+            let mut request = json!({});
+            put(&mut request, &endpoints.gallery_field, json!(self.name));
+            let _ = self.vendor.post(url, "application/json", request.to_string().as_bytes());
+        }
+    }
+}
+
 impl Vendor for HttpVendor {
     fn describe(&self) -> VendorDescription {
         self.description.clone()
@@ -635,6 +790,10 @@ impl Vendor for HttpVendor {
     fn resumed(&self, earlier: &[Option<FailureCode>]) {
         let faults = earlier.iter().filter(|c| c.is_some_and(wire::is_fault)).count() as u64;
         self.record(earlier.len() as u64, faults, None);
+    }
+
+    fn native_search(&self) -> Option<&dyn harness::vendor::NativeSearch> {
+        self.config.search.as_ref().map(|_| self as &dyn harness::vendor::NativeSearch)
     }
 }
 
