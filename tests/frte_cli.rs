@@ -6,64 +6,12 @@
 
 mod common;
 
+use common::frte::{build_library, face_text, image_benchmark, read_only, worker};
 use common::null_face::{capture_of, null_similarity, null_template};
-use common::{failure_counts, planted_failure_counts, rate, root, s, simulate_small, text, tree, verity, write};
+use common::{failure_counts, planted_failure_counts, rate, s, simulate_small, text, tree, verity, write};
 use harness::vendor::{FailureCode, Role, Template, Vendor};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-/// Build the null library with extra compiler flags; `None` (and SKIPPED printed) when
-/// there is no g++.
-fn build_library(dir: &Path, name: &str, flags: &[&str]) -> Option<PathBuf> {
-    let out = dir.join(name);
-    let o = Command::new("g++")
-        .args(["-std=c++11", "-shared", "-fPIC", "-O1", "-I"])
-        .arg(root().join("vendors/frte"))
-        .args(flags)
-        .arg(root().join("tests/fixtures/frte/null_impl.cpp"))
-        .arg("-o")
-        .arg(&out)
-        .output();
-    match o {
-        Ok(o) if o.status.success() => Some(out),
-        Ok(o) => panic!("g++ failed: {}", text(&o)),
-        Err(e) => {
-            println!("SKIPPED: the frte tests need g++ to build the null FRTE library ({e})");
-            None
-        }
-    }
-}
-
-/// The small simulated benchmark with every synthetic face stored as a PNG image whose
-/// one row of 8-bit pixels holds the face's text (what the null library reads).
-fn image_benchmark(dir: &Path) -> PathBuf {
-    let bench = simulate_small(dir);
-    let samples = bench.join("samples.csv");
-    let table = std::fs::read_to_string(&samples).unwrap();
-    let mut lines = table.lines();
-    let header = lines.next().unwrap();
-    let media = header.split(',').position(|c| c == "media").unwrap();
-    let mut out = vec![header.to_string()];
-    std::fs::create_dir_all(bench.join("media")).unwrap();
-    for line in lines {
-        assert!(!line.contains('"'), "{line}");
-        let mut fields: Vec<String> = line.split(',').map(str::to_string).collect();
-        let face = fields[media].strip_prefix("inline:").unwrap().as_bytes().to_vec();
-        let name = format!("media/{}.png", fields[0]);
-        image::GrayImage::from_raw(face.len() as u32, 1, face).unwrap().save(bench.join(&name)).unwrap();
-        fields[media] = name;
-        out.push(fields.join(","));
-    }
-    std::fs::write(&samples, out.join("\n") + "\n").unwrap();
-    bench
-}
-
-/// The text of a sample's image.
-fn face_text(media: &[u8]) -> String {
-    let image = image::load_from_memory(media).unwrap().to_luma8();
-    String::from_utf8(image.into_raw()).unwrap()
-}
 
 const ACTIONS: [&str; 5] = ["crash", "abort", "hang", "throw", "no-face"];
 
@@ -91,10 +39,6 @@ fn plant(dir: &Path, bench: &harness::model::benchmark::Benchmark) -> (PathBuf, 
     (config, planted)
 }
 
-fn read_only(dir: &Path) {
-    assert!(Command::new("chmod").args(["-R", "a-w"]).arg(dir).status().unwrap().success());
-}
-
 fn vendor_toml(dir: &Path, library: &Path, config: &Path, extra: &str) -> PathBuf {
     write(
         dir,
@@ -109,14 +53,10 @@ fn vendor_toml(dir: &Path, library: &Path, config: &Path, extra: &str) -> PathBu
     )
 }
 
-fn worker() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_verity"))
-}
-
 #[test]
 fn frte_library_faults_cost_one_template_each_and_templates_are_the_librarys() {
     let dir = tempfile::tempdir().unwrap();
-    let Some(library) = build_library(dir.path(), "libfrvt_11_null_001.so", &[]) else { return };
+    let Some(library) = build_library(dir.path(), "null_impl.cpp", "libfrvt_11_null_001.so", &[]) else { return };
     let bench_dir = image_benchmark(dir.path());
     let bench = datasets::load(&bench_dir).unwrap();
     let (config, planted) = plant(dir.path(), &bench);
@@ -178,7 +118,7 @@ fn frte_library_faults_cost_one_template_each_and_templates_are_the_librarys() {
 #[test]
 fn frte_vendor_runs_the_benchmark_end_to_end_deterministically() {
     let dir = tempfile::tempdir().unwrap();
-    let Some(library) = build_library(dir.path(), "libfrvt_11_null_001.so", &[]) else { return };
+    let Some(library) = build_library(dir.path(), "null_impl.cpp", "libfrvt_11_null_001.so", &[]) else { return };
     let bench_dir = image_benchmark(dir.path());
     let bench = datasets::load(&bench_dir).unwrap();
     let (config, planted) = plant(dir.path(), &bench);
@@ -210,10 +150,10 @@ fn frte_vendor_runs_the_benchmark_end_to_end_deterministically() {
 fn a_library_or_config_folder_frte_cannot_use_is_bad_input() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let Some(good) = build_library(d, "libfrvt_11_null_001.so", &[]) else { return };
-    let no_factory = build_library(d, "libfrvt_11_nofactory_1.so", &["-DNULL_NO_FACTORY"]).unwrap();
-    let old_api = build_library(d, "libfrvt_11_old_1.so", &["-DNULL_API_MAJOR=3"]).unwrap();
-    let no_version = build_library(d, "libfrvt_11_nover_1.so", &["-DNULL_NO_VERSION"]).unwrap();
+    let Some(good) = build_library(d, "null_impl.cpp", "libfrvt_11_null_001.so", &[]) else { return };
+    let no_factory = build_library(d, "null_impl.cpp", "libfrvt_11_nofactory_1.so", &["-DNULL_NO_FACTORY"]).unwrap();
+    let old_api = build_library(d, "null_impl.cpp", "libfrvt_11_old_1.so", &["-DNULL_API_MAJOR=3"]).unwrap();
+    let no_version = build_library(d, "null_impl.cpp", "libfrvt_11_nover_1.so", &["-DNULL_NO_VERSION"]).unwrap();
     let not_a_library = write(d, "libfrvt_11_text_1.so", "not an ELF file\n");
     let bench = simulate_small(d);
     let config = d.join("config");
@@ -236,7 +176,8 @@ fn a_library_or_config_folder_frte_cannot_use_is_bad_input() {
         (good.clone(), writable.clone(), "", "config_dir", "is writable"),
         (good.clone(), d.join("absent"), "", "config_dir", "no folder"),
         (good.clone(), empty, "", "config_dir", "initialize(\""),
-        (good.clone(), config.clone(), "api = \"1:N\"\n", "api", "1:N API"),
+        (good.clone(), config.clone(), "api = \"1:N\"\n", "library", "not a library built for the FRTE 1:N API"),
+        (good.clone(), config.clone(), "api = \"N:N\"\n", "api", "unknown api `N:N`"),
     ];
     for (library, config_dir, extra, key, message) in cases {
         let body = format!(

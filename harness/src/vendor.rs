@@ -191,6 +191,13 @@ pub trait Vendor: Send + Sync {
     fn native_search(&self) -> Option<&dyn NativeSearch> {
         None
     }
+
+    /// Whether the vendor makes verification templates and compares them (1:1). An
+    /// FRTE 1:N library does not: `verity run` refuses it a benchmark with a
+    /// verification protocol.
+    fn compares(&self) -> bool {
+        true
+    }
 }
 
 /// A vendor's own 1:N search: enrol a gallery once, then search it with many probes.

@@ -264,6 +264,14 @@ fn a_gallery_the_vendor_cannot_enrol_fails_its_searches_only() {
     let ProtocolTrials::Search(s) = &run.protocols[1] else { panic!() };
     assert!(s[1].failed.iter().all(|&f| f), "gallery size 3 could not be enrolled");
     assert_eq!(s[0].failed, vec![false, false, true], "gallery size 1 was; the garbage answer fails alone");
+    assert_eq!(
+        run.search_faults,
+        vec![
+            "protocol `i`: the gallery of 3 subjects (3 templates) could not be enrolled (vendor-error: finalize \
+             failed); its 5 searches count as failed"
+                .to_string()
+        ]
+    );
 }
 
 #[test]

@@ -40,6 +40,8 @@ pub struct RunOutput {
     pub timings: Vec<VendorTiming>,
     /// Per vendor run on media: its name and how many templates came from the cache.
     pub cache: Vec<(String, CacheCounts)>,
+    /// Galleries a vendor's own search could not enrol: (vendor, what happened).
+    pub search_faults: Vec<(String, String)>,
 }
 
 /// Run every vendor, analyse, write the output folder.
@@ -84,5 +86,7 @@ pub fn run(request: RunRequest, progress: &dyn Progress) -> Result<RunOutput, Er
         write_outputs(out, bench, &runs, &results, &[(TIMING, &timing)])?;
         Ok(results)
     })?;
-    Ok(RunOutput { results, timings, cache: counts })
+    let search_faults =
+        runs.iter().flat_map(|r| r.search_faults.iter().map(|f| (r.description.name.clone(), f.clone()))).collect();
+    Ok(RunOutput { results, timings, cache: counts, search_faults })
 }

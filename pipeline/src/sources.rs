@@ -4,7 +4,7 @@
 
 use crate::Error;
 use crate::provenance::{input_name, sha256_file, vendor_inputs};
-use harness::model::benchmark::Benchmark;
+use harness::model::benchmark::{Benchmark, Protocol};
 use harness::run::runner::VendorRun;
 use harness::vendor::{Vendor, VendorDescription};
 use std::collections::BTreeMap;
@@ -55,6 +55,18 @@ pub fn load(
             Source::Scores { config: path.clone(), run: Box::new(run) }
         } else {
             let vendor = vendors::load_vendor(path)?;
+            if !vendor.compares()
+                && let Some(p) = bench.protocols.iter().find(|p| matches!(p, Protocol::Verification(_)))
+            {
+                return Err(Error::BadInput(format!(
+                    "{}: vendor `{}` has no 1:1 comparison (an FRTE 1:N library), so it cannot run the \
+                     verification protocol `{}` of this benchmark; give it a benchmark whose protocols are \
+                     identification and watchlist only",
+                    path.display(),
+                    vendor.describe().name,
+                    p.name()
+                )));
+            }
             let declared = vendor_inputs(path, vendor.as_ref(), out)?;
             let mut identity = vendor.fingerprint();
             for (name, hash) in declared.iter().filter(|(name, _)| name.starts_with("vendor-file:")) {

@@ -123,6 +123,9 @@ pub fn execute_as(args: Args, command: String, parts: Option<(&pipeline::shard::
     for line in reports::text::timing_lines(&output.timings) {
         eprintln!("{line}");
     }
+    for (vendor, fault) in &output.search_faults {
+        eprintln!("warning: {vendor}: {fault}");
+    }
     println!("{}", reports::summary::markdown(&output.results));
     println!("outputs written to {}", args.out.display());
     Ok(())

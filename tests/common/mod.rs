@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 pub mod browser;
+pub mod frte;
 pub mod null_face;
 
 use std::path::{Path, PathBuf};

@@ -13,6 +13,11 @@
 //! one call as failed, reaps or kills the child and forks a fresh one from the
 //! initialised library. Standard output carries replies only: what the library prints
 //! goes to standard error (the adapter's stderr log).
+//!
+//! A 1:N library (frte/shim1n.cpp) is driven the same way in the [`Mode`] the adapter
+//! starts the worker in: templates of one role after `initializeTemplateCreation`,
+//! searches (op `search`) after `initializeIdentification` on a finalised gallery, or one
+//! `finalizeEnrollment` call whose outcome is the worker's one reply line.
 
 use serde_json::{Value, json};
 use std::ffi::{CStr, CString, OsString, c_char, c_int, c_void};
@@ -58,7 +63,45 @@ unsafe extern "C" {
         cap: usize,
     ) -> c_int;
     fn verity_frte_free(buffer: *mut u8);
+
+    fn verity_frte1n_open(path: *const c_char, error: *mut c_char, capacity: usize) -> *mut c_void;
+    fn verity_frte1n_version(library: *mut c_void, which: c_int) -> c_int;
+    fn verity_frte1n_make(library: *mut c_void, info: *mut c_char, cap: usize) -> c_int;
+    fn verity_frte1n_init_templates(
+        library: *mut c_void,
+        config_dir: *const c_char,
+        role: c_int,
+        info: *mut c_char,
+        cap: usize,
+    ) -> c_int;
+    fn verity_frte1n_finalize(
+        library: *mut c_void,
+        config_dir: *const c_char,
+        enrollment_dir: *const c_char,
+        edb: *const c_char,
+        manifest: *const c_char,
+        info: *mut c_char,
+        cap: usize,
+    ) -> c_int;
+    fn verity_frte1n_init_identification(
+        library: *mut c_void,
+        config_dir: *const c_char,
+        enrollment_dir: *const c_char,
+        info: *mut c_char,
+        cap: usize,
+    ) -> c_int;
 }
+
+/// The FRTE 1:N API version verity's declarations (frte/frte1n_api.h) are of, and of
+/// its structures.
+pub const API_1N_VERSION: (u16, u16) = (3, 0);
+pub const STRUCTS_1N_MAJOR: u16 = 3;
+
+/// FRTE template roles.
+const ENROLLMENT_11: u8 = 0;
+const VERIFICATION_11: u8 = 1;
+pub const ENROLLMENT_1N: u8 = 2;
+pub const SEARCH_1N: u8 = 3;
 
 const INFO_CAPACITY: usize = 4096;
 
@@ -115,6 +158,47 @@ pub fn return_code(code: i32) -> (String, &'static str) {
 /// The FRTE image labels, by value (the `image_label` key of the config).
 pub const IMAGE_LABELS: [&str; 6] = ["unknown", "iso", "mugshot", "photojournalism", "exploitation", "wild"];
 
+/// The FRTE 1:N `ImageDescription` of an image label (an index into [`IMAGE_LABELS`]);
+/// `None` for a label the 1:N API has no description for.
+pub fn description_1n(label: usize) -> Option<u8> {
+    match label {
+        0..=3 => Some(label as u8),
+        5 => Some(4),
+        _ => None,
+    }
+}
+
+/// What a worker process does (argument 6; absent: `1:1`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mode {
+    /// An FRTE 1:1 library: templates and comparisons.
+    OneToOne,
+    /// An FRTE 1:N library making templates of one role (`ENROLLMENT_1N` or
+    /// `SEARCH_1N`), after `initializeTemplateCreation(configDir, role)`.
+    Templates(u8),
+    /// An FRTE 1:N library searching the gallery finalised in this folder, after
+    /// `initializeIdentification(configDir, folder)`.
+    Identify(String),
+    /// One call of `finalizeEnrollment(configDir, folder, edb, manifest, Unconsolidated)`,
+    /// its outcome written as one reply line; then the worker exits.
+    Finalize { enrollment: String, edb: String, manifest: String },
+}
+
+impl Mode {
+    /// The worker arguments that select this mode.
+    pub fn args(&self) -> Vec<String> {
+        match self {
+            Mode::OneToOne => vec!["1:1".into()],
+            Mode::Templates(ENROLLMENT_1N) => vec!["1:N-enrol".into()],
+            Mode::Templates(_) => vec!["1:N-search".into()],
+            Mode::Identify(dir) => vec!["1:N-identify".into(), dir.clone()],
+            Mode::Finalize { enrollment, edb, manifest } => {
+                vec!["1:N-finalize".into(), enrollment.clone(), edb.clone(), manifest.clone()]
+            }
+        }
+    }
+}
+
 /// What the worker is started with (the adapter writes these arguments).
 struct Args {
     library: String,
@@ -122,6 +206,7 @@ struct Args {
     timeout: Duration,
     label: u8,
     describe: serde_json::Map<String, Value>,
+    mode: Mode,
 }
 
 fn parse_args(args: &[OsString]) -> Result<Args, String> {
@@ -137,11 +222,29 @@ fn parse_args(args: &[OsString]) -> Result<Args, String> {
         Ok(Value::Object(map)) => map,
         _ => return Err("the description argument is not a JSON object".into()),
     };
-    Ok(Args { library: text(0)?, config_dir: text(1)?, timeout: Duration::from_millis(timeout_ms), label, describe })
+    let mode = match args.get(5).and_then(|a| a.to_str()) {
+        None | Some("1:1") => Mode::OneToOne,
+        Some("1:N-enrol") => Mode::Templates(ENROLLMENT_1N),
+        Some("1:N-search") => Mode::Templates(SEARCH_1N),
+        Some("1:N-identify") => Mode::Identify(text(6)?),
+        Some("1:N-finalize") => Mode::Finalize { enrollment: text(6)?, edb: text(7)?, manifest: text(8)? },
+        Some(other) => return Err(format!("unknown worker mode `{other}`")),
+    };
+    Ok(Args {
+        library: text(0)?,
+        config_dir: text(1)?,
+        timeout: Duration::from_millis(timeout_ms),
+        label,
+        describe,
+        mode,
+    })
 }
 
-/// The library, opened and initialised.
-struct Library(*mut c_void);
+/// The library, opened and initialised; `one_to_n` for a 1:N library (frte/shim1n.cpp).
+struct Library {
+    handle: *mut c_void,
+    one_to_n: bool,
+}
 
 fn info_text(buffer: &[u8]) -> String {
     CStr::from_bytes_until_nul(buffer).map(|c| c.to_string_lossy().into_owned()).unwrap_or_default()
@@ -151,8 +254,120 @@ fn c_string(text: &str, what: &str) -> Result<CString, String> {
     CString::new(text).map_err(|_| format!("{what} contains a NUL byte"))
 }
 
+/// The text of an initialisation call that did not return `Success`.
+fn refused(call: String, code: c_int, info: &[u8]) -> String {
+    let (name, _) = return_code(code);
+    let info = info_text(info);
+    format!("{call} returned {name}{}", if info.is_empty() { String::new() } else { format!(": {info}") })
+}
+
+/// Open a 1:N library, check its versions and make its implementation, then do what the
+/// mode asks first (`initializeTemplateCreation`, `initializeIdentification`). The
+/// error starts with the config key it is about.
+fn open_1n(args: &Args) -> Result<Library, String> {
+    let path = c_string(&args.library, "library: the path")?;
+    let mut error = vec![0u8; INFO_CAPACITY];
+    // SAFETY: `path` is NUL-terminated; `error` has INFO_CAPACITY writable bytes.
+    let handle = unsafe { verity_frte1n_open(path.as_ptr(), error.as_mut_ptr().cast(), error.len()) };
+    if handle.is_null() {
+        return Err(format!("library: cannot load {}: {}", args.library, info_text(&error)));
+    }
+    // SAFETY: `handle` came from verity_frte1n_open; `which` is 0..=3.
+    let version = |which: c_int| unsafe { verity_frte1n_version(handle, which) };
+    let names = ["FRVT_1N::API_MAJOR_VERSION", "FRVT_1N::API_MINOR_VERSION", "FRVT::FRVT_STRUCTS_MAJOR_VERSION"];
+    let found: Vec<c_int> = (0..3).map(version).collect();
+    if let Some(i) = found.iter().position(|v| *v < 0) {
+        return Err(format!(
+            "library: {} does not export {}, which the FRTE API asks every library to compile in; \
+             without it verity cannot check the API version it was built for",
+            args.library, names[i]
+        ));
+    }
+    let (major, minor) = API_1N_VERSION;
+    if found[0] != i32::from(major) || found[2] != i32::from(STRUCTS_1N_MAJOR) {
+        return Err(format!(
+            "library: {} was built for FRTE 1:N API {}.{} with structures {}.x; verity drives API {major}.{minor} \
+             with structures {STRUCTS_1N_MAJOR}.x (the layouts differ between major versions)",
+            args.library, found[0], found[1], found[2]
+        ));
+    }
+    let mut info = vec![0u8; INFO_CAPACITY];
+    // SAFETY: as above; `info` has INFO_CAPACITY bytes.
+    let code = unsafe { verity_frte1n_make(handle, info.as_mut_ptr().cast(), info.len()) };
+    if code != 0 {
+        return Err(format!("library: getImplementation() failed: {}", info_text(&info)));
+    }
+    let dir = c_string(&args.config_dir, "config_dir: the path")?;
+    match &args.mode {
+        Mode::Templates(role) => {
+            // SAFETY: as above; `dir` is NUL-terminated.
+            let code = unsafe {
+                verity_frte1n_init_templates(
+                    handle,
+                    dir.as_ptr(),
+                    c_int::from(*role),
+                    info.as_mut_ptr().cast(),
+                    info.len(),
+                )
+            };
+            if code != 0 {
+                let role = if *role == ENROLLMENT_1N { "Enrollment_1N" } else { "Search_1N" };
+                let call = format!("initializeTemplateCreation(\"{}\", {role})", args.config_dir);
+                return Err(format!("config_dir: {}", refused(call, code, &info)));
+            }
+        }
+        Mode::Identify(enrollment) => {
+            let folder = c_string(enrollment, "the enrolment folder")?;
+            // SAFETY: as above; both paths are NUL-terminated.
+            let code = unsafe {
+                verity_frte1n_init_identification(
+                    handle,
+                    dir.as_ptr(),
+                    folder.as_ptr(),
+                    info.as_mut_ptr().cast(),
+                    info.len(),
+                )
+            };
+            if code != 0 {
+                let call = format!("initializeIdentification(\"{}\", \"{enrollment}\")", args.config_dir);
+                return Err(format!("gallery: {}", refused(call, code, &info)));
+            }
+        }
+        Mode::OneToOne | Mode::Finalize { .. } => {}
+    }
+    Ok(Library { handle, one_to_n: true })
+}
+
+/// `finalizeEnrollment` on an opened 1:N library: the reply line of the one call.
+fn finalize(library: &Library, args: &Args) -> Value {
+    let Mode::Finalize { enrollment, edb, manifest } = &args.mode else {
+        return failure("vendor-error", "not a finalize worker");
+    };
+    let paths = [&args.config_dir, enrollment, edb, manifest].map(|p| c_string(p, "a path"));
+    let [Ok(config), Ok(enrollment_c), Ok(edb), Ok(manifest)] = paths else {
+        return failure("vendor-error", "a gallery path contains a NUL byte");
+    };
+    let mut info = vec![0u8; INFO_CAPACITY];
+    // SAFETY: every path is NUL-terminated; `info` has INFO_CAPACITY bytes.
+    let code = unsafe {
+        verity_frte1n_finalize(
+            library.handle,
+            config.as_ptr(),
+            enrollment_c.as_ptr(),
+            edb.as_ptr(),
+            manifest.as_ptr(),
+            info.as_mut_ptr().cast(),
+            info.len(),
+        )
+    };
+    if code == 0 { json!({ "status": "ok" }) } else { returned("finalizeEnrollment", code, &info_text(&info)) }
+}
+
 /// Open, check versions, initialise. The error starts with the config key it is about.
 fn open(args: &Args) -> Result<Library, String> {
+    if args.mode != Mode::OneToOne {
+        return open_1n(args);
+    }
     let path = c_string(&args.library, "library: the path")?;
     let mut error = vec![0u8; INFO_CAPACITY];
     // SAFETY: `path` is NUL-terminated; `error` has INFO_CAPACITY writable bytes.
@@ -192,12 +407,12 @@ fn open(args: &Args) -> Result<Library, String> {
             if info.is_empty() { String::new() } else { format!(": {info}") }
         ));
     }
-    Ok(Library(handle))
+    Ok(Library { handle, one_to_n: false })
 }
 
 mod server;
 
-use server::{Lost, OP_CREATE, OP_MATCH, Server, fork_server};
+use server::{Lost, OP_CREATE, OP_IDENTIFY, OP_MATCH, Server, fork_server};
 
 // ---- the parent: JSON lines in, JSON lines out ----------------------------------------
 
@@ -270,10 +485,25 @@ impl Worker {
     }
 
     fn create_template(&mut self, request: &serde_json::Map<String, Value>) -> Value {
-        let role = match request.get("role").and_then(Value::as_str) {
-            Some("enrol") => 0u8,
-            Some("verify") | Some("search") => 1u8,
+        let asked = request.get("role").and_then(Value::as_str);
+        let role = match (&self.args.mode, asked) {
+            (Mode::OneToOne, Some("enrol")) => ENROLLMENT_11,
+            (Mode::OneToOne, Some("verify") | Some("search")) => VERIFICATION_11,
+            (Mode::Templates(ENROLLMENT_1N), Some("enrol")) => ENROLLMENT_1N,
+            (Mode::Templates(SEARCH_1N), Some("search")) => SEARCH_1N,
+            (Mode::Templates(_), Some(role)) => {
+                return failure("vendor-error", format!("this 1:N worker does not make `{role}` templates"));
+            }
+            (Mode::Identify(_) | Mode::Finalize { .. }, _) => {
+                return failure("vendor-error", "an identification worker makes no templates");
+            }
             _ => return failure("vendor-error", "create_template request has no known `role`"),
+        };
+        // The 1:1 API's image labels, or the 1:N API's image descriptions.
+        let label = if self.library.one_to_n {
+            description_1n(usize::from(self.args.label)).unwrap_or(0)
+        } else {
+            self.args.label
         };
         let Some(media) = request.get("media_b64").and_then(Value::as_str).and_then(crate::process_wire::decode_base64)
         else {
@@ -284,20 +514,55 @@ impl Worker {
             Err(reply) => return reply,
         };
         let mut payload = Vec::with_capacity(7 + pixels.len());
-        payload.extend_from_slice(&[role, self.args.label, depth]);
+        payload.extend_from_slice(&[role, label, depth]);
         payload.extend_from_slice(&width.to_le_bytes());
         payload.extend_from_slice(&height.to_le_bytes());
         payload.extend_from_slice(&pixels);
-        match self.call("createTemplate", OP_CREATE, &payload) {
+        let function = if self.library.one_to_n { "createFaceTemplate" } else { "createTemplate" };
+        match self.call(function, OP_CREATE, &payload) {
             Ok((0, _, template)) => {
                 json!({ "status": "ok", "template_b64": crate::process_wire::encode_base64(&template) })
             }
-            Ok((code, info, _)) => returned("createTemplate", code, &info),
+            Ok((code, info, _)) => returned(function, code, &info),
+            Err(reply) => reply,
+        }
+    }
+
+    /// `identifyTemplate` (an identification worker): the assigned candidates, as the
+    /// library ordered them.
+    fn search(&mut self, request: &serde_json::Map<String, Value>) -> Value {
+        if !matches!(self.args.mode, Mode::Identify(_)) {
+            return failure("vendor-error", "only an identification worker searches");
+        }
+        let template = request.get("template_b64").and_then(Value::as_str).and_then(crate::process_wire::decode_base64);
+        let wanted = request.get("candidates").and_then(Value::as_u64).and_then(|n| u32::try_from(n).ok());
+        let (Some(template), Some(wanted)) = (template, wanted) else {
+            return failure("vendor-error", "search request lacks base64 `template_b64` or a count `candidates`");
+        };
+        let mut payload = Vec::with_capacity(4 + template.len());
+        payload.extend_from_slice(&wanted.to_le_bytes());
+        payload.extend_from_slice(&template);
+        match self.call("identifyTemplate", OP_IDENTIFY, &payload) {
+            Ok((0, _, data)) => match server::candidates(&data) {
+                Some(list) => {
+                    let list: Vec<Value> = list
+                        .into_iter()
+                        .filter(|c| c.0)
+                        .map(|(_, id, score)| json!({ "id": id, "score": score }))
+                        .collect();
+                    json!({ "status": "ok", "candidates": list })
+                }
+                None => failure("vendor-error", "the candidate list could not be read back"),
+            },
+            Ok((code, info, _)) => returned("identifyTemplate", code, &info),
             Err(reply) => reply,
         }
     }
 
     fn compare(&mut self, request: &serde_json::Map<String, Value>) -> Value {
+        if self.library.one_to_n {
+            return failure("not-implemented", "an FRTE 1:N library has no matchTemplates");
+        }
         let field = |key: &str| request.get(key).and_then(Value::as_str).and_then(crate::process_wire::decode_base64);
         let (Some(probe), Some(reference)) = (field("probe_b64"), field("reference_b64")) else {
             return failure("vendor-error", "compare request lacks base64 `probe_b64` or `reference_b64`");
@@ -343,6 +608,18 @@ pub fn run_worker(args: &[OsString]) -> i32 {
     // SAFETY: `reply_fd` is ours and used only here.
     let mut replies = std::io::BufWriter::new(unsafe { std::fs::File::from_raw_fd(reply_fd) });
     let setup = parse_args(args).and_then(|args| open(&args).map(|library| (library, args)));
+    // A finalize worker makes its one call and exits: vendor code runs in this process,
+    // which is itself the adapter's disposable child.
+    if let Ok((library, args @ Args { mode: Mode::Finalize { .. }, .. })) = &setup {
+        let reply = finalize(library, args);
+        return i32::from(writeln!(replies, "{reply}").and_then(|_| replies.flush()).is_err());
+    }
+    if let Err(message) = &setup
+        && parse_args(args).is_ok_and(|a| matches!(a.mode, Mode::Finalize { .. }))
+    {
+        let reply = failure("config-error", message.clone());
+        return i32::from(writeln!(replies, "{reply}").and_then(|_| replies.flush()).is_err());
+    }
     let mut worker = match setup {
         Ok((library, args)) => Ok(Worker { library, args, server: None }),
         Err(message) => Err(message),
@@ -370,6 +647,7 @@ pub fn run_worker(args: &[OsString]) -> i32 {
             }
             (Ok(w), "create_template") => w.create_template(&request),
             (Ok(w), "compare") => w.compare(&request),
+            (Ok(w), "search") => w.search(&request),
             (Ok(_), other) => failure("vendor-error", format!("unknown op `{other}`")),
         };
         if writeln!(replies, "{reply}").and_then(|_| replies.flush()).is_err() {

@@ -449,6 +449,17 @@ impl ProcessVendor {
         });
     }
 
+    /// One call of another op (the `frte` adapter's `search`): send `request`, decode
+    /// the `ok` reply's fields; a reply `decode` refuses is malformed (the process is
+    /// restarted). Timeouts, restarts and the failure share are as for any call.
+    pub(crate) fn call_json<T>(
+        &self,
+        request: String,
+        decode: impl FnOnce(&serde_json::Map<String, serde_json::Value>) -> Result<T, String>,
+    ) -> Result<T, TemplateFailure> {
+        self.request(|| request, |reply| decode(&reply).map_err(|m| malformed(Malformed(m))))
+    }
+
     /// One call end to end: refuse when broken, call, decode, count.
     fn request<T>(
         &self,

@@ -180,6 +180,7 @@ pub fn load_run(path: &Path, bench: &Benchmark) -> Result<VendorRun, ScoresError
         template_bytes: vec![0; planned],
         cache: Default::default(),
         template_stage_seconds: 0.0,
+        search_faults: Vec::new(),
     })
 }
 

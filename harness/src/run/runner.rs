@@ -59,6 +59,9 @@ pub struct VendorRun {
     pub cache: CacheCounts,
     /// Wall-clock seconds of this run's template stage (cache reads included).
     pub template_stage_seconds: f64,
+    /// Galleries the vendor's own search could not enrol, in words (docs/runner.md,
+    /// "Native search"): their searches count as failed.
+    pub search_faults: Vec<String>,
 }
 
 /// A made template, decoded once.
@@ -183,6 +186,7 @@ pub fn run_vendor_with(
     };
 
     let mut protocols = Vec::new();
+    let mut search_faults = Vec::new();
     for protocol in &bench.protocols {
         match protocol {
             Protocol::Verification(p) => {
@@ -215,7 +219,8 @@ pub fn run_vendor_with(
             }
             Protocol::Identification(p) | Protocol::Watchlist(p) => {
                 let start = Instant::now();
-                let trials = run_search(bench, p, &description.name, dim, &lookup, vendor, progress);
+                let (trials, faults) = run_search(bench, p, &description.name, dim, &lookup, vendor, progress);
+                search_faults.extend(faults);
                 timing.search_seconds_total += start.elapsed().as_secs_f64();
                 protocols.push(ProtocolTrials::Search(trials));
             }
@@ -232,6 +237,7 @@ pub fn run_vendor_with(
         template_bytes,
         cache: counts,
         template_stage_seconds,
+        search_faults,
     })
 }
 
@@ -377,7 +383,7 @@ fn run_search<'a>(
     lookup: &(dyn Fn(u32, Role) -> Option<&'a Made> + Sync),
     vendor: &dyn Vendor,
     progress: &dyn Progress,
-) -> Vec<SearchTrials> {
+) -> (Vec<SearchTrials>, Vec<String>) {
     let subjects = gallery_subjects(bench, p);
     let mut position = vec![u32::MAX; bench.population.subjects.len()];
     for (i, &s) in subjects.iter().enumerate() {
@@ -403,9 +409,10 @@ fn run_search<'a>(
                     lookup(s, Role::Enrol).map(|m| (s, position[bench.samples.subject[s as usize] as usize], m))
                 })
                 .collect();
-            let lists = native_lists(native, &gallery, &queries, sizes, p.candidates, stage.as_ref());
+            let (lists, faults) = native_lists(native, &gallery, &queries, sizes, p.candidates, stage.as_ref());
             stage.finish();
-            return assemble(bench, p, &subjects, &position, &searches, &lists);
+            let faults = faults.into_iter().map(|f| format!("protocol `{}`: {f}", p.name)).collect();
+            return (assemble(bench, p, &subjects, &position, &searches, &lists), faults);
         }
         (None, dim) => match dim {
             Some(dim) => {
@@ -462,7 +469,7 @@ fn run_search<'a>(
     stage.finish();
     let lists: Lists =
         lists.into_iter().map(|l| (0..sizes.len()).map(|k| l.as_ref().map(|l| l[k].clone())).collect()).collect();
-    assemble(bench, p, &subjects, &position, &searches, &lists)
+    (assemble(bench, p, &subjects, &position, &searches, &lists), Vec::new())
 }
 
 /// The search trials of each gallery size from `lists[q][k]`: search q's candidates
@@ -502,8 +509,9 @@ fn assemble(
 /// template it is), then every search template is searched. Asking for `candidates` x
 /// the most templates a subject has guarantees `candidates` distinct subjects where the
 /// gallery has them; a subject's best-placed template stands for it. A gallery that
-/// cannot be enrolled fails every search of that size; a search that fails, or returns
-/// an id outside the gallery or a score that is not finite, fails alone.
+/// cannot be enrolled fails every search of that size (and is reported in words); a
+/// search that fails, or returns an id outside the gallery or a score that is not
+/// finite, fails alone.
 fn native_lists(
     native: &dyn crate::vendor::NativeSearch,
     gallery: &[(u32, u32, &Made)],
@@ -511,8 +519,9 @@ fn native_lists(
     sizes: &[usize],
     candidates: usize,
     stage: &dyn crate::run::progress::Stage,
-) -> Lists {
+) -> (Lists, Vec<String>) {
     let mut lists = vec![vec![None; sizes.len()]; queries.len()];
+    let mut faults = Vec::new();
     let template = |m: &Made| match m {
         Made::Opaque(t) => t.clone(),
         Made::Embedding(v) => Template::from_embedding(v),
@@ -529,8 +538,19 @@ fn native_lists(
         let ask = candidates.saturating_mul(most).min(members.len()).max(1);
         let templates: Vec<Template> = members.iter().map(|g| template(g.2)).collect();
         let refs: Vec<&Template> = templates.iter().collect();
-        let Ok(enrolled) = guarded("enrol", || native.enrol(&refs)) else {
-            continue;
+        let enrolled = match guarded("enrol", || native.enrol(&refs)) {
+            Ok(enrolled) => enrolled,
+            Err(failure) => {
+                faults.push(format!(
+                    "the gallery of {size} subjects ({} templates) could not be enrolled ({}: {}); its {} searches \
+                     count as failed",
+                    refs.len(),
+                    failure.code.name(),
+                    failure.message,
+                    queries.len()
+                ));
+                continue;
+            }
         };
         let found: Vec<Option<Vec<(u32, f64)>>> = probes
             .par_iter()
@@ -555,7 +575,7 @@ fn native_lists(
         }
     }
     stage.advance(queries.len() as u64);
-    lists
+    (lists, faults)
 }
 
 /// One search's candidate lists, one per gallery size: (gallery position, score).

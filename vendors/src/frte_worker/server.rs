@@ -3,6 +3,35 @@
 //! with a deadline, so a crash or hang in vendor code ends only the child.
 
 use super::{INFO_CAPACITY, Library, info_text, verity_frte_create_template, verity_frte_free, verity_frte_match};
+use std::ffi::c_void;
+
+unsafe extern "C" {
+    #[allow(clippy::too_many_arguments)]
+    fn verity_frte1n_create_template(
+        library: *mut c_void,
+        width: u16,
+        height: u16,
+        depth: u8,
+        description: u8,
+        pixels: *const u8,
+        role: c_int,
+        out: *mut *mut u8,
+        out_len: *mut usize,
+        info: *mut std::ffi::c_char,
+        cap: usize,
+    ) -> c_int;
+    #[allow(clippy::too_many_arguments)]
+    fn verity_frte1n_identify(
+        library: *mut c_void,
+        template: *const u8,
+        template_len: usize,
+        candidates: u32,
+        out: *mut *mut u8,
+        out_len: *mut usize,
+        info: *mut std::ffi::c_char,
+        cap: usize,
+    ) -> c_int;
+}
 use std::ffi::c_int;
 use std::io::Write;
 use std::os::fd::{FromRawFd, RawFd};
@@ -10,6 +39,7 @@ use std::time::{Duration, Instant};
 
 pub(super) const OP_CREATE: u8 = 1;
 pub(super) const OP_MATCH: u8 = 2;
+pub(super) const OP_IDENTIFY: u8 = 3;
 
 /// The forked server: its pid and the parent's ends of its two pipes.
 pub(super) struct Server {
@@ -81,6 +111,7 @@ fn serve(library: &Library, input: RawFd, output: RawFd) {
         let (code, info, data) = match head[0] {
             OP_CREATE => create_in_child(library, &payload),
             OP_MATCH => match_in_child(library, &payload),
+            OP_IDENTIFY => identify_in_child(library, &payload),
             _ => (1, "unknown request".to_string(), Vec::new()),
         };
         let mut frame = Vec::with_capacity(12 + info.len() + data.len());
@@ -111,9 +142,10 @@ fn create_in_child(library: &Library, payload: &[u8]) -> (i32, String, Vec<u8>) 
     let mut info = vec![0u8; INFO_CAPACITY];
     // SAFETY: `pixels` holds width × height × depth/8 bytes, as the shim copies; the
     // out pointers are valid; `info` has INFO_CAPACITY bytes.
+    let create = if library.one_to_n { verity_frte1n_create_template } else { verity_frte_create_template };
     let code = unsafe {
-        verity_frte_create_template(
-            library.0,
+        create(
+            library.handle,
             width,
             height,
             depth,
@@ -150,7 +182,7 @@ fn match_in_child(library: &Library, payload: &[u8]) -> (i32, String, Vec<u8>) {
     // SAFETY: the slices are valid for their lengths; `info` has INFO_CAPACITY bytes.
     let code = unsafe {
         verity_frte_match(
-            library.0,
+            library.handle,
             a.as_ptr(),
             a.len(),
             b.as_ptr(),
@@ -161,6 +193,55 @@ fn match_in_child(library: &Library, payload: &[u8]) -> (i32, String, Vec<u8>) {
         )
     };
     (code, info_text(&info), similarity.to_le_bytes().to_vec())
+}
+
+fn identify_in_child(library: &Library, payload: &[u8]) -> (i32, String, Vec<u8>) {
+    let Some(wanted) = payload.get(..4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])) else {
+        return (1, "short request".into(), Vec::new());
+    };
+    let template = &payload[4..];
+    let mut out: *mut u8 = std::ptr::null_mut();
+    let mut out_len = 0usize;
+    let mut info = vec![0u8; INFO_CAPACITY];
+    // SAFETY: `template` is valid for its length; the out pointers are valid; `info` has
+    // INFO_CAPACITY bytes.
+    let code = unsafe {
+        verity_frte1n_identify(
+            library.handle,
+            template.as_ptr(),
+            template.len(),
+            wanted,
+            &mut out,
+            &mut out_len,
+            info.as_mut_ptr().cast(),
+            info.len(),
+        )
+    };
+    let list = if out.is_null() {
+        Vec::new()
+    } else {
+        // SAFETY: the shim malloc'd `out_len` bytes at `out`; copied, then freed once.
+        let bytes = unsafe { std::slice::from_raw_parts(out, out_len) }.to_vec();
+        // SAFETY: `out` came from the shim's malloc.
+        unsafe { verity_frte_free(out) };
+        bytes
+    };
+    (code, info_text(&info), list)
+}
+
+/// The candidates the shim wrote (frte/shim1n.cpp, `verity_frte1n_identify`): for each,
+/// whether it is assigned, its template id and score; `None` when the bytes are short.
+pub(super) fn candidates(mut bytes: &[u8]) -> Option<Vec<(bool, String, f64)>> {
+    let mut out = Vec::new();
+    while !bytes.is_empty() {
+        let assigned = *bytes.first()? != 0;
+        let score = f64::from_le_bytes(bytes.get(1..9)?.try_into().ok()?);
+        let len = u32::from_le_bytes(bytes.get(9..13)?.try_into().ok()?) as usize;
+        let id = String::from_utf8_lossy(bytes.get(13..13 + len)?).into_owned();
+        out.push((assigned, id, score));
+        bytes = &bytes[13 + len..];
+    }
+    Some(out)
 }
 
 /// How a call to the server ended without a reply.
