@@ -13,7 +13,8 @@
 //! timeout_ms = 30000                # per attempt
 //! retries = 2                       # more attempts after a 5xx, 429, timeout or lost connection
 //! backoff_ms = 500                  # before the first retry; doubled for each further one, or
-//!                                   # the reply's Retry-After (seconds, at most 60) when longer
+//!                                   # the reply's Retry-After (seconds or an HTTP date, at
+//!                                   # most 60 s) when longer
 //! concurrency = 4                   # calls in flight at most
 //! # ca_file = "acme-ca.pem"         # extra root certificates (an internal CA)
 //! # dim = 512                       # templates are embeddings of this many numbers
@@ -281,6 +282,38 @@ fn join(base: &str, path: &str) -> String {
     if path.is_empty() { base.to_string() } else { format!("{base}/{path}") }
 }
 
+/// The seconds a `Retry-After` value asks to wait: whole seconds, or an HTTP date
+/// (RFC 9110's IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`) measured from `now` (a
+/// date already past asks for none). It only times a retry; no result depends on it.
+fn retry_after_seconds(value: &str, now: std::time::SystemTime) -> Option<u64> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(seconds);
+    }
+    let (_, date) = value.split_once(", ")?;
+    let parts: Vec<&str> = date.split(' ').collect();
+    let [day, month, year, time, "GMT"] = parts[..] else { return None };
+    let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        .iter()
+        .position(|m| *m == month)? as i64
+        + 1;
+    let (day, year): (i64, i64) = (day.parse().ok()?, year.parse().ok()?);
+    let hms: Vec<i64> = time.split(':').map(|t| t.parse().ok()).collect::<Option<_>>()?;
+    let [h, m, sec] = hms[..] else { return None };
+    if !(1..=31).contains(&day) || h > 23 || m > 59 || sec > 60 {
+        return None;
+    }
+    // Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's days_from_civil).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let at = (era * 146_097 + doe - 719_468) * 86_400 + h * 3600 + m * 60 + sec;
+    let now = now.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs() as i64;
+    Some(at.saturating_sub(now).max(0) as u64)
+}
+
 /// A value at a dotted path in a JSON object.
 fn at<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
     path.split('.').try_fold(value, |v, key| v.get(key))
@@ -472,7 +505,7 @@ impl HttpVendor {
     }
 
     /// One attempt: POST `body`; the status, the reply body and the `Retry-After` the
-    /// service asked for (whole seconds; an HTTP date is not read).
+    /// service asked for, in whole seconds.
     fn post_once(&self, url: &str, content_type: &str, body: &[u8]) -> Result<(u16, Vec<u8>, Option<u64>), Fault> {
         let mut request = self.agent.post(url).header("Content-Type", content_type);
         if let Some((name, value)) = &self.auth {
@@ -497,7 +530,7 @@ impl HttpVendor {
             .headers()
             .get("retry-after")
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok());
+            .and_then(|v| retry_after_seconds(v, std::time::SystemTime::now()));
         let bytes = response.body_mut().with_config().limit(64 << 20).read_to_vec().map_err(|e| match e {
             ureq::Error::Timeout(_) => {
                 Fault::Transient(format!("reply body not complete within {} ms (timeout)", self.config.timeout_ms))
@@ -812,6 +845,27 @@ mod tests {
         assert_eq!(v, json!({"input": {"image": "x", "role": "enrol"}, "top": 1}));
         assert_eq!(at(&v, "input.role"), Some(&json!("enrol")));
         assert_eq!(at(&v, "input.none"), None);
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        // 784111777 is Sun, 06 Nov 1994 08:49:37 GMT (RFC 9110's example).
+        let at = |s: u64| std::time::UNIX_EPOCH + Duration::from_secs(s);
+        assert_eq!(retry_after_seconds("120", at(0)), Some(120));
+        assert_eq!(retry_after_seconds(" 7 ", at(0)), Some(7));
+        assert_eq!(retry_after_seconds("Sun, 06 Nov 1994 08:49:37 GMT", at(784_111_777 - 30)), Some(30));
+        assert_eq!(retry_after_seconds("Sun, 06 Nov 1994 08:49:37 GMT", at(784_111_777 + 5)), Some(0));
+        // 2000-02-29 (a leap day) 00:00:00 is 951782400.
+        assert_eq!(retry_after_seconds("Tue, 29 Feb 2000 00:00:00 GMT", at(951_782_400 - 1)), Some(1));
+        for bad in [
+            "soon",
+            "-3",
+            "Sun, 06 Nov 1994 08:49:37 PST",
+            "Sun, 06 Foo 1994 08:49:37 GMT",
+            "Sun, 32 Nov 1994 08:49:37 GMT",
+        ] {
+            assert_eq!(retry_after_seconds(bad, at(0)), None, "{bad}");
+        }
     }
 
     #[test]
