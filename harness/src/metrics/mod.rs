@@ -5,4 +5,5 @@ pub mod counting;
 pub mod eer;
 pub mod identification;
 pub mod levels;
+pub mod linking;
 pub mod order;
