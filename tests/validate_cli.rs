@@ -111,3 +111,32 @@ fn a_missing_folder_is_bad_input() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("benchmark.toml: file not found"));
 }
+
+#[test]
+fn frames_are_counted_as_tracks_and_videos() {
+    let dir = tempfile::tempdir().unwrap();
+    common::copy_tree(&tests_dir().join("fixtures/tiny"), dir.path());
+    let samples = std::fs::read_to_string(dir.path().join("samples.csv")).unwrap();
+    let mut lines: Vec<String> = samples.lines().map(str::to_string).collect();
+    lines[0].push_str(",video,track,frame_time");
+    for line in lines.iter_mut().skip(1) {
+        let extra = match line.split(',').next().unwrap() {
+            "s01-2" => "cam1,t1,0.0",
+            "s01-3" => "cam1,t1,0.04",
+            "s02-2" => "cam1,t2,0.0",
+            "s03-2" => "cam2,t3,9.5",
+            _ => ",,",
+        };
+        line.push(',');
+        line.push_str(extra);
+    }
+    std::fs::write(dir.path().join("samples.csv"), lines.join("\n") + "\n").unwrap();
+    let out = validate(dir.path(), false);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.starts_with("ok: tiny v1, 8 subjects, 24 samples, 3 tracks in 2 videos, 3 protocols, hash "),
+        "{stdout}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&validate(dir.path(), true).stdout).unwrap();
+    assert_eq!((v["tracks"].as_u64(), v["videos"].as_u64()), (Some(3), Some(2)));
+}

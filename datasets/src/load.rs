@@ -263,6 +263,8 @@ fn read_samples(
         .map(|&i| CaptureColumn { name: t.header[i].clone(), values: Vec::with_capacity(t.rows.len()) })
         .collect();
     let mut first_line: HashMap<&str, u64> = HashMap::new();
+    // The table line of each sample kept, for the video rules.
+    let mut lines: Vec<u64> = Vec::with_capacity(t.rows.len());
     // The first template's length and line, against which all others are checked.
     let mut width: Option<(usize, u64)> = None;
     for row in &t.rows {
@@ -290,6 +292,7 @@ fn read_samples(
         // A sample with a reported problem is still indexed, so that the protocols naming
         // it do not add "unknown sample" to the list; its subject is then unknown.
         samples.ids.push(id.to_string());
+        lines.push(row.line);
         samples.subject.push(subject.unwrap_or(UNKNOWN_SUBJECT));
         samples.media.push(source.unwrap_or(MediaSource::Inline(Vec::new())));
         for (column, &c) in samples.capture.iter_mut().zip(&capture_columns) {
@@ -298,6 +301,17 @@ fn read_samples(
     }
     if t.rows.is_empty() {
         problems.push(Problem::new(&t.file, "no samples"));
+    }
+    // Frames, tracks and videos (docs/benchmark-format.md, "Video").
+    if let Err(found) = harness::model::tracks::tracks(&samples, |i| lines[i]) {
+        for p in found {
+            let line = p.sample.map_or(1, |i| lines[i]);
+            let mut problem = Problem::new(&t.file, p.message).line(line).column(p.column);
+            if p.sample.is_some() {
+                problem = problem.value(&p.value);
+            }
+            problems.push(problem);
+        }
     }
     Some(samples)
 }

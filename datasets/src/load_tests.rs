@@ -192,3 +192,43 @@ fn no_identities_means_no_identity_protocols() {
     let b = load(f.dir()).unwrap();
     assert!(b.protocols.is_empty());
 }
+
+#[test]
+fn frames_tracks_and_videos_are_checked_where_they_are() {
+    let f = Fixture::tiny();
+    let text = f.read("samples.csv");
+    let with = |rows: [&str; 8]| {
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        lines[0].push_str(",video,track,frame_time");
+        for (l, extra) in lines.iter_mut().skip(1).zip(rows) {
+            l.push(',');
+            l.push_str(extra);
+        }
+        lines.join("\n") + "\n"
+    };
+    // a1, a2: one track of a; b1 a still; b2 a track of b; the rest stills.
+    f.write("samples.csv", &with(["v1,ta,0", "v1,ta,0.04", ",,", "v1,tb,1", ",,", ",,", ",,", ",,"]));
+    let b = load(f.dir()).unwrap();
+    let tracks = harness::model::tracks::tracks(&b.samples, |i| i as u64 + 2).unwrap();
+    assert_eq!(tracks.len(), 2);
+    assert_eq!((tracks[0].id.as_str(), tracks[0].frames.clone()), ("ta", vec![0, 1]));
+    // Out of order, another person in a track, no video, a bad time.
+    f.write("samples.csv", &with(["v1,ta,1", "v1,ta,0.5", ",,", "v1,ta,2", ",,", "v1,tc,soon", ",,", ",tz,3"]));
+    let all = problems_of(&f);
+    assert!(all.starts_with("4 problems\n"), "{all}");
+    for line in [
+        "samples.csv:3: column frame_time: value \"0.5\": frames of track `ta` must be listed in increasing time: the frame at line 2 is at 1",
+        "samples.csv:5: column track: value \"ta\": track `ta` is another person's at line 2; a track is one person",
+        "samples.csv:7: column frame_time: value \"soon\": a frame time is seconds from the start of the video, a number >= 0",
+        "samples.csv:9: column video: value \"\": frame of track `tz` has no video",
+    ] {
+        assert!(all.contains(line), "{line}\n{all}");
+    }
+    // Two tracks of one person overlapping in one video.
+    f.write("samples.csv", &with(["v1,ta,0", "v1,tb,0", ",,", ",,", ",,", ",,", ",,", ",,"]));
+    let all = problems_of(&f);
+    assert!(
+        all.contains("track `tb` overlaps in time track `ta` of the same person in the same video (0 to 0 s)"),
+        "{all}"
+    );
+}

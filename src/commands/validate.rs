@@ -15,8 +15,11 @@ pub struct Args {
 pub fn execute(args: Args) -> CliResult {
     match datasets::load(&args.bench) {
         Ok(b) => {
+            // Loading checked the frames, so their tracks build (docs/benchmark-format.md, "Video").
+            let tracks = harness::model::tracks::tracks(&b.samples, |i| i as u64 + 2).unwrap_or_default();
+            let videos: std::collections::BTreeSet<&str> = tracks.iter().map(|t| t.video.as_str()).collect();
             if args.json {
-                let summary = serde_json::json!({
+                let mut summary = serde_json::json!({
                     "ok": true,
                     "name": b.name,
                     "version": b.version,
@@ -25,10 +28,19 @@ pub fn execute(args: Args) -> CliResult {
                     "protocols": b.protocols.len(),
                     "hash": b.content_hash,
                 });
+                if !tracks.is_empty() {
+                    summary["tracks"] = tracks.len().into();
+                    summary["videos"] = videos.len().into();
+                }
                 println!("{summary}");
             } else {
+                let video = if tracks.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} tracks in {} videos", tracks.len(), videos.len())
+                };
                 println!(
-                    "ok: {} v{}, {} subjects, {} samples, {} protocols, hash {}",
+                    "ok: {} v{}, {} subjects, {} samples{video}, {} protocols, hash {}",
                     b.name,
                     b.version,
                     b.population.subjects.len(),

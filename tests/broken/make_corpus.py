@@ -267,6 +267,15 @@ def cases():
           'samples.parquet: row index 4: column template: value "NaN": template value 2 is not finite'],
          {"benchmark.toml": m, "samples.csv": None}, count=2)
 
+    rows = [r for r in b["samples.csv"].split("\n") if r]
+    frames = {"s01-2": "cam1,t1,2.0", "s01-3": "cam1,t1,1.5"}
+    samples = "\n".join([rows[0] + ",video,track,frame_time"]
+                        + [r + "," + frames.get(r.split(",")[0], ",,") for r in rows[1:]]) + "\n"
+    n = line_of(samples, "s01-3,")
+    case("video-track-order",
+         [f'samples.csv:{n}: column frame_time: value "1.5": frames of track `t1` must be listed in increasing time'],
+         {"samples.csv": samples})
+
     m = b["benchmark.toml"].replace('subjects = "subjects.csv"', 'subjects = "subjects.parquet"')
     case("parquet-subjects-missing-column",
          ["subjects.parquet: column ethnicity: missing column (declared attribute)"],

@@ -13,4 +13,5 @@ pub mod results;
 pub mod rows;
 pub mod synthetic_face;
 pub mod thresholds;
+pub mod tracks;
 pub mod trials;
