@@ -48,7 +48,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from convert_face_api import load_weights  # noqa: E402
+from convert_face_api import GraphBuilder, load_weights  # noqa: E402
 
 DETECTOR_SIZE = 512
 LANDMARK_SIZE = 112
@@ -62,29 +62,14 @@ def same_pads(size, kernel, stride):
     return total // 2, total - total // 2, out
 
 
-class Builder:
-    def __init__(self, weights):
-        self.w = weights
-        self.used = set()
-        self.nodes = []
-        self.initializers = []
-        self.count = 0
-
-    def weight(self, key):
-        self.used.add(key)
-        return self.w[key]
+class Builder(GraphBuilder):
+    """convert_face_api's graph builder, with constants named uniquely from a hint."""
 
     def const(self, hint, array, dtype=np.float32):
         self.count += 1
         name = f"{hint}_{self.count}"
         self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(array, dtype=dtype), name))
         return name
-
-    def node(self, op, inputs, hint, **attrs):
-        self.count += 1
-        out = f"{hint}_{self.count}"
-        self.nodes.append(helper.make_node(op, inputs, [out], name=out, **attrs))
-        return out
 
     def conv(self, x, size, filters_hwio, bias, stride, groups=1, hint="conv"):
         """A 'same' convolution of x (spatial side `size`); filters in tfjs order: HWIO,

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{root, s, text, verity};
+use common::{root, s, text, verity, write_face_benchmark};
 use image::imageops;
 use std::path::{Path, PathBuf};
 
@@ -33,17 +33,7 @@ fn face_benchmark(dir: &Path) -> PathBuf {
             samples.push_str(&format!("p{i}-{k},p{i},{name}\n"));
         }
     }
-    std::fs::write(
-        bench.join("benchmark.toml"),
-        "[benchmark]\nname = \"demo-faces\"\nversion = \"1\"\nlicence = \"see face-api\"\n\
-         description = \"face-api's demo faces, two captures each.\"\n\n[tables]\nsubjects = \"subjects.csv\"\n\
-         samples = \"samples.csv\"\n\n[attributes.group]\nprovenance = \"synthetic\"\n",
-    )
-    .unwrap();
-    std::fs::write(bench.join("subjects.csv"), subjects).unwrap();
-    std::fs::write(bench.join("samples.csv"), samples).unwrap();
-    let o = verity(&["protocol", s(&bench), "verification"]);
-    assert!(o.status.success(), "{}", text(&o));
+    write_face_benchmark(&bench, "demo-faces", "face-api's demo faces, two captures each.", &subjects, &samples);
     bench
 }
 

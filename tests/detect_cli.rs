@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{failure_counts, root, s, text, verity};
+use common::{failure_counts, root, s, text, verity, write_face_benchmark};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -45,17 +45,13 @@ fn photo_benchmark(dir: &Path) -> PathBuf {
         samples.push_str(&format!("p6-{k},p6,media/p6-{k}.png\n"));
     }
     subjects.push_str("p6,b\n");
-    std::fs::write(
-        bench.join("benchmark.toml"),
-        "[benchmark]\nname = \"demo-photos\"\nversion = \"1\"\nlicence = \"see face-api\"\n\
-         description = \"face-api's demo photos, raw, and cut-outs of one face of each.\"\n\n[tables]\n\
-         subjects = \"subjects.csv\"\nsamples = \"samples.csv\"\n\n[attributes.group]\nprovenance = \"synthetic\"\n",
-    )
-    .unwrap();
-    std::fs::write(bench.join("subjects.csv"), subjects).unwrap();
-    std::fs::write(bench.join("samples.csv"), samples).unwrap();
-    let o = verity(&["protocol", s(&bench), "verification"]);
-    assert!(o.status.success(), "{}", text(&o));
+    write_face_benchmark(
+        &bench,
+        "demo-photos",
+        "face-api's demo photos, raw, and cut-outs of one face of each.",
+        &subjects,
+        &samples,
+    );
     bench
 }
 

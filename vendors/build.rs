@@ -8,6 +8,7 @@ fn main() {
     println!("cargo:rerun-if-changed=frte/frte_api.h");
     println!("cargo:rerun-if-changed=frte/shim1n.cpp");
     println!("cargo:rerun-if-changed=frte/frte1n_api.h");
+    println!("cargo:rerun-if-changed=frte/shim_common.h");
     cc::Build::new()
         .cpp(true)
         .std("c++11")

@@ -318,3 +318,22 @@ pub fn rate(out: &Path, prefix: &str) -> f64 {
     let row = rates.lines().find(|l| l.starts_with(prefix)).unwrap_or_else(|| panic!("no row {prefix}"));
     row.split(',').nth(12).unwrap().parse().unwrap()
 }
+
+/// Write a benchmark of face images in `bench` (media already in `bench/media/`): its
+/// manifest with one attribute `group`, the two tables as given, and a seeded
+/// verification protocol (`verity protocol BENCH verification`).
+pub fn write_face_benchmark(bench: &Path, name: &str, description: &str, subjects: &str, samples: &str) {
+    std::fs::write(
+        bench.join("benchmark.toml"),
+        format!(
+            "[benchmark]\nname = \"{name}\"\nversion = \"1\"\nlicence = \"see face-api\"\n\
+             description = \"{description}\"\n\n[tables]\nsubjects = \"subjects.csv\"\n\
+             samples = \"samples.csv\"\n\n[attributes.group]\nprovenance = \"synthetic\"\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(bench.join("subjects.csv"), subjects).unwrap();
+    std::fs::write(bench.join("samples.csv"), samples).unwrap();
+    let o = verity(&["protocol", s(bench), "verification"]);
+    assert!(o.status.success(), "{}", text(&o));
+}

@@ -9,6 +9,8 @@
 
 #include <dlfcn.h>
 
+#include "shim_common.h"
+
 #include <cstdlib>
 #include <cstring>
 #include <exception>
@@ -17,6 +19,8 @@
 using namespace verity_frte1n;
 
 namespace {
+
+using namespace verity_shim;
 
 // The C++ names of what an FRTE 1:N library exports (Itanium ABI mangling).
 const char *const FACTORY = "_ZN7FRVT_1N9Interface17getImplementationEv";
@@ -27,27 +31,10 @@ const char *const VERSION_SYMBOLS[4] = {
     "_ZN4FRVT26FRVT_STRUCTS_MINOR_VERSIONE",
 };
 
-// Returned when the library threw instead of returning a status.
-const int THREW = -1;
-
 struct Library {
     void *handle;
     std::shared_ptr<FRVT_1N::Interface> implementation;
 };
-
-void copy_text(const std::string &text, char *out, size_t capacity) {
-    if (capacity == 0) return;
-    size_t n = text.size() < capacity - 1 ? text.size() : capacity - 1;
-    std::memcpy(out, text.data(), n);
-    out[n] = '\0';
-}
-
-int threw(const char *function, const std::exception *e, char *info, size_t capacity) {
-    std::string text = std::string(function) + " threw a C++ exception";
-    if (e != nullptr) text += std::string(": ") + e->what();
-    copy_text(text, info, capacity);
-    return THREW;
-}
 
 int status(const FRVT::ReturnStatus &s, char *info, size_t capacity) {
     copy_text(s.info, info, capacity);
@@ -70,19 +57,8 @@ extern "C" {
 
 // Open the library and look up its factory. On failure: null, and why in `error`.
 void *verity_frte1n_open(const char *path, char *error, size_t capacity) {
-    void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    if (handle == nullptr) {
-        const char *why = dlerror();
-        copy_text(why != nullptr ? why : "dlopen failed", error, capacity);
-        return nullptr;
-    }
-    if (dlsym(handle, FACTORY) == nullptr) {
-        copy_text("it does not export FRVT_1N::Interface::getImplementation() (symbol " + std::string(FACTORY) +
-                      "): not a library built for the FRTE 1:N API",
-                  error, capacity);
-        dlclose(handle);
-        return nullptr;
-    }
+    void *handle = open_library(path, FACTORY, "FRVT_1N::Interface::getImplementation()", "1:N", error, capacity);
+    if (handle == nullptr) return nullptr;
     Library *library = new (std::nothrow) Library{handle, nullptr};
     if (library == nullptr) {
         copy_text("out of memory", error, capacity);

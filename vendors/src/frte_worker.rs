@@ -254,6 +254,72 @@ fn c_string(text: &str, what: &str) -> Result<CString, String> {
     CString::new(text).map_err(|_| format!("{what} contains a NUL byte"))
 }
 
+/// What verity knows of one FRTE API: its declarations' versions, and the shim's calls
+/// that open a library of it and read its version numbers.
+struct Api {
+    label: &'static str,
+    namespace: &'static str,
+    version: (u16, u16),
+    structs_major: u16,
+    open: unsafe extern "C" fn(*const c_char, *mut c_char, usize) -> *mut c_void,
+    version_of: unsafe extern "C" fn(*mut c_void, c_int) -> c_int,
+}
+
+const API_11: Api = Api {
+    label: "1:1",
+    namespace: "FRVT_11",
+    version: API_VERSION,
+    structs_major: STRUCTS_MAJOR,
+    open: verity_frte_open,
+    version_of: verity_frte_version,
+};
+
+const API_1N: Api = Api {
+    label: "1:N",
+    namespace: "FRVT_1N",
+    version: API_1N_VERSION,
+    structs_major: STRUCTS_1N_MAJOR,
+    open: verity_frte1n_open,
+    version_of: verity_frte1n_version,
+};
+
+/// Open the library and check that it exports the version numbers of `api`'s major
+/// versions. The error starts with the config key it is about.
+fn load(args: &Args, api: &Api) -> Result<*mut c_void, String> {
+    let path = c_string(&args.library, "library: the path")?;
+    let mut error = vec![0u8; INFO_CAPACITY];
+    // SAFETY: `path` is NUL-terminated; `error` has INFO_CAPACITY writable bytes.
+    let handle = unsafe { (api.open)(path.as_ptr(), error.as_mut_ptr().cast(), error.len()) };
+    if handle.is_null() {
+        return Err(format!("library: cannot load {}: {}", args.library, info_text(&error)));
+    }
+    // SAFETY: `handle` came from the same shim's open; `which` is 0..=3.
+    let version = |which: c_int| unsafe { (api.version_of)(handle, which) };
+    let ns = api.namespace;
+    let names = [
+        format!("{ns}::API_MAJOR_VERSION"),
+        format!("{ns}::API_MINOR_VERSION"),
+        "FRVT::FRVT_STRUCTS_MAJOR_VERSION".into(),
+    ];
+    let found: Vec<c_int> = (0..3).map(version).collect();
+    if let Some(i) = found.iter().position(|v| *v < 0) {
+        return Err(format!(
+            "library: {} does not export {}, which the FRTE API asks every library to compile in; \
+             without it verity cannot check the API version it was built for",
+            args.library, names[i]
+        ));
+    }
+    let ((major, minor), structs) = (api.version, api.structs_major);
+    if found[0] != i32::from(major) || found[2] != i32::from(structs) {
+        return Err(format!(
+            "library: {} was built for FRTE {} API {}.{} with structures {}.x; verity drives API {major}.{minor} \
+             with structures {structs}.x (the layouts differ between major versions)",
+            args.library, api.label, found[0], found[1], found[2]
+        ));
+    }
+    Ok(handle)
+}
+
 /// The text of an initialisation call that did not return `Success`.
 fn refused(call: String, code: c_int, info: &[u8]) -> String {
     let (name, _) = return_code(code);
@@ -265,34 +331,9 @@ fn refused(call: String, code: c_int, info: &[u8]) -> String {
 /// mode asks first (`initializeTemplateCreation`, `initializeIdentification`). The
 /// error starts with the config key it is about.
 fn open_1n(args: &Args) -> Result<Library, String> {
-    let path = c_string(&args.library, "library: the path")?;
-    let mut error = vec![0u8; INFO_CAPACITY];
-    // SAFETY: `path` is NUL-terminated; `error` has INFO_CAPACITY writable bytes.
-    let handle = unsafe { verity_frte1n_open(path.as_ptr(), error.as_mut_ptr().cast(), error.len()) };
-    if handle.is_null() {
-        return Err(format!("library: cannot load {}: {}", args.library, info_text(&error)));
-    }
-    // SAFETY: `handle` came from verity_frte1n_open; `which` is 0..=3.
-    let version = |which: c_int| unsafe { verity_frte1n_version(handle, which) };
-    let names = ["FRVT_1N::API_MAJOR_VERSION", "FRVT_1N::API_MINOR_VERSION", "FRVT::FRVT_STRUCTS_MAJOR_VERSION"];
-    let found: Vec<c_int> = (0..3).map(version).collect();
-    if let Some(i) = found.iter().position(|v| *v < 0) {
-        return Err(format!(
-            "library: {} does not export {}, which the FRTE API asks every library to compile in; \
-             without it verity cannot check the API version it was built for",
-            args.library, names[i]
-        ));
-    }
-    let (major, minor) = API_1N_VERSION;
-    if found[0] != i32::from(major) || found[2] != i32::from(STRUCTS_1N_MAJOR) {
-        return Err(format!(
-            "library: {} was built for FRTE 1:N API {}.{} with structures {}.x; verity drives API {major}.{minor} \
-             with structures {STRUCTS_1N_MAJOR}.x (the layouts differ between major versions)",
-            args.library, found[0], found[1], found[2]
-        ));
-    }
+    let handle = load(args, &API_1N)?;
     let mut info = vec![0u8; INFO_CAPACITY];
-    // SAFETY: as above; `info` has INFO_CAPACITY bytes.
+    // SAFETY: `handle` came from `load`; `info` has INFO_CAPACITY bytes.
     let code = unsafe { verity_frte1n_make(handle, info.as_mut_ptr().cast(), info.len()) };
     if code != 0 {
         return Err(format!("library: getImplementation() failed: {}", info_text(&info)));
@@ -368,35 +409,10 @@ fn open(args: &Args) -> Result<Library, String> {
     if args.mode != Mode::OneToOne {
         return open_1n(args);
     }
-    let path = c_string(&args.library, "library: the path")?;
-    let mut error = vec![0u8; INFO_CAPACITY];
-    // SAFETY: `path` is NUL-terminated; `error` has INFO_CAPACITY writable bytes.
-    let handle = unsafe { verity_frte_open(path.as_ptr(), error.as_mut_ptr().cast(), error.len()) };
-    if handle.is_null() {
-        return Err(format!("library: cannot load {}: {}", args.library, info_text(&error)));
-    }
-    // SAFETY: `handle` came from verity_frte_open; `which` is 0..=3.
-    let version = |which: c_int| unsafe { verity_frte_version(handle, which) };
-    let names = ["FRVT_11::API_MAJOR_VERSION", "FRVT_11::API_MINOR_VERSION", "FRVT::FRVT_STRUCTS_MAJOR_VERSION"];
-    let found: Vec<c_int> = (0..3).map(version).collect();
-    if let Some(i) = found.iter().position(|v| *v < 0) {
-        return Err(format!(
-            "library: {} does not export {}, which the FRTE API asks every library to compile in; \
-             without it verity cannot check the API version it was built for",
-            args.library, names[i]
-        ));
-    }
-    let (major, minor) = API_VERSION;
-    if found[0] != i32::from(major) || found[2] != i32::from(STRUCTS_MAJOR) {
-        return Err(format!(
-            "library: {} was built for FRTE 1:1 API {}.{} with structures {}.x; verity drives API {major}.{minor} \
-             with structures {STRUCTS_MAJOR}.x (the layouts differ between major versions)",
-            args.library, found[0], found[1], found[2]
-        ));
-    }
+    let handle = load(args, &API_11)?;
     let dir = c_string(&args.config_dir, "config_dir: the path")?;
     let mut info = vec![0u8; INFO_CAPACITY];
-    // SAFETY: as above; `dir` is NUL-terminated.
+    // SAFETY: `handle` came from `load`; `dir` is NUL-terminated; `info` has INFO_CAPACITY bytes.
     let code = unsafe { verity_frte_initialize(handle, dir.as_ptr(), info.as_mut_ptr().cast(), info.len()) };
     if code != 0 {
         let (name, _) = return_code(code);
