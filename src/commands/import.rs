@@ -71,6 +71,10 @@ pub struct Args {
     /// Verification pairs for the folder layout.
     #[arg(long, value_enum)]
     pub pairs: Option<Pairs>,
+    /// folder: frames per second of the videos in SRC/SUBJECT/VIDEO/TRACK/ (a frame's
+    /// time is the number ending its file name / fps).
+    #[arg(long)]
+    pub fps: Option<f64>,
     /// bob: the group folder (default dev).
     #[arg(long)]
     pub group: Option<String>,
@@ -107,6 +111,7 @@ pub fn execute(args: Args) -> CliResult {
         },
         group: args.group.clone(),
         extension: args.extension.clone(),
+        fps: args.fps,
     };
     let dataset = datasets::import::read(layout, &args.src, &options).map_err(render)?;
     let folder_name = args.out.file_name().map(|n| n.to_string_lossy().into_owned());

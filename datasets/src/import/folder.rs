@@ -1,6 +1,10 @@
 //! A folder per subject: `SRC/SUBJECT/IMAGE`. The folder name is the subject id, every
 //! file in it (hidden files aside) one sample; files directly in SRC are ignored, so a
-//! subjects table may sit there. Attributes come from `--subjects` (first column the
+//! subjects table may sit there. A folder in a subject folder is a video:
+//! `SRC/SUBJECT/VIDEO/TRACK/FRAME`, each track folder one appearance of the subject, each
+//! frame a sample with the capture columns `video`, `track` (`VIDEO/SUBJECT/TRACK`) and
+//! `frame_time` = the frame's number (the digits ending its file stem, as ffmpeg writes
+//! `%06d.png`) / `--fps` (docs/benchmark-format.md, "Video"). Attributes come from `--subjects` (first column the
 //! subject id) with `--provenance` for each and an optional `--vocabulary`.
 //!
 //! The layout has no protocol. `--pairs all` adds a verification protocol of every
@@ -68,8 +72,7 @@ pub(super) fn read(src: &Path, options: &ImportOptions, problems: &mut Problems)
         for (name, nested) in sorted_entries(&folder, problems) {
             let path = folder.join(&name);
             if nested {
-                let msg = "folder inside a subject folder; the layout is SRC/SUBJECT/IMAGE";
-                problems.push(Problem::new(path.display().to_string(), msg));
+                images += video(src, &path, (&subject_id, subject), &name, options.fps, &mut d, problems);
                 continue;
             }
             images += 1;
@@ -79,7 +82,7 @@ pub(super) fn read(src: &Path, options: &ImportOptions, problems: &mut Problems)
             }
         }
         if images == 0 {
-            problems.push(origin.problem("subject folder holds no images").value(subject_id.as_str()));
+            problems.push(origin.problem("subject folder holds no images or frames").value(subject_id.as_str()));
         }
     }
     if options.pairs == PairRule::All {
@@ -91,4 +94,69 @@ pub(super) fn read(src: &Path, options: &ImportOptions, problems: &mut Problems)
         }
     }
     Some(d)
+}
+
+/// The frames of `SRC/SUBJECT/VIDEO/TRACK/FRAME` under one video folder; their count.
+fn video(
+    src: &Path,
+    folder: &Path,
+    (subject_id, subject): (&str, u32),
+    video: &str,
+    fps: Option<f64>,
+    d: &mut Dataset,
+    problems: &mut Problems,
+) -> usize {
+    let Some(fps) = fps.filter(|f| f.is_finite() && *f > 0.0) else {
+        let msg = "a folder in a subject folder is a video (SRC/SUBJECT/VIDEO/TRACK/FRAME); give its frame rate \
+                   with --fps (a number > 0)";
+        problems.push(Problem::new(folder.display().to_string(), msg));
+        return 0;
+    };
+    let mut frames = 0;
+    for (track, is_dir) in sorted_entries(folder, problems) {
+        let track_folder = folder.join(&track);
+        if !is_dir {
+            let msg = "a file in a video folder; frames go in a folder per track (SRC/SUBJECT/VIDEO/TRACK/FRAME)";
+            problems.push(Problem::new(track_folder.display().to_string(), msg));
+            continue;
+        }
+        let origin = Origin::file(&track_folder.display().to_string());
+        let id = format!("{video}/{subject_id}/{track}");
+        // Frames in the order of their numbers (`frame9` before `frame10`).
+        let mut numbered = Vec::new();
+        for (name, nested) in sorted_entries(&track_folder, problems) {
+            let path = track_folder.join(&name);
+            if nested {
+                problems.push(Problem::new(path.display().to_string(), "folder inside a track folder"));
+                continue;
+            }
+            let stem = name.rsplit_once('.').map_or(name.as_str(), |(stem, _)| stem);
+            let digits = &stem[stem.trim_end_matches(|c: char| c.is_ascii_digit()).len()..];
+            match digits.parse::<u64>() {
+                Ok(number) => numbered.push((number, name, path)),
+                Err(_) => {
+                    let msg = "a frame's file name ends in its frame number (as ffmpeg's %06d.png)";
+                    problems.push(Problem::new(path.display().to_string(), msg).value(name.as_str()));
+                }
+            }
+        }
+        numbered.sort();
+        let in_track = numbered.len();
+        for (number, name, path) in numbered {
+            if let Some(media) = super::listed_file(src, &path, problems) {
+                let sample =
+                    d.sample(&format!("{subject_id}/{video}/{track}/{name}"), subject, media, &origin, problems);
+                if let Some(sample) = sample {
+                    d.set_capture(sample, "video", video);
+                    d.set_capture(sample, "track", &id);
+                    d.set_capture(sample, "frame_time", &(number as f64 / fps).to_string());
+                }
+            }
+        }
+        if in_track == 0 {
+            problems.push(origin.problem("track folder holds no frames").value(track.as_str()));
+        }
+        frames += in_track;
+    }
+    frames
 }

@@ -107,6 +107,9 @@ pub struct ImportOptions {
     pub group: Option<String>,
     /// bob: appended to every path (bob lists paths without their extension).
     pub extension: Option<String>,
+    /// folder: frames per second of the videos whose frames sit in
+    /// `SRC/SUBJECT/VIDEO/TRACK/` (a frame's time is its number / fps).
+    pub fps: Option<f64>,
 }
 
 /// Why an import failed.
@@ -243,7 +246,7 @@ fn refuse_unused_options(layout: Layout, o: &ImportOptions, problems: &mut Probl
             "--images" => matches!(layout, Lfw | Rfw | Bfw | Fairface | Bob),
             "--subjects" => matches!(layout, Folder | Lfw),
             "--provenance" | "--vocabulary" => matches!(layout, Folder | Lfw | Bob),
-            "--pairs" => layout == Folder,
+            "--pairs" | "--fps" => layout == Folder,
             "--group" | "--extension" => layout == Bob,
             _ => true,
         }
@@ -256,6 +259,7 @@ fn refuse_unused_options(layout: Layout, o: &ImportOptions, problems: &mut Probl
         ("--pairs", o.pairs != PairRule::None),
         ("--group", o.group.is_some()),
         ("--extension", o.extension.is_some()),
+        ("--fps", o.fps.is_some()),
     ];
     for (option, is_given) in given {
         if is_given && !uses(option) {

@@ -206,3 +206,57 @@ fn rfw_subjects_keep_one_race() {
     assert!(all.contains("African_pairs.txt:1: column n2: value \"m.x/m.x_0002.jpg\": African_images.txt (line 2) gives this image the identity `m.y`"), "{all}");
     assert!(all.contains("txts/Martian: value \"Martian\": unknown RFW subset"), "{all}");
 }
+
+#[test]
+fn folder_videos_become_frames_of_tracks() {
+    let src = tempfile::tempdir().unwrap();
+    let put = |path: &str| {
+        let p = src.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, path.as_bytes()).unwrap();
+    };
+    // p1: a still and a track whose frames are numbered 1, 2, 10 (listed 1, 10, 2 by
+    // name); p2: one frame. 25 frames a second.
+    for path in [
+        "p1/still.png",
+        "p1/cam1/a/frame1.png",
+        "p1/cam1/a/frame10.png",
+        "p1/cam1/a/frame2.png",
+        "p2/cam1/b/000007.jpg",
+    ] {
+        put(path);
+    }
+    let options = ImportOptions { fps: Some(25.0), ..ImportOptions::default() };
+    let d = read(Layout::Folder, src.path(), &options).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("frames");
+    let naming = Naming { name: "frames".into(), version: "1".into(), licence: "test".into(), description: "".into() };
+    d.write(&dir, &naming).unwrap();
+    let b = load(&dir).unwrap();
+    let tracks = harness::model::tracks::tracks(&b.samples, |i| i as u64 + 2).unwrap();
+    assert_eq!(tracks.len(), 2);
+    assert_eq!((tracks[0].id.as_str(), tracks[0].video.as_str()), ("cam1/p1/a", "cam1"));
+    assert_eq!(tracks[0].times, vec![0.04, 0.08, 0.4]);
+    let ids: Vec<&str> = tracks[0].frames.iter().map(|&i| b.samples.ids[i as usize].as_str()).collect();
+    assert_eq!(ids, ["p1/cam1/a/frame1.png", "p1/cam1/a/frame2.png", "p1/cam1/a/frame10.png"]);
+    assert_eq!((tracks[1].id.as_str(), tracks[1].times.clone()), ("cam1/p2/b", vec![0.28]));
+
+    // Without --fps, and with a frame that has no number, an empty track and a stray
+    // file in a video folder: each named.
+    let all = problems(Layout::Folder, src.path(), &ImportOptions::default());
+    assert!(all.contains("give its frame rate with --fps"), "{all}");
+    put("p2/cam1/b/cover.jpg");
+    put("p2/cam1/notes.txt");
+    std::fs::create_dir_all(src.path().join("p2/cam1/c")).unwrap();
+    let all = problems(Layout::Folder, src.path(), &options);
+    for want in [
+        "cover.jpg: value \"cover.jpg\": a frame's file name ends in its frame number",
+        "notes.txt: a file in a video folder",
+        "track folder holds no frames",
+    ] {
+        assert!(all.contains(want), "{want}\n{all}");
+    }
+    // --fps is for the folder layout only.
+    let all = problems(Layout::Rfw, &fixture("rfw"), &options);
+    assert!(all.contains("--fps: does not apply to the rfw layout"), "{all}");
+}
